@@ -1,0 +1,72 @@
+/* routes.h -- what each URL does, and the one place errors become HTTP
+ *
+ *   GET|HEAD /api/{name}  the document {prefix}{name}.json from S3
+ *   GET|HEAD /api         list of document names, paged (?limit=, ?cursor=)
+ *   GET|HEAD /healthz     200 while the process runs (ALB health check)
+ *   GET|HEAD /readyz      200 when credentials and S3 work, 503 otherwise
+ *
+ * Routes know nothing about sockets: http/server.c turns a connection into
+ * a struct http_request and a struct http_reply back into bytes, so this
+ * file can be read (and tested) as plain request -> reply logic.
+ */
+#ifndef HEADER_S3JSON_ROUTES_H
+#define HEADER_S3JSON_ROUTES_H
+
+#include <stddef.h>
+
+#include "../health.h"
+#include "../s3/client.h"
+#include "../settings.h"
+
+/* Looks up a request header or query argument; NULL when absent. */
+typedef const char *(*http_lookup_fn)(void *conn, const char *name);
+
+struct http_request {
+  const char *method;  /* as received */
+  const char *path;    /* raw (still percent-encoded), no query */
+  http_lookup_fn header;
+  http_lookup_fn query; /* values raw, still percent-encoded */
+  void *conn;           /* passed to the lookups */
+};
+
+#define HTTP_REPLY_MAX_HEADERS 8
+
+struct http_header {
+  const char *name;  /* static string */
+  char value[160];
+};
+
+struct http_reply {
+  int status;
+  char *body;           /* malloc'd; NULL = empty body */
+  size_t len;
+  struct http_header headers[HTTP_REPLY_MAX_HEADERS];
+  int nheaders;
+  /* For the access log. */
+  const char *error;    /* our error code ("not_found", ...) or NULL */
+  struct s3_diag s3;    /* http_status 0 when S3 was not called */
+  int s3_called;
+};
+
+void http_reply_init(struct http_reply *r);
+void http_reply_free(struct http_reply *r);
+/* Adds a header (value cut to fit); silently ignored past the maximum. */
+void http_reply_header(struct http_reply *r, const char *name,
+                       const char *value);
+
+struct routes; /* opaque, thread-safe */
+
+struct routes *routes_new(const struct settings *s, struct s3_client *s3,
+                          struct health *health);
+void routes_free(struct routes *r);
+
+/* Fills 'rep' for 'req'. Never fails: every error becomes a JSON reply. */
+void routes_handle(struct routes *r, const struct http_request *req,
+                   struct http_reply *rep);
+
+/* A JSON error body {"error":code,"message":msg} with 'status'. Exposed
+ * because the server answers some requests itself (limits, overload). */
+void routes_error(struct http_reply *rep, int status, const char *code,
+                  const char *message);
+
+#endif /* HEADER_S3JSON_ROUTES_H */

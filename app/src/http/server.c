@@ -1,0 +1,372 @@
+/* server.c -- the HTTP front door (libmicrohttpd) */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "../log.h"
+#include "server.h"
+
+/* Request line plus headers must fit in this much per connection; more is
+ * refused by libmicrohttpd with 414 (URI) or 431 (headers). 16 KiB is what
+ * the ALB itself accepts for a request line plus headers. */
+#define CONN_MEMORY_LIMIT (32 * 1024)
+#define REQUEST_ID_MAX 128
+
+struct http_server {
+  struct MHD_Daemon *mhd;
+  struct routes *routes;
+  atomic_uint inflight;
+  atomic_int quiesced;
+};
+
+/* One per request, from the first byte of the request line to the last
+ * byte of the reply; freed in on_completed. */
+struct request {
+  struct timespec start;
+  int answered_once;        /* see on_request: answer on the 2nd call */
+  int status;
+  size_t bytes;
+  const char *error;
+  int s3_called;
+  int s3_status;
+  long s3_ms;
+  char method[16];
+  char request_id[REQUEST_ID_MAX];
+  char client[64];
+  char *uri;                /* raw request target, for the log */
+  struct http_server *srv;
+};
+
+/*************************************************************************
+ * Helpers
+ *************************************************************************/
+
+static double elapsed_ms(const struct timespec *since)
+{
+  struct timespec now;
+
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - since->tv_sec) * 1e3 +
+         (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+/* A fresh random id: 32 hex digits. getrandom() never blocks once the
+ * kernel pool is initialised, which it is long before we run. */
+static void new_request_id(char out[REQUEST_ID_MAX])
+{
+  static const char hex[] = "0123456789abcdef";
+  unsigned char r[16];
+  size_t i;
+
+  if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+    memset(r, 0, sizeof(r));
+  for (i = 0; i < sizeof(r); i++) {
+    out[2 * i] = hex[r[i] >> 4];
+    out[2 * i + 1] = hex[r[i] & 15];
+  }
+  out[32] = '\0';
+}
+
+/* Keeps printable ASCII without quotes or backslashes, cut to 'cap'. */
+static void copy_token(char *out, size_t cap, const char *in, size_t n)
+{
+  size_t o = 0, i;
+
+  for (i = 0; i < n && o + 1 < cap; i++)
+    if (in[i] > 0x20 && in[i] < 0x7f && in[i] != '"' && in[i] != '\\')
+      out[o++] = in[i];
+  out[o] = '\0';
+}
+
+/* X-Amzn-Trace-Id "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=..."
+ * gives its Root; a header without Root is used whole; none: a new id. */
+static void request_id_from(struct MHD_Connection *c, char *out)
+{
+  const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                              "X-Amzn-Trace-Id");
+  const char *root, *end;
+
+  if (!t || !t[0]) {
+    new_request_id(out);
+    return;
+  }
+  root = strstr(t, "Root=");
+  if (root) {
+    root += 5;
+    end = strchr(root, ';');
+    copy_token(out, REQUEST_ID_MAX, root,
+               end ? (size_t)(end - root) : strlen(root));
+  } else {
+    copy_token(out, REQUEST_ID_MAX, t, strlen(t));
+  }
+  if (!out[0])
+    new_request_id(out);
+}
+
+/* The client as the load balancer saw it: the left-most X-Forwarded-For
+ * entry; without the header, the peer address. */
+static void client_from(struct MHD_Connection *c, char *out, size_t cap)
+{
+  const char *xff =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+  const union MHD_ConnectionInfo *ci;
+
+  if (xff && xff[0]) {
+    const char *comma = strchr(xff, ',');
+    copy_token(out, cap, xff, comma ? (size_t)(comma - xff) : strlen(xff));
+    if (out[0])
+      return;
+  }
+  out[0] = '\0';
+  ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+    inet_ntop(AF_INET,
+              &((const struct sockaddr_in *)(const void *)ci->client_addr)
+                   ->sin_addr,
+              out, (socklen_t)cap);
+}
+
+static const char *lookup_header(void *conn, const char *name)
+{
+  return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static const char *lookup_query(void *conn, const char *name)
+{
+  return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/*************************************************************************
+ * libmicrohttpd callbacks
+ *************************************************************************/
+
+/* Called with the request target before anything else: the request is
+ * born here, so its duration includes reading the headers. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+  struct http_server *srv = cls;
+  struct request *rq = calloc(1, sizeof(*rq));
+
+  if (!rq)
+    return NULL;
+  clock_gettime(CLOCK_MONOTONIC, &rq->start);
+  rq->srv = srv;
+  rq->uri = strdup(uri ? uri : "");
+  atomic_fetch_add(&srv->inflight, 1);
+  return rq;
+}
+
+/* We decode paths ourselves (http/names.c), exactly once. Query values are
+ * decoded by their consumers. Returning the length unchanged keeps MHD from
+ * touching the bytes. */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+  return strlen(s);
+}
+
+static enum MHD_Result queue_reply(struct http_server *srv,
+                                   struct MHD_Connection *c,
+                                   struct request *rq,
+                                   struct http_reply *rep)
+{
+  struct MHD_Response *resp;
+  enum MHD_Result ret;
+  int i;
+
+  resp = MHD_create_response_from_buffer(rep->len, rep->body,
+                                         MHD_RESPMEM_MUST_FREE);
+  if (!resp)
+    return MHD_NO;
+  rep->body = NULL; /* now owned by resp */
+  for (i = 0; i < rep->nheaders; i++)
+    MHD_add_response_header(resp, rep->headers[i].name,
+                            rep->headers[i].value);
+  MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
+  if (atomic_load(&srv->quiesced))
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+  ret = MHD_queue_response(c, (unsigned)rep->status, resp);
+  MHD_destroy_response(resp);
+  rq->status = rep->status;
+  rq->bytes = rep->len;
+  rq->error = rep->error;
+  rq->s3_called = rep->s3_called;
+  rq->s3_status = rep->s3.http_status;
+  rq->s3_ms = rep->s3.elapsed_ms;
+  return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version,
+                                  const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+  struct http_server *srv = cls;
+  struct request *rq = *con_cls;
+  struct http_request req;
+  struct http_reply rep;
+  enum MHD_Result ret;
+  int safe = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+
+  if (!rq)
+    return MHD_NO; /* on_uri could not allocate: drop the connection */
+  /* libmicrohttpd sends "Connection: close" when a reply is queued on the
+   * first call for a request (it has not read the whole request yet), so
+   * GET and HEAD answer on the second call. Other methods are refused
+   * at once and their body is never read. */
+  if (!rq->answered_once && safe) {
+    rq->answered_once = 1;
+    snprintf(rq->method, sizeof(rq->method), "%s", method);
+    request_id_from(c, rq->request_id);
+    client_from(c, rq->client, sizeof(rq->client));
+    return MHD_YES;
+  }
+  if (*upload_data_size) {
+    *upload_data_size = 0; /* a GET body: read and ignored */
+    return MHD_YES;
+  }
+  if (!rq->answered_once) {
+    snprintf(rq->method, sizeof(rq->method), "%s", method);
+    request_id_from(c, rq->request_id);
+    client_from(c, rq->client, sizeof(rq->client));
+  }
+  req.method = method;
+  req.path = url;
+  req.header = lookup_header;
+  req.query = lookup_query;
+  req.conn = c;
+  http_reply_init(&rep);
+  routes_handle(srv->routes, &req, &rep);
+  ret = queue_reply(srv, c, rq, &rep);
+  http_reply_free(&rep);
+  return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c,
+                         void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+  struct http_server *srv = cls;
+  struct request *rq = *con_cls;
+  json_t *f;
+
+  if (!rq)
+    return;
+  *con_cls = NULL;
+  if (log_enabled(LOG_INFO)) {
+    f = json_pack("{s:s,s:o,s:i,s:I,s:f,s:s,s:s}", "method",
+                  rq->method[0] ? rq->method : "-", "path",
+                  log_string(rq->uri, strlen(rq->uri), 1024), "status",
+                  rq->status, "bytes", (json_int_t)rq->bytes,
+                  "duration_ms", elapsed_ms(&rq->start), "request_id",
+                  rq->request_id, "client", rq->client);
+    if (f && rq->s3_called) {
+      json_object_set_new(f, "s3_status", json_integer(rq->s3_status));
+      json_object_set_new(f, "s3_ms", json_integer(rq->s3_ms));
+    }
+    if (f && rq->error)
+      json_object_set_new(f, "error", json_string(rq->error));
+    if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+      json_object_set_new(f, "aborted", json_true());
+    log_event(LOG_INFO, "access", f);
+  }
+  free(rq->uri);
+  free(rq);
+  atomic_fetch_sub(&srv->inflight, 1);
+}
+
+/* libmicrohttpd's own complaints (bad requests, resource limits) as JSON
+ * lines instead of free text on stderr. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+  char msg[512];
+  size_t n;
+
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  n = strlen(msg);
+  while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+    msg[--n] = '\0';
+  log_event(LOG_WARN, "http_error",
+            json_pack("{s:o}", "message", log_string(msg, n, 512)));
+}
+
+/*************************************************************************
+ * Life cycle
+ *************************************************************************/
+
+struct http_server *http_server_start(const struct settings *s,
+                                      struct routes *routes, char *err,
+                                      size_t errlen)
+{
+  struct http_server *srv = calloc(1, sizeof(*srv));
+  struct sockaddr_in addr;
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+                   MHD_USE_ERROR_LOG;
+
+  if (!srv) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((unsigned short)s->port);
+  if (inet_pton(AF_INET, s->bind, &addr.sin_addr) != 1) {
+    snprintf(err, errlen, "S3JSON_BIND: expected an IPv4 address, got \"%s\"",
+             s->bind);
+    free(srv);
+    return NULL;
+  }
+  srv->routes = routes;
+  atomic_init(&srv->inflight, 0);
+  atomic_init(&srv->quiesced, 0);
+  srv->mhd = MHD_start_daemon(
+      flags, (uint16_t)s->port, NULL, NULL, on_request, srv,
+      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->threads,
+      MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->max_connections,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->conn_timeout_s,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_URI_LOG_CALLBACK,
+      on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+      MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+  if (!srv->mhd) {
+    snprintf(err, errlen,
+             "S3JSON_PORT: cannot listen on %s:%u (in use, or not allowed)",
+             s->bind, s->port);
+    free(srv);
+    return NULL;
+  }
+  return srv;
+}
+
+void http_server_quiesce(struct http_server *srv)
+{
+  MHD_socket fd;
+
+  atomic_store(&srv->quiesced, 1);
+  fd = MHD_quiesce_daemon(srv->mhd);
+  if (fd != MHD_INVALID_SOCKET)
+    close(fd);
+}
+
+unsigned http_server_inflight(const struct http_server *srv)
+{
+  return atomic_load(&((struct http_server *)srv)->inflight);
+}
+
+void http_server_stop(struct http_server *srv)
+{
+  if (!srv)
+    return;
+  MHD_stop_daemon(srv->mhd);
+  free(srv);
+}

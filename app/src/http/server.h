@@ -1,0 +1,36 @@
+/* server.h -- the HTTP front door (libmicrohttpd)
+ *
+ * Owns the listening socket and every client connection: a pool of epoll
+ * threads, a connection limit, idle timeouts, a cap on request line and
+ * headers (414/431), the access log line of every request, request ids,
+ * and the drain on shutdown. What a request means is routes.c's business.
+ */
+#ifndef HEADER_S3JSON_SERVER_H
+#define HEADER_S3JSON_SERVER_H
+
+#include <stddef.h>
+
+#include "../settings.h"
+#include "routes.h"
+
+struct http_server;
+
+/* Binds and starts serving. NULL with 'err' set when it cannot (port in
+ * use, bad address). */
+struct http_server *http_server_start(const struct settings *s,
+                                      struct routes *routes, char *err,
+                                      size_t errlen);
+
+/* Stops accepting new connections (the listening socket is closed, so the
+ * load balancer's new connections go elsewhere); requests in flight and
+ * keep-alive connections go on, and every reply from now on says
+ * "Connection: close". */
+void http_server_quiesce(struct http_server *srv);
+
+/* Requests received and not yet answered. */
+unsigned http_server_inflight(const struct http_server *srv);
+
+/* Closes every connection and frees. Accepts NULL. */
+void http_server_stop(struct http_server *srv);
+
+#endif /* HEADER_S3JSON_SERVER_H */

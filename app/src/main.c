@@ -1,0 +1,231 @@
+/* main.c -- s3json: serve JSON documents kept in S3 over HTTP
+ *
+ * Start-up reads and validates the environment (settings.c), builds the
+ * credential chain (aws/credentials.c), the S3 client (s3/client.c), the
+ * readiness probe (health.c) and the routes (http/routes.c), then listens
+ * (http/server.c). The main thread then only waits for SIGTERM/SIGINT and
+ * runs the drain: stop accepting, /readyz 503, let requests in flight
+ * finish within S3JSON_DRAIN_SECONDS, exit 0.
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws/credentials.h"
+#include "health.h"
+#include "http/routes.h"
+#include "http/server.h"
+#include "log.h"
+#include "s3/client.h"
+#include "settings.h"
+
+#ifndef S3JSON_VERSION
+#define S3JSON_VERSION "0.0.0"
+#endif
+#ifndef S3JSON_GIT_REV
+#define S3JSON_GIT_REV "unknown"
+#endif
+
+static void usage(FILE *f)
+{
+  fprintf(f,
+          "Usage: s3json [--help | --version | healthcheck]\n"
+          "\n"
+          "Serves the JSON documents of an S3 bucket over HTTP:\n"
+          "  GET /api/NAME   object PREFIX + NAME + .json\n"
+          "  GET /api        document names (?limit=1..1000, ?cursor=)\n"
+          "  GET /healthz    liveness;  GET /readyz  readiness\n"
+          "\n"
+          "  healthcheck     GET http://127.0.0.1:$S3JSON_PORT/healthz, exit 0 "
+          "if 200\n"
+          "                  (container health check; needs no shell)\n"
+          "\n");
+  settings_print_help(f);
+}
+
+/* `s3json healthcheck`: the container's health probe, so the image needs
+ * no shell or curl. */
+static int healthcheck(const struct settings *s)
+{
+  char url[64];
+  long code = 0;
+  CURL *h;
+  CURLcode rc;
+
+  snprintf(url, sizeof(url), "http://127.0.0.1:%u/healthz", s->port);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  h = curl_easy_init();
+  if (!h)
+    return 1;
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2000L);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  rc = curl_easy_perform(h);
+  if (rc == CURLE_OK)
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_cleanup(h);
+  curl_global_cleanup();
+  if (code != 200) {
+    fprintf(stderr, "s3json healthcheck: %s -> %s%ld\n", url,
+            rc == CURLE_OK ? "HTTP " : curl_easy_strerror(rc),
+            rc == CURLE_OK ? code : 0L);
+    return 1;
+  }
+  return 0;
+}
+
+static double since_ms(const struct timespec *t0)
+{
+  struct timespec now;
+
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - t0->tv_sec) * 1e3 +
+         (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Waits for requests in flight to finish, at most 'seconds'. Returns how
+ * many were still running when time ran out. */
+static unsigned drain(struct http_server *srv, unsigned seconds)
+{
+  struct timespec t0, tick = {0, 10 * 1000 * 1000};
+
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  while (http_server_inflight(srv) > 0 && since_ms(&t0) < seconds * 1e3)
+    nanosleep(&tick, NULL);
+  return http_server_inflight(srv);
+}
+
+static void log_start(const struct settings *s,
+                      const struct aws_cred_provider *cr, double ms)
+{
+  log_event(LOG_INFO, "start",
+            json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s?,s:s,s:i,s:i,s:f}",
+                      "version", S3JSON_VERSION, "revision", S3JSON_GIT_REV,
+                      "bind", s->bind, "port", (int)s->port, "bucket",
+                      s->bucket, "prefix", s->prefix, "region", s->region,
+                      "endpoint", s->endpoint_url, "credentials",
+                      aws_cred_source_name(aws_cred_source(cr)), "threads",
+                      (int)s->threads, "max_connections",
+                      (int)s->max_connections, "startup_ms", ms));
+}
+
+int main(int argc, char **argv)
+{
+  static struct settings s;
+  struct timespec t0;
+  char err[512];
+  struct aws_cred_provider *creds = NULL;
+  struct s3_client *s3 = NULL;
+  struct health *health = NULL;
+  struct routes *routes = NULL;
+  struct http_server *srv = NULL;
+  struct s3_client_config cc;
+  sigset_t sigs;
+  int sig = 0, rc = 1;
+
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    usage(stdout);
+    return 0;
+  }
+  if (argc > 1 && !strcmp(argv[1], "--version")) {
+    printf("s3json %s (%s)\n", S3JSON_VERSION, S3JSON_GIT_REV);
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "healthcheck")) {
+    fprintf(stderr, "s3json: unknown argument \"%s\" (try --help)\n",
+            argv[1]);
+    return 2;
+  }
+  if (argc > 1) {
+    if (settings_load_probe(&s, NULL, err, sizeof(err))) {
+      fprintf(stderr, "s3json: %s\n", err);
+      return 2;
+    }
+    return healthcheck(&s);
+  }
+  if (settings_load(&s, NULL, err, sizeof(err))) {
+    fprintf(stderr, "s3json: %s\n", err);
+    return 2;
+  }
+  log_init(s.log_level, STDOUT_FILENO);
+
+  /* Signals are taken synchronously by this thread alone (sigwait below),
+   * so every thread started from here on must have them blocked. */
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+    fprintf(stderr, "s3json: libcurl initialisation failed\n");
+    return 1;
+  }
+  creds = aws_cred_provider_new(&s.aws, s.s3_timeout_ms, err, sizeof(err));
+  if (!creds)
+    goto fail;
+  memset(&cc, 0, sizeof(cc));
+  cc.bucket = s.bucket;
+  cc.region = s.region;
+  cc.endpoint_url = s.endpoint_url;
+  cc.ca_bundle = s.ca_bundle;
+  cc.timeout_ms = s.s3_timeout_ms;
+  cc.max_attempts = s.s3_max_attempts;
+  cc.max_object_bytes = s.max_object_bytes;
+  cc.creds = creds;
+  s3 = s3_client_new(&cc, err, sizeof(err));
+  if (!s3)
+    goto fail;
+  health = health_new(s3, creds, s.prefix, s.ready_probe_s);
+  routes = health ? routes_new(&s, s3, health) : NULL;
+  if (!routes) {
+    snprintf(err, sizeof(err), "out of memory");
+    goto fail;
+  }
+  srv = http_server_start(&s, routes, err, sizeof(err));
+  if (!srv)
+    goto fail;
+  if (health_start(health)) {
+    snprintf(err, sizeof(err), "cannot start the readiness probe thread");
+    goto fail;
+  }
+  log_start(&s, creds, since_ms(&t0));
+
+  while (sigwait(&sigs, &sig) != 0)
+    ;
+  log_event(LOG_INFO, "drain",
+            json_pack("{s:s,s:i,s:i}", "signal",
+                      sig == SIGTERM ? "SIGTERM" : "SIGINT", "inflight",
+                      (int)http_server_inflight(srv), "drain_seconds",
+                      (int)s.drain_seconds));
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  health_set_draining(health);
+  http_server_quiesce(srv);
+  unsigned left = drain(srv, s.drain_seconds);
+  http_server_stop(srv);
+  log_event(LOG_INFO, "stop",
+            json_pack("{s:i,s:f}", "abandoned", (int)left, "drain_ms",
+                      since_ms(&t0)));
+  rc = 0;
+  srv = NULL;
+  goto out;
+
+fail:
+  fprintf(stderr, "s3json: %s\n", err);
+  log_event(LOG_ERROR, "start_failed", json_pack("{s:s}", "message", err));
+out:
+  http_server_stop(srv);
+  health_free(health);
+  routes_free(routes);
+  s3_client_free(s3);
+  aws_cred_provider_free(creds);
+  curl_global_cleanup();
+  return rc;
+}

@@ -1,0 +1,382 @@
+/* settings.c -- the environment, read once and validated at start-up
+ *
+ * One table describes every variable: its name, default, meaning and how to
+ * parse it. settings_load() walks the table; settings_print_help() prints it.
+ * Keeping both in one place is what keeps `s3json --help` true.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "settings.h"
+
+enum opt_kind {
+  OPT_STR,      /* any non-empty string */
+  OPT_UINT,     /* unsigned, within [min, max] */
+  OPT_SIZE,     /* bytes, within [min, max] */
+  OPT_LONG,     /* long, within [min, max] */
+  OPT_INT,      /* int, within [min, max] */
+  OPT_BOOL,     /* true/false/1/0/yes/no */
+  OPT_LOGLEVEL, /* debug|info|warn|error */
+  OPT_BUCKET    /* an S3 bucket name */
+};
+
+struct opt {
+  const char *name;  /* primary variable */
+  const char *alt;   /* fallback variable, NULL = none */
+  enum opt_kind kind;
+  size_t offset;     /* into struct settings */
+  const char *def;   /* default as text, NULL = unset */
+  long long min, max;
+  int secret;        /* 1: never printed, not even in errors */
+  const char *help;
+};
+
+#define OFF(f) offsetof(struct settings, f)
+#define MIB (1024LL * 1024LL)
+
+static const struct opt opts[] = {
+    {"S3JSON_BUCKET", NULL, OPT_BUCKET, OFF(bucket), NULL, 0, 0, 0,
+     "S3 bucket holding the documents (required)"},
+    {"S3JSON_PREFIX", NULL, OPT_STR, OFF(prefix), "", 0, 0, 0,
+     "key prefix: GET /api/NAME reads PREFIX + NAME + .json"},
+    {"AWS_REGION", "AWS_DEFAULT_REGION", OPT_STR, OFF(region), "us-east-1", 0,
+     0, 0, "region of the bucket (signing and endpoint)"},
+    {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", OPT_STR, OFF(endpoint_url),
+     NULL, 0, 0, 0,
+     "S3 endpoint (e.g. http://127.0.0.1:5000); set = path-style "
+     "addressing, unset = AWS virtual-hosted"},
+    {"AWS_CA_BUNDLE", NULL, OPT_STR, OFF(ca_bundle), NULL, 0, 0, 0,
+     "CA bundle file for TLS to S3 (default: system store)"},
+    {"S3JSON_S3_TIMEOUT_MS", NULL, OPT_LONG, OFF(s3_timeout_ms), "2000", 50,
+     120000, 0, "time budget of one S3 call, retries included -> 504"},
+    {"S3JSON_S3_MAX_ATTEMPTS", "AWS_MAX_ATTEMPTS", OPT_INT,
+     OFF(s3_max_attempts), "3", 1, 10, 0,
+     "attempts per S3 call on 5xx/throttling/connection errors"},
+    {"S3JSON_MAX_OBJECT_BYTES", NULL, OPT_SIZE, OFF(max_object_bytes),
+     "1048576", 1, 1024 * MIB, 0,
+     "largest document served; larger -> 502 document_too_large"},
+    {"S3JSON_BIND", NULL, OPT_STR, OFF(bind), "0.0.0.0", 0, 0, 0,
+     "IPv4 address to listen on"},
+    {"S3JSON_PORT", NULL, OPT_UINT, OFF(port), "8080", 1, 65535, 0,
+     "TCP port to listen on"},
+    {"S3JSON_THREADS", NULL, OPT_UINT, OFF(threads), "0", 0, 256, 0,
+     "HTTP worker threads; 0 = 2 x online CPUs (at least 4)"},
+    {"S3JSON_MAX_CONNECTIONS", NULL, OPT_UINT, OFF(max_connections), "1024",
+     1, 65536, 0, "open client connections at most; more are refused"},
+    {"S3JSON_CONNECTION_TIMEOUT_SECONDS", NULL, OPT_UINT,
+     OFF(conn_timeout_s), "30", 1, 3600, 0,
+     "idle client connections are closed after this"},
+    {"S3JSON_DRAIN_SECONDS", NULL, OPT_UINT, OFF(drain_seconds), "10", 0, 300,
+     0, "on SIGTERM/SIGINT: time to finish in-flight requests"},
+    {"S3JSON_READY_PROBE_SECONDS", NULL, OPT_UINT, OFF(ready_probe_s), "10",
+     1, 3600, 0, "interval of the bucket probe behind /readyz"},
+    {"S3JSON_CACHE_TTL_SECONDS", NULL, OPT_UINT, OFF(cache_ttl_s), "5", 0,
+     86400, 0, "document cache freshness; 0 disables the cache"},
+    {"S3JSON_CACHE_MAX_BYTES", NULL, OPT_SIZE, OFF(cache_max_bytes),
+     "67108864", 0, 64 * 1024 * MIB, 0, "document cache size (LRU)"},
+    {"S3JSON_STALE_IF_ERROR_SECONDS", NULL, OPT_UINT, OFF(stale_if_error_s),
+     "300", 0, 86400, 0, "serve a cached copy this long when S3 fails"},
+    {"S3JSON_CLIENT_MAX_AGE", NULL, OPT_UINT, OFF(client_max_age_s), "0", 0,
+     86400, 0, "Cache-Control: max-age sent to clients"},
+    {"S3JSON_LOG_LEVEL", NULL, OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, 0,
+     "debug | info | warn | error"},
+    /* The AWS SDK's credential variables; see aws/credentials.h. */
+    {"AWS_ACCESS_KEY_ID", NULL, OPT_STR, OFF(aws.access_key_id), NULL, 0, 0,
+     1, "static credentials (with AWS_SECRET_ACCESS_KEY)"},
+    {"AWS_SECRET_ACCESS_KEY", NULL, OPT_STR, OFF(aws.secret_access_key), NULL,
+     0, 0, 1, "static credentials"},
+    {"AWS_SESSION_TOKEN", NULL, OPT_STR, OFF(aws.session_token), NULL, 0, 0,
+     1, "static temporary credentials"},
+    {"AWS_PROFILE", NULL, OPT_STR, OFF(aws.profile), NULL, 0, 0, 0,
+     "profile in the shared files (default: default)"},
+    {"AWS_SHARED_CREDENTIALS_FILE", NULL, OPT_STR,
+     OFF(aws.shared_credentials_file), NULL, 0, 0, 0,
+     "default ~/.aws/credentials"},
+    {"AWS_CONFIG_FILE", NULL, OPT_STR, OFF(aws.config_file), NULL, 0, 0, 0,
+     "default ~/.aws/config"},
+    {"HOME", NULL, OPT_STR, OFF(aws.home), NULL, 0, 0, 0,
+     "where ~/.aws is looked for"},
+    {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", NULL, OPT_STR,
+     OFF(aws.container_relative_uri), NULL, 0, 0, 0,
+     "ECS task role: path on 169.254.170.2 (set by ECS)"},
+    {"AWS_CONTAINER_CREDENTIALS_FULL_URI", NULL, OPT_STR,
+     OFF(aws.container_full_uri), NULL, 0, 0, 0,
+     "container credentials URL (https, or a loopback/ECS address)"},
+    {"AWS_CONTAINER_AUTHORIZATION_TOKEN", NULL, OPT_STR,
+     OFF(aws.container_auth_token), NULL, 0, 0, 1,
+     "Authorization header for the FULL_URI"},
+    {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", NULL, OPT_STR,
+     OFF(aws.container_auth_token_file), NULL, 0, 0, 0,
+     "file holding that header (re-read at each refresh)"},
+    {"AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL, OPT_STR,
+     OFF(aws.imds_endpoint), NULL, 0, 0, 0,
+     "IMDS endpoint (default http://169.254.169.254)"},
+    {"AWS_EC2_METADATA_DISABLED", NULL, OPT_BOOL, OFF(aws.imds_disabled),
+     "false", 0, 0, 0, "true: never ask EC2 instance metadata"},
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+static int parse_ll(const char *v, long long min, long long max,
+                    long long *out)
+{
+  char *end;
+  long long n;
+
+  if (!v[0] || v[0] == '-' || v[0] == '+' || v[0] == ' ')
+    return -1;
+  errno = 0;
+  n = strtoll(v, &end, 10);
+  if (errno == ERANGE || *end || n < min || n > max)
+    return -1;
+  *out = n;
+  return 0;
+}
+
+/* Bucket names: 3-63 of [a-z0-9.-], starting and ending alphanumeric. */
+static int valid_bucket(const char *v)
+{
+  size_t n = strlen(v), i;
+
+  if (n < 3 || n > 63)
+    return 0;
+  for (i = 0; i < n; i++) {
+    char c = v[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '-'))
+      return 0;
+  }
+  return v[0] != '.' && v[0] != '-' && v[n - 1] != '.' && v[n - 1] != '-';
+}
+
+static int parse_bool(const char *v, int *out)
+{
+  if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes"))
+    *out = 1;
+  else if (!strcasecmp(v, "false") || !strcmp(v, "0") ||
+           !strcasecmp(v, "no"))
+    *out = 0;
+  else
+    return -1;
+  return 0;
+}
+
+static int parse_level(const char *v, enum log_level *out)
+{
+  static const char *names[] = {"debug", "info", "warn", "error"};
+  size_t i;
+
+  for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    if (!strcasecmp(v, names[i])) {
+      *out = (enum log_level)i;
+      return 0;
+    }
+  }
+  if (!strcasecmp(v, "warning")) {
+    *out = LOG_WARN;
+    return 0;
+  }
+  return -1;
+}
+
+static void expected(const struct opt *o, char *buf, size_t n)
+{
+  switch (o->kind) {
+  case OPT_UINT:
+  case OPT_LONG:
+  case OPT_INT:
+    snprintf(buf, n, "an integer from %lld to %lld", o->min, o->max);
+    break;
+  case OPT_SIZE:
+    snprintf(buf, n, "a byte count from %lld to %lld", o->min, o->max);
+    break;
+  case OPT_BOOL:
+    snprintf(buf, n, "true or false");
+    break;
+  case OPT_LOGLEVEL:
+    snprintf(buf, n, "one of debug, info, warn, error");
+    break;
+  case OPT_BUCKET:
+    snprintf(buf, n, "an S3 bucket name (3-63 of a-z 0-9 . -)");
+    break;
+  case OPT_STR:
+    snprintf(buf, n, "a non-empty value");
+    break;
+  }
+}
+
+/* Stores 'v' into the field of 'o'; -1 when it does not parse. */
+static int store(struct settings *s, const struct opt *o, const char *v)
+{
+  char *field = (char *)s + o->offset;
+  long long n = 0;
+
+  switch (o->kind) {
+  case OPT_STR:
+    *(const char **)field = v;
+    return 0;
+  case OPT_BUCKET:
+    if (!valid_bucket(v))
+      return -1;
+    *(const char **)field = v;
+    return 0;
+  case OPT_BOOL:
+    return parse_bool(v, (int *)field);
+  case OPT_LOGLEVEL:
+    return parse_level(v, (enum log_level *)field);
+  case OPT_UINT:
+    if (parse_ll(v, o->min, o->max, &n))
+      return -1;
+    *(unsigned *)field = (unsigned)n;
+    return 0;
+  case OPT_INT:
+    if (parse_ll(v, o->min, o->max, &n))
+      return -1;
+    *(int *)field = (int)n;
+    return 0;
+  case OPT_LONG:
+    if (parse_ll(v, o->min, o->max, &n))
+      return -1;
+    *(long *)field = (long)n;
+    return 0;
+  case OPT_SIZE:
+    if (parse_ll(v, o->min, o->max, &n))
+      return -1;
+    *(size_t *)field = (size_t)n;
+    return 0;
+  }
+  return -1;
+}
+
+static int load_one(struct settings *s, const struct opt *o,
+                    settings_getenv_fn get, int need_bucket, char *err,
+                    size_t errlen)
+{
+  const char *name = o->name, *v = get(o->name);
+  char what[96];
+
+  if ((!v || !v[0]) && o->alt) {
+    v = get(o->alt);
+    name = o->alt;
+  }
+  /* An empty variable counts as unset, as in the AWS SDKs. */
+  if (!v || !v[0]) {
+    if (o->offset == OFF(prefix)) {
+      s->prefix = "";
+      return 0;
+    }
+    if (!o->def) {
+      if (o->kind == OPT_BUCKET && need_bucket) {
+        snprintf(err, errlen, "%s: required, expected %s", o->name,
+                 (expected(o, what, sizeof(what)), what));
+        return -1;
+      }
+      return 0;
+    }
+    v = o->def;
+    name = o->name;
+  }
+  if (store(s, o, v) == 0)
+    return 0;
+  expected(o, what, sizeof(what));
+  if (o->secret)
+    snprintf(err, errlen, "%s: expected %s", name, what);
+  else
+    snprintf(err, errlen, "%s: expected %s, got \"%.64s\"", name, what, v);
+  return -1;
+}
+
+/* Cross-field checks that no single variable can make. */
+static int check_combined(const struct settings *s, char *err, size_t errlen)
+{
+  if (s->endpoint_url && strncmp(s->endpoint_url, "http://", 7) &&
+      strncmp(s->endpoint_url, "https://", 8)) {
+    snprintf(err, errlen,
+             "AWS_ENDPOINT_URL_S3: expected an http:// or https:// URL, "
+             "got \"%.64s\"",
+             s->endpoint_url);
+    return -1;
+  }
+  if (s->aws.access_key_id && !s->aws.secret_access_key) {
+    snprintf(err, errlen, "AWS_SECRET_ACCESS_KEY: required when "
+                          "AWS_ACCESS_KEY_ID is set");
+    return -1;
+  }
+  if (!s->aws.access_key_id && s->aws.secret_access_key) {
+    snprintf(err, errlen, "AWS_ACCESS_KEY_ID: required when "
+                          "AWS_SECRET_ACCESS_KEY is set");
+    return -1;
+  }
+  return 0;
+}
+
+static int load_all(struct settings *s, settings_getenv_fn get,
+                    int need_bucket, char *err, size_t errlen)
+{
+  size_t i;
+
+  memset(s, 0, sizeof(*s));
+  if (!get)
+    get = (settings_getenv_fn)getenv;
+  for (i = 0; i < NOPTS; i++)
+    if (load_one(s, &opts[i], get, need_bucket, err, errlen))
+      return -1;
+  if (s->threads == 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    s->threads = n > 2 ? (unsigned)(2 * n) : 4;
+  }
+  return check_combined(s, err, errlen);
+}
+
+int settings_load(struct settings *s, settings_getenv_fn get, char *err,
+                  size_t errlen)
+{
+  return load_all(s, get, 1, err, errlen);
+}
+
+int settings_load_probe(struct settings *s, settings_getenv_fn get,
+                        char *err, size_t errlen)
+{
+  return load_all(s, get, 0, err, errlen);
+}
+
+void settings_print_help(FILE *stream)
+{
+  size_t i;
+
+  fprintf(stream, "Environment variables (default in brackets):\n");
+  for (i = 0; i < NOPTS; i++) {
+    const struct opt *o = &opts[i];
+    fprintf(stream, "  %s", o->name);
+    if (o->alt)
+      fprintf(stream, " (or %s)", o->alt);
+    if (o->def)
+      fprintf(stream, " [%s]", o->def[0] ? o->def : "\"\"");
+    else if (o->kind == OPT_BUCKET)
+      fprintf(stream, " [required]");
+    else
+      fprintf(stream, " [unset]");
+    fprintf(stream, "\n      %s\n", o->help);
+  }
+}
+
+const char *settings_log_level_name(enum log_level level)
+{
+  switch (level) {
+  case LOG_DEBUG:
+    return "debug";
+  case LOG_INFO:
+    return "info";
+  case LOG_WARN:
+    return "warn";
+  case LOG_ERROR:
+    return "error";
+  }
+  return "info";
+}

@@ -1,0 +1,2 @@
+# Unit tests (cmocka), normal build.
+make -s unit

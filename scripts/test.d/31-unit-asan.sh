@@ -1,0 +1,2 @@
+# Unit tests (cmocka) under AddressSanitizer + UndefinedBehaviorSanitizer.
+make -s unit-asan

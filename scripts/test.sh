@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# test.sh -- `make test`: every suite, one command.
+#
+# Runs each step in scripts/test.d/ in name order. A step is a shell script;
+# its output goes to build/test-logs/<step>.log and is echoed. Test counts are
+# read from the step's output (cmocka "[  PASSED  ] N test(s)", Python
+# unittest "Ran N tests", terraform test "N passed, M failed", or a plain
+# "RESULT: N passed, M failed, K skipped" line); a step that prints none
+# counts as one test. A step may print "SKIP: reason" and exit 0 to be counted
+# as skipped, with its reason. The last line is the total:
+#   N passed, N failed, N skipped
+#
+# Usage: scripts/test.sh [STEP-GLOB]   e.g. scripts/test.sh '*unit*'
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+logs=$root/build/test-logs
+mkdir -p "$logs"
+glob=${1:-*}
+
+total_pass=0 total_fail=0 total_skip=0
+summary=()
+
+count_from() { # log -> sets p f s
+  local log=$1 n
+  p=0 f=0 s=0
+  while read -r n; do p=$((p + n)); done < <(grep -aoE '^\[  PASSED  \] [0-9]+' "$log" | grep -oE '[0-9]+$')
+  while read -r n; do f=$((f + n)); done < <(grep -aoE '^\[  FAILED  \] [0-9]+ test' "$log" | grep -oE '[0-9]+ ' )
+  while read -r line; do
+    local ran fl er sk
+    ran=$(echo "$line" | grep -oE '[0-9]+')
+    p=$((p + ran))
+  done < <(grep -aE '^Ran [0-9]+ tests? in' "$log")
+  # unittest failures/errors/skips are part of "Ran N"
+  while read -r line; do
+    fl=$(echo "$line" | grep -oE 'failures=[0-9]+' | grep -oE '[0-9]+' || echo 0)
+    er=$(echo "$line" | grep -oE 'errors=[0-9]+' | grep -oE '[0-9]+' || echo 0)
+    f=$((f + ${fl:-0} + ${er:-0})); p=$((p - ${fl:-0} - ${er:-0}))
+  done < <(grep -aE '^FAILED \((failures|errors)=' "$log")
+  while read -r line; do
+    sk=$(echo "$line" | grep -oE 'skipped=[0-9]+' | grep -oE '[0-9]+' || echo 0)
+    s=$((s + ${sk:-0})); p=$((p - ${sk:-0}))
+  done < <(grep -aE '^(OK|FAILED) .*skipped=' "$log")
+  while read -r line; do
+    set -- $(echo "$line" | grep -oE '[0-9]+')
+    p=$((p + $1)); f=$((f + $2))
+  done < <(grep -aE '^Success! [0-9]+ passed, [0-9]+ failed|^Failure! [0-9]+ passed, [0-9]+ failed' "$log")
+  while read -r line; do
+    set -- $(echo "$line" | grep -oE '[0-9]+')
+    p=$((p + $1)); f=$((f + $2)); s=$((s + ${3:-0}))
+  done < <(grep -aE '^RESULT: [0-9]+ passed, [0-9]+ failed' "$log")
+}
+
+for step in scripts/test.d/$glob.sh; do
+  [ -f "$step" ] || continue
+  name=$(basename "$step" .sh)
+  log=$logs/$name.log
+  echo "=== $name"
+  start=$(date +%s)
+  bash "$step" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  secs=$(( $(date +%s) - start ))
+  count_from "$log"
+  if [ $rc -eq 0 ] && grep -aqE '^SKIP: ' "$log" && [ $p -eq 0 ]; then
+    s=$((s > 0 ? s : 1))
+    summary+=("skip  $name (${secs}s): $(grep -aE '^SKIP: ' "$log" | head -1 | cut -c7-)")
+  elif [ $rc -eq 0 ]; then
+    [ $((p + f + s)) -eq 0 ] && p=1
+    summary+=("ok    $name (${secs}s): $p passed, $s skipped")
+  else
+    [ $f -eq 0 ] && f=1
+    summary+=("FAIL  $name (${secs}s, exit $rc): $p passed, $f failed; log: $log")
+  fi
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
+done
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[ $total_fail -eq 0 ]
