@@ -52,6 +52,14 @@ build/asan/obj/%.o: app/src/%.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -c -o $@ $<
 
+# Tests and tools link against archives, so each pulls in only the modules
+# it uses.
+build/libs3json.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+build/asan/libs3json.a: $(SAN_LIB)
+	$(AR) rcs $@ $^
+
 build/s3json: $(OBJ)
 	$(CC) $(CFLAGS) $(HARDEN_LD) $(LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
 
@@ -60,22 +68,22 @@ build/asan/s3json: $(SAN_OBJ)
 
 # Unit tests (cmocka): one binary per app/tests/unit/test_*.c, linked with
 # every module but main.c.
-build/tests/%: app/tests/unit/%.c $(LIB_OBJ) $(HDR)
+build/tests/%: app/tests/unit/%.c build/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(PKG_CFLAGS) -Iapp/src -o $@ $< \
-	  $(LIB_OBJ) $(PKG_LIBS) -lcmocka
+	  build/libs3json.a $(PKG_LIBS) -lcmocka
 
-build/asan/tests/%: app/tests/unit/%.c $(SAN_LIB) $(HDR)
+build/asan/tests/%: app/tests/unit/%.c build/asan/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iapp/src -o $@ $< \
-	  $(SAN_LIB) $(PKG_LIBS) -lcmocka
+	  build/asan/libs3json.a $(PKG_LIBS) -lcmocka
 
 # Test tools: small programs that drive one module from a test script
 # (e.g. the SigV4 differential test against botocore).
-build/tools/%: app/tests/tools/%.c $(LIB_OBJ) $(HDR)
+build/tools/%: app/tests/tools/%.c build/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(PKG_CFLAGS) -Iapp/src -o $@ $< \
-	  $(LIB_OBJ) $(PKG_LIBS)
+	  build/libs3json.a $(PKG_LIBS)
 
 asan: build/asan/s3json
 unit-build: $(UNIT_BIN) $(UNIT_SAN)

@@ -16,14 +16,14 @@ struct health {
   unsigned interval_s;
 
   pthread_mutex_t lock;
-  pthread_cond_t wake;    /* signalled to stop the probe thread */
+  pthread_cond_t wake; /* signalled to stop the probe thread */
   pthread_t thread;
-  int running;            /* thread started */
-  int stopping;           /* under lock */
+  int running;  /* thread started */
+  int stopping; /* under lock */
 
   atomic_int draining;
-  atomic_llong ok_until;  /* monotonic seconds; ready while now < this */
-  atomic_int last_why;    /* index into reasons[] */
+  atomic_llong ok_until; /* monotonic seconds; ready while now < this */
+  atomic_int last_why;   /* index into reasons[] */
 };
 
 static const char *reasons[] = {"no_probe_yet", "credentials",

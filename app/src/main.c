@@ -139,8 +139,7 @@ int main(int argc, char **argv)
     return 0;
   }
   if (argc > 1 && strcmp(argv[1], "healthcheck")) {
-    fprintf(stderr, "s3json: unknown argument \"%s\" (try --help)\n",
-            argv[1]);
+    fprintf(stderr, "s3json: unknown argument \"%s\" (try --help)\n", argv[1]);
     return 2;
   }
   if (argc > 1) {

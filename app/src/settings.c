@@ -27,13 +27,13 @@ enum opt_kind {
 };
 
 struct opt {
-  const char *name;  /* primary variable */
-  const char *alt;   /* fallback variable, NULL = none */
+  const char *name; /* primary variable */
+  const char *alt;  /* fallback variable, NULL = none */
   enum opt_kind kind;
-  size_t offset;     /* into struct settings */
-  const char *def;   /* default as text, NULL = unset */
+  size_t offset;   /* into struct settings */
+  const char *def; /* default as text, NULL = unset */
   long long min, max;
-  int secret;        /* 1: never printed, not even in errors */
+  int secret; /* 1: never printed, not even in errors */
   const char *help;
 };
 
@@ -67,19 +67,18 @@ static const struct opt opts[] = {
      "TCP port to listen on"},
     {"S3JSON_THREADS", NULL, OPT_UINT, OFF(threads), "0", 0, 256, 0,
      "HTTP worker threads; 0 = 2 x online CPUs (at least 4)"},
-    {"S3JSON_MAX_CONNECTIONS", NULL, OPT_UINT, OFF(max_connections), "1024",
-     1, 65536, 0, "open client connections at most; more are refused"},
-    {"S3JSON_CONNECTION_TIMEOUT_SECONDS", NULL, OPT_UINT,
-     OFF(conn_timeout_s), "30", 1, 3600, 0,
-     "idle client connections are closed after this"},
+    {"S3JSON_MAX_CONNECTIONS", NULL, OPT_UINT, OFF(max_connections), "1024", 1,
+     65536, 0, "open client connections at most; more are refused"},
+    {"S3JSON_CONNECTION_TIMEOUT_SECONDS", NULL, OPT_UINT, OFF(conn_timeout_s),
+     "30", 1, 3600, 0, "idle client connections are closed after this"},
     {"S3JSON_DRAIN_SECONDS", NULL, OPT_UINT, OFF(drain_seconds), "10", 0, 300,
      0, "on SIGTERM/SIGINT: time to finish in-flight requests"},
-    {"S3JSON_READY_PROBE_SECONDS", NULL, OPT_UINT, OFF(ready_probe_s), "10",
-     1, 3600, 0, "interval of the bucket probe behind /readyz"},
+    {"S3JSON_READY_PROBE_SECONDS", NULL, OPT_UINT, OFF(ready_probe_s), "10", 1,
+     3600, 0, "interval of the bucket probe behind /readyz"},
     {"S3JSON_CACHE_TTL_SECONDS", NULL, OPT_UINT, OFF(cache_ttl_s), "5", 0,
      86400, 0, "document cache freshness; 0 disables the cache"},
-    {"S3JSON_CACHE_MAX_BYTES", NULL, OPT_SIZE, OFF(cache_max_bytes),
-     "67108864", 0, 64 * 1024 * MIB, 0, "document cache size (LRU)"},
+    {"S3JSON_CACHE_MAX_BYTES", NULL, OPT_SIZE, OFF(cache_max_bytes), "67108864",
+     0, 64 * 1024 * MIB, 0, "document cache size (LRU)"},
     {"S3JSON_STALE_IF_ERROR_SECONDS", NULL, OPT_UINT, OFF(stale_if_error_s),
      "300", 0, 86400, 0, "serve a cached copy this long when S3 fails"},
     {"S3JSON_CLIENT_MAX_AGE", NULL, OPT_UINT, OFF(client_max_age_s), "0", 0,
@@ -87,12 +86,12 @@ static const struct opt opts[] = {
     {"S3JSON_LOG_LEVEL", NULL, OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, 0,
      "debug | info | warn | error"},
     /* The AWS SDK's credential variables; see aws/credentials.h. */
-    {"AWS_ACCESS_KEY_ID", NULL, OPT_STR, OFF(aws.access_key_id), NULL, 0, 0,
-     1, "static credentials (with AWS_SECRET_ACCESS_KEY)"},
+    {"AWS_ACCESS_KEY_ID", NULL, OPT_STR, OFF(aws.access_key_id), NULL, 0, 0, 1,
+     "static credentials (with AWS_SECRET_ACCESS_KEY)"},
     {"AWS_SECRET_ACCESS_KEY", NULL, OPT_STR, OFF(aws.secret_access_key), NULL,
      0, 0, 1, "static credentials"},
-    {"AWS_SESSION_TOKEN", NULL, OPT_STR, OFF(aws.session_token), NULL, 0, 0,
-     1, "static temporary credentials"},
+    {"AWS_SESSION_TOKEN", NULL, OPT_STR, OFF(aws.session_token), NULL, 0, 0, 1,
+     "static temporary credentials"},
     {"AWS_PROFILE", NULL, OPT_STR, OFF(aws.profile), NULL, 0, 0, 0,
      "profile in the shared files (default: default)"},
     {"AWS_SHARED_CREDENTIALS_FILE", NULL, OPT_STR,
@@ -114,17 +113,15 @@ static const struct opt opts[] = {
     {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", NULL, OPT_STR,
      OFF(aws.container_auth_token_file), NULL, 0, 0, 0,
      "file holding that header (re-read at each refresh)"},
-    {"AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL, OPT_STR,
-     OFF(aws.imds_endpoint), NULL, 0, 0, 0,
-     "IMDS endpoint (default http://169.254.169.254)"},
+    {"AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL, OPT_STR, OFF(aws.imds_endpoint),
+     NULL, 0, 0, 0, "IMDS endpoint (default http://169.254.169.254)"},
     {"AWS_EC2_METADATA_DISABLED", NULL, OPT_BOOL, OFF(aws.imds_disabled),
      "false", 0, 0, 0, "true: never ask EC2 instance metadata"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
-static int parse_ll(const char *v, long long min, long long max,
-                    long long *out)
+static int parse_ll(const char *v, long long min, long long max, long long *out)
 {
   char *end;
   long long n;
@@ -159,8 +156,7 @@ static int parse_bool(const char *v, int *out)
 {
   if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes"))
     *out = 1;
-  else if (!strcasecmp(v, "false") || !strcmp(v, "0") ||
-           !strcasecmp(v, "no"))
+  else if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no"))
     *out = 0;
   else
     return -1;
@@ -304,20 +300,22 @@ static int check_combined(const struct settings *s, char *err, size_t errlen)
     return -1;
   }
   if (s->aws.access_key_id && !s->aws.secret_access_key) {
-    snprintf(err, errlen, "AWS_SECRET_ACCESS_KEY: required when "
-                          "AWS_ACCESS_KEY_ID is set");
+    snprintf(err, errlen,
+             "AWS_SECRET_ACCESS_KEY: required when "
+             "AWS_ACCESS_KEY_ID is set");
     return -1;
   }
   if (!s->aws.access_key_id && s->aws.secret_access_key) {
-    snprintf(err, errlen, "AWS_ACCESS_KEY_ID: required when "
-                          "AWS_SECRET_ACCESS_KEY is set");
+    snprintf(err, errlen,
+             "AWS_ACCESS_KEY_ID: required when "
+             "AWS_SECRET_ACCESS_KEY is set");
     return -1;
   }
   return 0;
 }
 
-static int load_all(struct settings *s, settings_getenv_fn get,
-                    int need_bucket, char *err, size_t errlen)
+static int load_all(struct settings *s, settings_getenv_fn get, int need_bucket,
+                    char *err, size_t errlen)
 {
   size_t i;
 
@@ -340,8 +338,8 @@ int settings_load(struct settings *s, settings_getenv_fn get, char *err,
   return load_all(s, get, 1, err, errlen);
 }
 
-int settings_load_probe(struct settings *s, settings_getenv_fn get,
-                        char *err, size_t errlen)
+int settings_load_probe(struct settings *s, settings_getenv_fn get, char *err,
+                        size_t errlen)
 {
   return load_all(s, get, 0, err, errlen);
 }

@@ -14,54 +14,55 @@
 /* The AWS SDK variables, as given (NULL = unset). Only aws/credentials.c
  * interprets them; they may hold secrets and are never logged. */
 struct aws_env {
-  const char *access_key_id;          /* AWS_ACCESS_KEY_ID */
-  const char *secret_access_key;      /* AWS_SECRET_ACCESS_KEY */
-  const char *session_token;          /* AWS_SESSION_TOKEN */
-  const char *profile;                /* AWS_PROFILE (default "default") */
-  const char *shared_credentials_file;/* AWS_SHARED_CREDENTIALS_FILE */
-  const char *config_file;            /* AWS_CONFIG_FILE */
-  const char *home;                   /* HOME, for ~/.aws/... */
-  const char *container_relative_uri; /* AWS_CONTAINER_CREDENTIALS_RELATIVE_URI */
-  const char *container_full_uri;     /* AWS_CONTAINER_CREDENTIALS_FULL_URI */
-  const char *container_auth_token;   /* AWS_CONTAINER_AUTHORIZATION_TOKEN */
+  const char *access_key_id;           /* AWS_ACCESS_KEY_ID */
+  const char *secret_access_key;       /* AWS_SECRET_ACCESS_KEY */
+  const char *session_token;           /* AWS_SESSION_TOKEN */
+  const char *profile;                 /* AWS_PROFILE (default "default") */
+  const char *shared_credentials_file; /* AWS_SHARED_CREDENTIALS_FILE */
+  const char *config_file;             /* AWS_CONFIG_FILE */
+  const char *home;                    /* HOME, for ~/.aws/... */
+  const char
+      *container_relative_uri;      /* AWS_CONTAINER_CREDENTIALS_RELATIVE_URI */
+  const char *container_full_uri;   /* AWS_CONTAINER_CREDENTIALS_FULL_URI */
+  const char *container_auth_token; /* AWS_CONTAINER_AUTHORIZATION_TOKEN */
   const char *container_auth_token_file; /* ..._AUTHORIZATION_TOKEN_FILE */
-  const char *container_host;         /* S3JSON_ECS_CREDENTIALS_HOST: test-only
-                                         override of 169.254.170.2 (host[:port])
-                                         for the RELATIVE_URI */
-  const char *imds_endpoint;          /* AWS_EC2_METADATA_SERVICE_ENDPOINT */
-  int imds_disabled;                  /* AWS_EC2_METADATA_DISABLED=true */
+  const char *container_host; /* S3JSON_ECS_CREDENTIALS_HOST: test-only
+                                 override of 169.254.170.2 (host[:port])
+                                 for the RELATIVE_URI */
+  const char *imds_endpoint;  /* AWS_EC2_METADATA_SERVICE_ENDPOINT */
+  int imds_disabled;          /* AWS_EC2_METADATA_DISABLED=true */
 };
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 struct settings {
   /* S3 */
-  const char *bucket;        /* S3JSON_BUCKET, required */
-  const char *prefix;        /* S3JSON_PREFIX, "" */
-  const char *region;        /* AWS_REGION / AWS_DEFAULT_REGION, us-east-1 */
-  const char *endpoint_url;  /* AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, NULL
-                                = AWS, virtual-hosted; else path-style */
-  const char *ca_bundle;     /* AWS_CA_BUNDLE, NULL = system store */
-  long s3_timeout_ms;        /* S3JSON_S3_TIMEOUT_MS, 2000 */
-  int s3_max_attempts;       /* S3JSON_S3_MAX_ATTEMPTS, 3 (AWS_MAX_ATTEMPTS) */
-  size_t max_object_bytes;   /* S3JSON_MAX_OBJECT_BYTES, 1 MiB */
+  const char *bucket;       /* S3JSON_BUCKET, required */
+  const char *prefix;       /* S3JSON_PREFIX, "" */
+  const char *region;       /* AWS_REGION / AWS_DEFAULT_REGION, us-east-1 */
+  const char *endpoint_url; /* AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, NULL
+                               = AWS, virtual-hosted; else path-style */
+  const char *ca_bundle;    /* AWS_CA_BUNDLE, NULL = system store */
+  long s3_timeout_ms;       /* S3JSON_S3_TIMEOUT_MS, 2000 */
+  int s3_max_attempts;      /* S3JSON_S3_MAX_ATTEMPTS, 3 (AWS_MAX_ATTEMPTS) */
+  size_t max_object_bytes;  /* S3JSON_MAX_OBJECT_BYTES, 1 MiB */
 
   /* HTTP */
-  const char *bind;          /* S3JSON_BIND, 0.0.0.0 */
-  unsigned port;             /* S3JSON_PORT, 8080 */
-  unsigned threads;          /* S3JSON_THREADS, 0 = 2 x online CPUs */
-  unsigned max_connections;  /* S3JSON_MAX_CONNECTIONS, 1024 */
-  unsigned conn_timeout_s;   /* S3JSON_CONNECTION_TIMEOUT_SECONDS, 30 */
-  unsigned drain_seconds;    /* S3JSON_DRAIN_SECONDS, 10 */
-  unsigned ready_probe_s;    /* S3JSON_READY_PROBE_SECONDS, 10 */
+  const char *bind;         /* S3JSON_BIND, 0.0.0.0 */
+  unsigned port;            /* S3JSON_PORT, 8080 */
+  unsigned threads;         /* S3JSON_THREADS, 0 = 2 x online CPUs */
+  unsigned max_connections; /* S3JSON_MAX_CONNECTIONS, 1024 */
+  unsigned conn_timeout_s;  /* S3JSON_CONNECTION_TIMEOUT_SECONDS, 30 */
+  unsigned drain_seconds;   /* S3JSON_DRAIN_SECONDS, 10 */
+  unsigned ready_probe_s;   /* S3JSON_READY_PROBE_SECONDS, 10 */
 
   /* Cache (issue 5) */
-  unsigned cache_ttl_s;           /* S3JSON_CACHE_TTL_SECONDS, 5; 0 = off */
-  size_t cache_max_bytes;         /* S3JSON_CACHE_MAX_BYTES, 64 MiB */
-  unsigned stale_if_error_s;      /* S3JSON_STALE_IF_ERROR_SECONDS, 300 */
-  unsigned client_max_age_s;      /* S3JSON_CLIENT_MAX_AGE, 0 */
+  unsigned cache_ttl_s;      /* S3JSON_CACHE_TTL_SECONDS, 5; 0 = off */
+  size_t cache_max_bytes;    /* S3JSON_CACHE_MAX_BYTES, 64 MiB */
+  unsigned stale_if_error_s; /* S3JSON_STALE_IF_ERROR_SECONDS, 300 */
+  unsigned client_max_age_s; /* S3JSON_CLIENT_MAX_AGE, 0 */
 
-  enum log_level log_level;  /* S3JSON_LOG_LEVEL, info */
+  enum log_level log_level; /* S3JSON_LOG_LEVEL, info */
 
   struct aws_env aws;
 };
@@ -81,8 +82,8 @@ int settings_load(struct settings *s, settings_getenv_fn get, char *err,
 
 /* The same, but S3JSON_BUCKET is not required: for `s3json healthcheck`,
  * which only needs the port. */
-int settings_load_probe(struct settings *s, settings_getenv_fn get,
-                        char *err, size_t errlen);
+int settings_load_probe(struct settings *s, settings_getenv_fn get, char *err,
+                        size_t errlen);
 
 /* Writes the --help table: every variable, its default and meaning. */
 void settings_print_help(FILE *stream);

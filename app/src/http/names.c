@@ -64,8 +64,7 @@ static enum names_code check_segments(const char *s, size_t n)
   return NAMES_OK;
 }
 
-enum names_code names_decode(const char *raw, size_t n,
-                             char out[NAMES_MAX + 1])
+enum names_code names_decode(const char *raw, size_t n, char out[NAMES_MAX + 1])
 {
   size_t i = 0, o = 0;
 
@@ -76,12 +75,12 @@ enum names_code names_decode(const char *raw, size_t n,
     unsigned char c = (unsigned char)raw[i];
     if (c == '%') {
       int hi, lo;
-      if (n - i < 3)
+      hi = n - i < 3 ? -1 : hexval((unsigned char)raw[i + 1]);
+      lo = n - i < 3 ? -1 : hexval((unsigned char)raw[i + 2]);
+      if (hi < 0 || lo < 0) {
+        out[0] = '\0';
         return NAMES_BAD_ESCAPE;
-      hi = hexval((unsigned char)raw[i + 1]);
-      lo = hexval((unsigned char)raw[i + 2]);
-      if (hi < 0 || lo < 0)
-        return NAMES_BAD_ESCAPE;
+      }
       c = (unsigned char)(hi * 16 + lo);
       i += 3;
     } else {
@@ -184,8 +183,7 @@ static int b64val(unsigned char c)
   return p ? (int)(p - b64url) : -1;
 }
 
-long names_cursor_decode(const char *cursor, size_t n, char *out,
-                         size_t cap)
+long names_cursor_decode(const char *cursor, size_t n, char *out, size_t cap)
 {
   size_t i, o = 0;
   unsigned acc = 0;

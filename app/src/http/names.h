@@ -15,13 +15,13 @@
 #define NAMES_MAX 512
 
 enum names_code {
-  NAMES_OK = 0,          /* 0 */
-  NAMES_EMPTY,           /* 1: no name at all */
-  NAMES_BAD_ESCAPE,      /* 2: '%' not followed by two hex digits */
-  NAMES_BAD_CHAR,        /* 3: a byte outside [A-Za-z0-9._-] and '/' */
-  NAMES_EMPTY_SEGMENT,   /* 4: "a//b", leading or trailing '/' */
-  NAMES_DOT_SEGMENT,     /* 5: a "." or ".." segment */
-  NAMES_TOO_LONG         /* 6: more than NAMES_MAX bytes decoded */
+  NAMES_OK = 0,        /* 0 */
+  NAMES_EMPTY,         /* 1: no name at all */
+  NAMES_BAD_ESCAPE,    /* 2: '%' not followed by two hex digits */
+  NAMES_BAD_CHAR,      /* 3: a byte outside [A-Za-z0-9._-] and '/' */
+  NAMES_EMPTY_SEGMENT, /* 4: "a//b", leading or trailing '/' */
+  NAMES_DOT_SEGMENT,   /* 5: a "." or ".." segment */
+  NAMES_TOO_LONG       /* 6: more than NAMES_MAX bytes decoded */
 };
 
 /* A sentence for clients ("name has a '.' or '..' segment"). */
@@ -56,7 +56,6 @@ long names_parse_limit(const char *raw, long def, long max);
  * -1 if it does not fit. decode: the same, -1 also for a malformed cursor.
  */
 long names_cursor_encode(const char *token, size_t n, char *out, size_t cap);
-long names_cursor_decode(const char *cursor, size_t n, char *out,
-                         size_t cap);
+long names_cursor_decode(const char *cursor, size_t n, char *out, size_t cap);
 
 #endif /* HEADER_S3JSON_NAMES_H */

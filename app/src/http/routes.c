@@ -10,7 +10,7 @@
 #include "routes.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
-#define LIST_MAX 1000  /* S3's own page size limit */
+#define LIST_MAX 1000   /* S3's own page size limit */
 #define CURSOR_MAX 2048 /* S3 continuation tokens are well below 1 KiB */
 
 struct routes {
@@ -41,8 +41,8 @@ void http_reply_header(struct http_reply *r, const char *name,
   if (r->nheaders >= HTTP_REPLY_MAX_HEADERS)
     return;
   r->headers[r->nheaders].name = name;
-  snprintf(r->headers[r->nheaders].value,
-           sizeof(r->headers[r->nheaders].value), "%s", value);
+  snprintf(r->headers[r->nheaders].value, sizeof(r->headers[r->nheaders].value),
+           "%s", value);
   r->nheaders++;
 }
 
@@ -50,8 +50,7 @@ void http_reply_header(struct http_reply *r, const char *name,
 static void reply_json(struct http_reply *rep, int status, json_t *doc)
 {
   free(rep->body);
-  rep->body = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)
-                  : NULL;
+  rep->body = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(doc);
   if (!rep->body) {
     /* Out of memory while building a reply: still say something valid. */
@@ -159,8 +158,7 @@ static void get_document(struct routes *r, const struct http_request *req,
       log_event(LOG_WARN, "invalid_document",
                 json_pack("{s:o,s:s,s:i,s:i}", "key",
                           log_string(key, strlen(key), 600), "reason",
-                          jerr.text, "line", jerr.line, "column",
-                          jerr.column));
+                          jerr.text, "line", jerr.line, "column", jerr.column));
       s3_object_free(&obj);
       routes_error(rep, 502, "invalid_document",
                    "the stored document is not valid JSON");
@@ -216,8 +214,8 @@ static void list_documents(struct routes *r, const struct http_request *req,
 {
   char token[CURSOR_MAX], cursor[CURSOR_MAX * 2], name[NAMES_MAX + 1];
   const char *raw_cursor = req->query(req->conn, "cursor");
-  long limit = names_parse_limit(req->query(req->conn, "limit"), LIST_MAX,
-                                 LIST_MAX);
+  long limit =
+      names_parse_limit(req->query(req->conn, "limit"), LIST_MAX, LIST_MAX);
   struct s3_list list;
   enum s3_code sc;
   json_t *docs, *next;
@@ -230,10 +228,10 @@ static void list_documents(struct routes *r, const struct http_request *req,
   }
   if (raw_cursor) {
     char dec[CURSOR_MAX * 2];
-    long n = names_query_decode(raw_cursor, strlen(raw_cursor), dec,
-                                sizeof(dec));
-    if (n <= 0 || names_cursor_decode(dec, (size_t)n, token,
-                                      sizeof(token)) <= 0) {
+    long n =
+        names_query_decode(raw_cursor, strlen(raw_cursor), dec, sizeof(dec));
+    if (n <= 0 ||
+        names_cursor_decode(dec, (size_t)n, token, sizeof(token)) <= 0) {
       routes_error(rep, 400, "bad_cursor",
                    "cursor must be a next_cursor value from this API");
       return;
@@ -241,9 +239,8 @@ static void list_documents(struct routes *r, const struct http_request *req,
   }
   memset(&list, 0, sizeof(list));
   rep->s3_called = 1;
-  sc = s3_list_objects(r->s3, r->settings->prefix,
-                       raw_cursor ? token : NULL, (int)limit, &list,
-                       &rep->s3);
+  sc = s3_list_objects(r->s3, r->settings->prefix, raw_cursor ? token : NULL,
+                       (int)limit, &list, &rep->s3);
   if (sc != S3_OK) {
     s3_list_free(&list);
     /* A stale or forged cursor is the client's mistake. */

@@ -22,8 +22,8 @@
 typedef const char *(*http_lookup_fn)(void *conn, const char *name);
 
 struct http_request {
-  const char *method;  /* as received */
-  const char *path;    /* raw (still percent-encoded), no query */
+  const char *method; /* as received */
+  const char *path;   /* raw (still percent-encoded), no query */
   http_lookup_fn header;
   http_lookup_fn query; /* values raw, still percent-encoded */
   void *conn;           /* passed to the lookups */
@@ -32,19 +32,19 @@ struct http_request {
 #define HTTP_REPLY_MAX_HEADERS 8
 
 struct http_header {
-  const char *name;  /* static string */
+  const char *name; /* static string */
   char value[160];
 };
 
 struct http_reply {
   int status;
-  char *body;           /* malloc'd; NULL = empty body */
+  char *body; /* malloc'd; NULL = empty body */
   size_t len;
   struct http_header headers[HTTP_REPLY_MAX_HEADERS];
   int nheaders;
   /* For the access log. */
-  const char *error;    /* our error code ("not_found", ...) or NULL */
-  struct s3_diag s3;    /* http_status 0 when S3 was not called */
+  const char *error; /* our error code ("not_found", ...) or NULL */
+  struct s3_diag s3; /* http_status 0 when S3 was not called */
   int s3_called;
 };
 

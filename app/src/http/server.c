@@ -32,7 +32,7 @@ struct http_server {
  * byte of the reply; freed in on_completed. */
 struct request {
   struct timespec start;
-  int answered_once;        /* see on_request: answer on the 2nd call */
+  int answered_once; /* see on_request: answer on the 2nd call */
   int status;
   size_t bytes;
   const char *error;
@@ -42,7 +42,7 @@ struct request {
   char method[16];
   char request_id[REQUEST_ID_MAX];
   char client[64];
-  char *uri;                /* raw request target, for the log */
+  char *uri; /* raw request target, for the log */
   struct http_server *srv;
 };
 
@@ -91,8 +91,8 @@ static void copy_token(char *out, size_t cap, const char *in, size_t n)
  * gives its Root; a header without Root is used whole; none: a new id. */
 static void request_id_from(struct MHD_Connection *c, char *out)
 {
-  const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                              "X-Amzn-Trace-Id");
+  const char *t =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amzn-Trace-Id");
   const char *root, *end;
 
   if (!t || !t[0]) {
@@ -129,10 +129,10 @@ static void client_from(struct MHD_Connection *c, char *out, size_t cap)
   out[0] = '\0';
   ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-    inet_ntop(AF_INET,
-              &((const struct sockaddr_in *)(const void *)ci->client_addr)
-                   ->sin_addr,
-              out, (socklen_t)cap);
+    inet_ntop(
+        AF_INET,
+        &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+        out, (socklen_t)cap);
 }
 
 static const char *lookup_header(void *conn, const char *name)
@@ -174,8 +174,7 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 }
 
 static enum MHD_Result queue_reply(struct http_server *srv,
-                                   struct MHD_Connection *c,
-                                   struct request *rq,
+                                   struct MHD_Connection *c, struct request *rq,
                                    struct http_reply *rep)
 {
   struct MHD_Response *resp;
@@ -188,8 +187,7 @@ static enum MHD_Result queue_reply(struct http_server *srv,
     return MHD_NO;
   rep->body = NULL; /* now owned by resp */
   for (i = 0; i < rep->nheaders; i++)
-    MHD_add_response_header(resp, rep->headers[i].name,
-                            rep->headers[i].value);
+    MHD_add_response_header(resp, rep->headers[i].name, rep->headers[i].value);
   MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
   if (atomic_load(&srv->quiesced))
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -206,8 +204,7 @@ static enum MHD_Result queue_reply(struct http_server *srv,
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
+                                  const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
   struct http_server *srv = cls;
@@ -251,8 +248,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
   return ret;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c,
-                         void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
 {
   struct http_server *srv = cls;
   struct request *rq = *con_cls;
@@ -265,9 +262,9 @@ static void on_completed(void *cls, struct MHD_Connection *c,
     f = json_pack("{s:s,s:o,s:i,s:I,s:f,s:s,s:s}", "method",
                   rq->method[0] ? rq->method : "-", "path",
                   log_string(rq->uri, strlen(rq->uri), 1024), "status",
-                  rq->status, "bytes", (json_int_t)rq->bytes,
-                  "duration_ms", elapsed_ms(&rq->start), "request_id",
-                  rq->request_id, "client", rq->client);
+                  rq->status, "bytes", (json_int_t)rq->bytes, "duration_ms",
+                  elapsed_ms(&rq->start), "request_id", rq->request_id,
+                  "client", rq->client);
     if (f && rq->s3_called) {
       json_object_set_new(f, "s3_status", json_integer(rq->s3_status));
       json_object_set_new(f, "s3_ms", json_integer(rq->s3_ms));
@@ -308,8 +305,8 @@ struct http_server *http_server_start(const struct settings *s,
 {
   struct http_server *srv = calloc(1, sizeof(*srv));
   struct sockaddr_in addr;
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-                   MHD_USE_ERROR_LOG;
+  unsigned flags =
+      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 
   if (!srv) {
     snprintf(err, errlen, "out of memory");

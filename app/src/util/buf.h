@@ -17,9 +17,9 @@ struct buf {
 };
 
 enum buf_code {
-  BUF_OK = 0,     /* 0 */
-  BUF_TOO_BIG,    /* 1: the append would pass 'cap'; buffer unchanged */
-  BUF_NO_MEMORY   /* 2: allocation failed; buffer unchanged */
+  BUF_OK = 0,   /* 0 */
+  BUF_TOO_BIG,  /* 1: the append would pass 'cap'; buffer unchanged */
+  BUF_NO_MEMORY /* 2: allocation failed; buffer unchanged */
 };
 
 void buf_init(struct buf *b, size_t cap);

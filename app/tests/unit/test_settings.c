@@ -1,0 +1,215 @@
+/* test_settings.c -- the environment: defaults, parsing, one-line errors */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "settings.h"
+
+/* A fake environment: NULL-terminated name/value pairs. */
+static const char **fake_env;
+
+static const char *fake_getenv(const char *name)
+{
+  for (const char **p = fake_env; p && p[0]; p += 2)
+    if (!strcmp(p[0], name))
+      return p[1];
+  return NULL;
+}
+
+static int load(const char **env, struct settings *s, char *err)
+{
+  fake_env = env;
+  err[0] = '\0';
+  return settings_load(s, fake_getenv, err, 256);
+}
+
+static void test_defaults(void **state)
+{
+  const char *env[] = {"S3JSON_BUCKET", "docs-bucket", NULL};
+  struct settings s;
+  char err[256];
+
+  assert_int_equal(load(env, &s, err), 0);
+  assert_string_equal(s.bucket, "docs-bucket");
+  assert_string_equal(s.prefix, "");
+  assert_string_equal(s.region, "us-east-1");
+  assert_null(s.endpoint_url);
+  assert_string_equal(s.bind, "0.0.0.0");
+  assert_int_equal(s.port, 8080);
+  assert_true(s.threads >= 4);
+  assert_int_equal(s.s3_timeout_ms, 2000);
+  assert_int_equal(s.max_object_bytes, 1024 * 1024);
+  assert_int_equal(s.drain_seconds, 10);
+  assert_int_equal(s.log_level, LOG_INFO);
+  assert_int_equal(s.aws.imds_disabled, 0);
+}
+
+static void test_values_and_fallbacks(void **state)
+{
+  const char *env[] = {"S3JSON_BUCKET",
+                       "b.with.dots",
+                       "S3JSON_PREFIX",
+                       "v1/",
+                       "AWS_DEFAULT_REGION",
+                       "eu-west-1",
+                       "AWS_ENDPOINT_URL",
+                       "http://127.0.0.1:5000",
+                       "S3JSON_PORT",
+                       "9090",
+                       "S3JSON_LOG_LEVEL",
+                       "DEBUG",
+                       "S3JSON_THREADS",
+                       "3",
+                       "AWS_EC2_METADATA_DISABLED",
+                       "true",
+                       NULL};
+  struct settings s;
+  char err[256];
+
+  assert_int_equal(load(env, &s, err), 0);
+  assert_string_equal(s.prefix, "v1/");
+  assert_string_equal(s.region, "eu-west-1");
+  assert_string_equal(s.endpoint_url, "http://127.0.0.1:5000");
+  assert_int_equal(s.port, 9090);
+  assert_int_equal(s.threads, 3);
+  assert_int_equal(s.log_level, LOG_DEBUG);
+  assert_int_equal(s.aws.imds_disabled, 1);
+}
+
+static void test_primary_wins_over_fallback(void **state)
+{
+  const char *env[] = {"S3JSON_BUCKET",
+                       "bkt",
+                       "AWS_REGION",
+                       "us-west-2",
+                       "AWS_DEFAULT_REGION",
+                       "eu-west-1",
+                       "AWS_ENDPOINT_URL_S3",
+                       "http://127.0.0.1:1",
+                       "AWS_ENDPOINT_URL",
+                       "http://127.0.0.1:2",
+                       NULL};
+  struct settings s;
+  char err[256];
+
+  assert_int_equal(load(env, &s, err), 0);
+  assert_string_equal(s.region, "us-west-2");
+  assert_string_equal(s.endpoint_url, "http://127.0.0.1:1");
+}
+
+struct bad_case {
+  const char *name, *value, *want; /* 'want' must appear in the error */
+};
+
+static const struct bad_case bad_cases[] = {
+    {"S3JSON_PORT", "80a", "S3JSON_PORT: expected an integer from 1 to 65535"},
+    {"S3JSON_PORT", "0", "S3JSON_PORT: expected"},
+    {"S3JSON_PORT", "65536", "S3JSON_PORT: expected"},
+    {"S3JSON_PORT", "-1", "S3JSON_PORT: expected"},
+    {"S3JSON_PORT", " 80", "S3JSON_PORT: expected"},
+    {"S3JSON_THREADS", "999", "S3JSON_THREADS: expected"},
+    {"S3JSON_S3_TIMEOUT_MS", "1e3", "S3JSON_S3_TIMEOUT_MS: expected"},
+    {"S3JSON_MAX_OBJECT_BYTES", "99999999999999999999999",
+     "S3JSON_MAX_OBJECT_BYTES: expected a byte count"},
+    {"S3JSON_LOG_LEVEL", "loud", "S3JSON_LOG_LEVEL: expected one of debug"},
+    {"AWS_EC2_METADATA_DISABLED", "maybe",
+     "AWS_EC2_METADATA_DISABLED: expected true or false"},
+    {"S3JSON_BUCKET", "Bad_Bucket", "S3JSON_BUCKET: expected an S3 bucket"},
+    {"S3JSON_BUCKET", "ab", "S3JSON_BUCKET: expected an S3 bucket"},
+    {"S3JSON_BUCKET", "-abc", "S3JSON_BUCKET: expected an S3 bucket"},
+    {"AWS_ENDPOINT_URL_S3", "localhost:5000",
+     "AWS_ENDPOINT_URL_S3: expected an http:// or https:// URL"},
+};
+
+static void test_bad_values(void **state)
+{
+  struct settings s;
+  char err[256];
+  size_t i;
+
+  for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+    const char *env[] = {"S3JSON_BUCKET", "bkt", NULL, NULL, NULL};
+    if (!strcmp(bad_cases[i].name, "S3JSON_BUCKET")) {
+      env[1] = bad_cases[i].value;
+    } else {
+      env[2] = bad_cases[i].name;
+      env[3] = bad_cases[i].value;
+    }
+    assert_int_equal(load(env, &s, err), -1);
+    if (!strstr(err, bad_cases[i].want))
+      fail_msg("%s=%s: error \"%s\" lacks \"%s\"", bad_cases[i].name,
+               bad_cases[i].value, err, bad_cases[i].want);
+    assert_null(strchr(err, '\n'));
+  }
+}
+
+static void test_missing_bucket(void **state)
+{
+  const char *env[] = {NULL};
+  struct settings s;
+  char err[256];
+
+  assert_int_equal(load(env, &s, err), -1);
+  assert_non_null(strstr(err, "S3JSON_BUCKET: required"));
+  /* The health probe does not need a bucket. */
+  assert_int_equal(settings_load_probe(&s, fake_getenv, err, sizeof(err)), 0);
+  assert_int_equal(s.port, 8080);
+}
+
+static void test_secrets_never_in_errors(void **state)
+{
+  const char *env[] = {"S3JSON_BUCKET", "bkt", "AWS_SECRET_ACCESS_KEY",
+                       "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL};
+  struct settings s;
+  char err[256];
+
+  assert_int_equal(load(env, &s, err), -1);
+  assert_non_null(strstr(err, "AWS_ACCESS_KEY_ID: required"));
+  assert_null(strstr(err, "EXAMPLEKEY"));
+}
+
+static void test_help_lists_every_variable(void **state)
+{
+  static const char *names[] = {"S3JSON_BUCKET",
+                                "S3JSON_PREFIX",
+                                "S3JSON_BIND",
+                                "S3JSON_PORT",
+                                "S3JSON_THREADS",
+                                "S3JSON_LOG_LEVEL",
+                                "S3JSON_MAX_OBJECT_BYTES",
+                                "S3JSON_S3_TIMEOUT_MS",
+                                "S3JSON_DRAIN_SECONDS",
+                                "AWS_REGION",
+                                "AWS_ENDPOINT_URL_S3",
+                                "AWS_PROFILE",
+                                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"};
+  char buf[16384];
+  FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+  assert_non_null(f);
+  settings_print_help(f);
+  fclose(f);
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if (!strstr(buf, names[i]))
+      fail_msg("--help lacks %s", names[i]);
+  assert_non_null(strstr(buf, "S3JSON_PORT [8080]"));
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_values_and_fallbacks),
+      cmocka_unit_test(test_primary_wins_over_fallback),
+      cmocka_unit_test(test_bad_values),
+      cmocka_unit_test(test_missing_bucket),
+      cmocka_unit_test(test_secrets_never_in_errors),
+      cmocka_unit_test(test_help_lists_every_variable),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
