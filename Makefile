@@ -100,7 +100,7 @@ integration: build/s3json build/asan/s3json $(TOOL_BIN)
 	python3 -m unittest discover -s app/tests/integration -p 'test_*.py' -v
 
 run: deps build/s3json
-	scripts/run-local.sh
+	python3 scripts/run-local.py
 
 deps:
 	@scripts/deps.sh

@@ -4,6 +4,7 @@
  * parse it. settings_load() walks the table; settings_print_help() prints it.
  * Keeping both in one place is what keeps `s3json --help` true.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -297,6 +298,14 @@ static int check_combined(const struct settings *s, char *err, size_t errlen)
              "AWS_ENDPOINT_URL_S3: expected an http:// or https:// URL, "
              "got \"%.64s\"",
              s->endpoint_url);
+    return -1;
+  }
+  struct in_addr a;
+  if (inet_pton(AF_INET, s->bind, &a) != 1) {
+    snprintf(err, errlen,
+             "S3JSON_BIND: expected an IPv4 address such as 0.0.0.0, "
+             "got \"%.64s\"",
+             s->bind);
     return -1;
   }
   if (s->aws.access_key_id && !s->aws.secret_access_key) {
