@@ -1,0 +1,422 @@
+"""Small, documented corrections to moto 5.2 for a strict emulator.
+
+Each patch names the moto defect it works around, so that it can be dropped
+once moto fixes it.  Nothing in site-packages is edited: we replace single
+functions/methods at import time (apply() is idempotent).
+
+Request context: the WSGI middleware ``ContextMiddleware`` records, per request
+thread, what moto throws away: the raw request target (path and query exactly
+as received), the scheme (http/https, for aws:SecureTransport), the peer
+address (aws:SourceIp) and the raw headers.  The patches read it through
+``current()``; when it is absent (moto used in-process without our server) they
+fall back to moto's own behaviour.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import hmac
+import io
+import logging
+import re
+import threading
+from typing import Any
+
+import sigv4
+
+log = logging.getLogger("emu.patches")
+
+_tls = threading.local()
+
+
+class RequestContext:
+    __slots__ = (
+        "scheme", "raw_path", "raw_query", "remote_addr", "headers", "method", "principal", "body",
+    )  # fmt: skip
+
+    def __init__(self, environ: dict[str, Any]):
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+        if raw.startswith(("http://", "https://")):
+            # absolute-form request target: keep only path?query
+            rest = raw.split("://", 1)[1]
+            raw = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        path, _, query = raw.partition("?")
+        # werkzeug hands us the latin-1 "WSGI dance" of the bytes on the wire
+        self.raw_path = path.encode("latin-1", "replace").decode("utf-8", "replace")
+        self.raw_query = query.encode("latin-1", "replace").decode("utf-8", "replace")
+        self.scheme = environ.get("wsgi.url_scheme", "http")
+        self.remote_addr = environ.get("REMOTE_ADDR", "")
+        self.method = environ.get("REQUEST_METHOD", "GET")
+        headers: dict[str, list[str]] = {}
+        for k, v in environ.items():
+            if k.startswith("HTTP_"):
+                name = k[5:].replace("_", "-").lower()
+            elif k in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                name = k.replace("_", "-").lower()
+            else:
+                continue
+            if not isinstance(v, str):
+                continue
+            v = v.encode("latin-1", "replace").decode("utf-8", "replace")
+            headers.setdefault(name, []).append(v)
+        self.headers = headers
+        self.principal: str | None = None
+        # The body as received.  moto's `raw_body` is empty for form-encoded
+        # (query protocol) requests because Flask has already parsed the form,
+        # so SigV4 payload hashing needs its own copy.
+        self.body = b""
+        stream = environ.get("wsgi.input")
+        length = environ.get("CONTENT_LENGTH")
+        if stream is not None and length and length.isdigit() and int(length) > 0:
+            self.body = _read_exactly(stream, int(length))
+            environ["wsgi.input"] = io.BytesIO(self.body)
+        elif stream is not None and environ.get("wsgi.input_terminated"):
+            self.body = stream.read()
+            environ["wsgi.input"] = io.BytesIO(self.body)
+
+    def header(self, name: str) -> str | None:
+        v = self.headers.get(name.lower())
+        return ",".join(v) if v else None
+
+
+def _read_exactly(stream: Any, n: int) -> bytes:
+    chunks = []
+    while n > 0:
+        chunk = stream.read(min(n, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def current() -> RequestContext | None:
+    return getattr(_tls, "ctx", None)
+
+
+class ContextMiddleware:
+    """WSGI wrapper: publish the RequestContext for the duration of the app call."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        _tls.ctx = RequestContext(environ)
+        try:
+            return self.app(environ, start_response)
+        finally:
+            _tls.ctx = None
+
+
+# --------------------------------------------------------------------------
+# Patch 1: SigV4 verification over the request as received.
+#
+# moto bug: IAMRequestBase._calculate_signature rebuilds the request from
+# `self.uri`, which the server has already percent-decoded, and then lets
+# botocore sign that decoded URL.  Any correctly signed request whose path or
+# query holds an escaped character other than %20 (`prefix=dir%2F`, `%2B`,
+# non-ASCII keys) is rejected with SignatureDoesNotMatch, and conversely a
+# request signed over one encoding but sent with another can slip through.
+# We recompute the canonical request from the raw path and query (see
+# sigv4.py), keep moto's credential lookup (wrong secret / unknown key /
+# wrong or missing session token are still rejected by moto), and add the
+# checks real AWS makes that moto skips: every signed header must be present,
+# S3 requires x-amz-content-sha256 and verifies it against the body, and the
+# request time must be within 15 minutes.
+# --------------------------------------------------------------------------
+
+MAX_SKEW = _dt.timedelta(minutes=15)
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _s3_error(code: str, message: str, status: int) -> Exception:
+    """An S3-shaped XML error with an explicit HTTP status.  (moto's
+    ServiceException takes its status from the botocore error model, which
+    has no entry for RequestTimeTooSkewed & co., so it would answer 400.)"""
+    from werkzeug.exceptions import HTTPException
+    from xml.sax.saxutils import escape
+
+    class S3AuthError(HTTPException):
+        def get_headers(self, *a: Any, **kw: Any) -> list[tuple[str, str]]:
+            return [("Content-Type", "application/xml")]
+
+    e = S3AuthError()
+    e.code = status
+    e.description = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+    )
+    return e
+
+
+def _check_signature(self: Any) -> None:
+    ctx = current()
+    if ctx is None:
+        return _orig["check_signature"](self)
+    auth = sigv4.parse_authorization(self._headers.get("Authorization", ""))
+    if auth is None:
+        self._raise_signature_does_not_match()
+    service = auth["service"]
+    amz_date = ctx.header("x-amz-date")
+    if not amz_date:
+        self._raise_signature_does_not_match()
+    try:
+        t = _dt.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=_dt.timezone.utc)
+    except ValueError:
+        self._raise_signature_does_not_match()
+    now = _dt.datetime.now(_dt.timezone.utc)
+    if abs(now - t) > MAX_SKEW:
+        if service == "s3":
+            raise _s3_error(
+                "RequestTimeTooSkewed",
+                "The difference between the request time and the current time is too large.",
+                403,
+            )
+        self._raise_signature_does_not_match()
+
+    body = ctx.body
+    content_sha = ctx.header("x-amz-content-sha256")
+    if service == "s3":
+        if not content_sha:
+            raise _s3_error(
+                "InvalidRequest",
+                "Missing required header for this request: x-amz-content-sha256",
+                400,
+            )
+        if _HEX64.match(content_sha) and hashlib.sha256(body).hexdigest() != content_sha:
+            raise _s3_error(
+                "XAmzContentSHA256Mismatch",
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                400,
+            )
+        payload_hash = content_sha
+    else:
+        payload_hash = content_sha or hashlib.sha256(body).hexdigest()
+
+    signed = auth["SignedHeaders"].split(";")
+    if "host" not in signed:
+        self._raise_signature_does_not_match()
+    creq = sigv4.canonical_request(
+        ctx.method, ctx.raw_path, ctx.raw_query, signed, ctx.headers, payload_hash, service
+    )
+    if creq is None:
+        self._raise_signature_does_not_match()
+    secret = self._access_key.create_credentials().secret_key
+    expected = sigv4.signature(secret, amz_date, auth["region"], service, creq)
+    if not hmac.compare_digest(expected, auth["Signature"]):
+        log.info("SignatureDoesNotMatch; canonical request was:\n%s", creq)
+        self._raise_signature_does_not_match()
+
+
+# --------------------------------------------------------------------------
+# Patch 2: unsigned requests.
+#
+# moto bug: with auth enforced, IAMRequestBase.__init__ indexes
+# headers["Authorization"] unconditionally, so an anonymous request (or a
+# presigned URL, which moto's auth path does not understand) is a 500 with an
+# HTML traceback.  AWS answers 403: AccessDenied (S3) or
+# MissingAuthenticationToken.  Presigned URLs are not supported here: they
+# are refused with 403 as well.
+# --------------------------------------------------------------------------
+
+
+def _authenticate_and_authorize_action(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+    from moto import settings as ms
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    enforced = ActionAuthenticatorMixin.request_count >= ms.INITIAL_NO_AUTH_ACTION_COUNT
+    if enforced and current() is not None and "Authorization" not in self.headers:
+        if self.headers.get("X-Amz-Target") in ActionAuthenticatorMixin.PUBLIC_OPERATIONS:
+            return
+        from moto.iam.access_control import S3IAMRequest
+
+        if iam_request_cls is S3IAMRequest or issubclass(iam_request_cls, S3IAMRequest):
+            from moto.s3.exceptions import S3AccessDeniedError
+
+            raise S3AccessDeniedError()
+        from moto.core.exceptions import _RESTError
+
+        class MissingAuthenticationToken(_RESTError):
+            code = 403
+
+        raise MissingAuthenticationToken(
+            "MissingAuthenticationToken", "Request is missing Authentication Token"
+        )
+    return _orig["authenticate"](self, iam_request_cls, resource)
+
+
+# --------------------------------------------------------------------------
+# Patch 3: IAM policy evaluation (identity, bucket and trust policies).
+#
+# moto bugs (see iam_policy.py for the list): only StringEquals is evaluated,
+# every other operator "matches"; a non-matching Allow condition becomes an
+# explicit Deny; patterns are regexes; account-root principals never match.
+# We replace IAMPolicyStatement.is_action_permitted with iam_policy's
+# evaluator, fed with a request context built from what the client actually
+# sent: aws:SecureTransport from the scheme, aws:SourceIp, aws:CurrentTime,
+# aws:EpochTime, aws:UserAgent, aws:Referer, aws:RequestedRegion,
+# aws:PrincipalArn/Account/Type, aws:username, aws:userid, and for S3
+# s3:prefix / s3:delimiter / s3:max-keys (from the query) and s3:x-amz-*
+# (from the headers), plus moto's own keys (sts:ExternalId).
+#
+# moto also evaluates a bucket policy only for object requests (and with a
+# made-up s3:HeadObject action); we additionally apply the bucket policy's
+# explicit Deny to every S3 request on that bucket, with the IAM action name.
+# --------------------------------------------------------------------------
+
+
+def _resolve_principal(access_key_id: str) -> str | None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for user in list(iam_backends[DEFAULT_ACCOUNT_ID]["aws"].users.values()):
+        for k in user.access_keys:
+            if k.access_key_id == access_key_id:
+                return user.arn
+    try:
+        for role in sts_backends[DEFAULT_ACCOUNT_ID]["aws"].assumed_roles:
+            if role.access_key_id == access_key_id:
+                return role.arn
+    except Exception:
+        pass
+    return None
+
+
+def _principal_keys(arn: str) -> dict[str, list[str]]:
+    import re as _re
+
+    out = {"aws:principalarn": [arn]}
+    parts = arn.split(":")
+    if len(parts) > 5:
+        out["aws:principalaccount"] = [parts[4]]
+    m = _re.fullmatch(r"arn:([^:]+):sts::(\d+):assumed-role/([^/]+)/(.*)", arn)
+    if m:
+        out["aws:principalarn"] = [f"arn:{m.group(1)}:iam::{m.group(2)}:role/{m.group(3)}"]
+        out["aws:principaltype"] = ["AssumedRole"]
+        out["aws:userid"] = [f"{m.group(3)}:{m.group(4)}"]
+    elif ":user/" in arn:
+        out["aws:principaltype"] = ["User"]
+        out["aws:username"] = [arn.rsplit("/", 1)[1]]
+    elif arn.endswith(":root"):
+        out["aws:principaltype"] = ["Account"]
+    return out
+
+
+def request_condition_context(
+    incoming: dict[str, Any] | None = None, principal: str | None = None
+) -> tuple[dict[str, list[str]], str | None]:
+    """-> (condition context, caller principal ARN or None when anonymous)"""
+    from urllib.parse import unquote
+
+    c: dict[str, list[str]] = {}
+    now = _dt.datetime.now(_dt.timezone.utc)
+    c["aws:currenttime"] = [now.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    c["aws:epochtime"] = [str(int(now.timestamp()))]
+    ctx = current()
+    if ctx is not None:
+        c["aws:securetransport"] = ["true" if ctx.scheme == "https" else "false"]
+        if ctx.remote_addr:
+            c["aws:sourceip"] = [ctx.remote_addr]
+        for h, k in (("user-agent", "aws:useragent"), ("referer", "aws:referer")):
+            if ctx.header(h):
+                c[k] = [ctx.header(h)]
+        auth = sigv4.parse_authorization(ctx.header("authorization") or "")
+        if auth:
+            c["aws:requestedregion"] = [auth["region"]]
+            if principal is None:
+                principal = ctx.principal or _resolve_principal(auth["access_key_id"])
+                ctx.principal = principal
+            if auth["service"] == "s3":
+                c["s3:signatureversion"] = ["AWS4-HMAC-SHA256"]
+                c["s3:authtype"] = ["REST-HEADER"]
+                for name, vals in ctx.headers.items():
+                    if name.startswith("x-amz-"):
+                        c["s3:" + name] = list(vals)
+                for pair in ctx.raw_query.split("&"):
+                    name, eq, value = pair.partition("=")
+                    name = unquote(name)
+                    if name in ("prefix", "delimiter", "max-keys"):
+                        c["s3:" + name] = [unquote(value)]
+    if principal:
+        c.update(_principal_keys(principal))
+    for k, v in (incoming or {}).items():
+        c[k.lower()] = v if isinstance(v, list) else [v]
+    return c, principal
+
+
+def _statement_is_action_permitted(
+    self: Any,
+    action: str,
+    resource: str = "*",
+    principal: str | None = None,
+    incoming_condition_values: dict[str, str] | None = None,
+) -> Any:
+    from moto.iam.access_control import PermissionResult
+
+    import iam_policy
+
+    ctx, who = request_condition_context(incoming_condition_values, principal)
+    effect = iam_policy.evaluate_statement(self._statement, action, resource, who, ctx, True)
+    if effect == iam_policy.ALLOW:
+        return PermissionResult.PERMITTED
+    if effect == iam_policy.DENY:
+        return PermissionResult.DENIED
+    return PermissionResult.NEUTRAL
+
+
+def _check_action_permitted(self: Any, resource: str) -> None:
+    from moto.iam.access_control import IAMPolicy, PermissionResult, S3IAMRequest
+
+    ctx = current()
+    if ctx is not None:
+        ctx.principal = self._access_key.arn
+        if isinstance(self, S3IAMRequest) and ":::" in resource:
+            bucket_name = resource.split(":::", 1)[1].split("/", 1)[0]
+            policy = _bucket_policy(self.account_id, bucket_name)
+            if policy:
+                if IAMPolicy(policy).is_action_permitted(self._action, resource) == PermissionResult.DENIED:
+                    self._raise_access_denied()
+    return _orig["check_action_permitted"](self, resource)
+
+
+def _bucket_policy(account_id: str, bucket_name: str) -> str | None:
+    if not bucket_name or bucket_name == "*":
+        return None
+    try:
+        from moto.s3.models import s3_backends
+
+        bucket = s3_backends[account_id]["aws"].buckets.get(bucket_name)
+    except Exception:
+        return None
+    if bucket is None or not bucket.policy:
+        return None
+    p = bucket.policy
+    return p.decode() if isinstance(p, bytes) else p
+
+
+_orig: dict[str, Any] = {}
+_applied = False
+
+
+def apply() -> None:
+    global _applied
+    if _applied:
+        return
+    from moto.iam import access_control as ac
+
+    _orig["check_signature"] = ac.IAMRequestBase.check_signature
+    ac.IAMRequestBase.check_signature = _check_signature
+
+    from moto.core.authorization import ActionAuthenticatorMixin as AAM
+
+    _orig["authenticate"] = AAM._authenticate_and_authorize_action
+    AAM._authenticate_and_authorize_action = _authenticate_and_authorize_action
+
+    _orig["statement"] = ac.IAMPolicyStatement.is_action_permitted
+    ac.IAMPolicyStatement.is_action_permitted = _statement_is_action_permitted
+    _orig["check_action_permitted"] = ac.IAMRequestBase.check_action_permitted
+    ac.IAMRequestBase.check_action_permitted = _check_action_permitted
+
+    _applied = True
