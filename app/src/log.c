@@ -139,8 +139,8 @@ void log_event(enum log_level level, const char *event, json_t *fields)
    * escaped, so a log line can never be split or forged. Invalid UTF-8 has
    * already been refused by json_string (it returns NULL), which drops the
    * field instead of the line. */
-  text =
-      json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+  text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII |
+                              JSON_REAL_PRECISION(6) | JSON_PRESERVE_ORDER);
   json_decref(line);
   if (!text)
     return;

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "s3/client.h"
 #include "settings.h"
+#include "store/cache.h"
 
 #ifndef S3JSON_VERSION
 #define S3JSON_VERSION "0.0.0"
@@ -80,6 +81,17 @@ static int healthcheck(const struct settings *s)
   return 0;
 }
 
+/* 404s and invalid documents are remembered this long at most (and never
+ * longer than the TTL), so a document created after a 404 shows up soon. */
+#define NEGATIVE_TTL_S 2
+
+static enum s3_code fetch_document(void *arg, const char *key,
+                                   const struct s3_conditions *cond,
+                                   struct s3_object *out, struct s3_diag *diag)
+{
+  return s3_get_object(arg, key, cond, out, diag);
+}
+
 static double since_ms(const struct timespec *t0)
 {
   struct timespec now;
@@ -113,6 +125,11 @@ static void log_start(const struct settings *s,
                       aws_cred_source_name(aws_cred_source(cr)), "threads",
                       (int)s->threads, "max_connections",
                       (int)s->max_connections, "startup_ms", ms));
+  log_event(LOG_INFO, "cache",
+            json_pack("{s:i,s:I,s:i,s:i}", "ttl_s", (int)s->cache_ttl_s,
+                      "max_bytes", (json_int_t)s->cache_max_bytes,
+                      "stale_if_error_s", (int)s->stale_if_error_s,
+                      "client_max_age_s", (int)s->client_max_age_s));
 }
 
 int main(int argc, char **argv)
@@ -124,6 +141,8 @@ int main(int argc, char **argv)
   struct s3_client *s3 = NULL;
   struct health *health = NULL;
   struct routes *routes = NULL;
+  struct cache *cache = NULL;
+  struct cache_config cachecfg;
   struct http_server *srv = NULL;
   struct s3_client_config cc;
   sigset_t sigs;
@@ -182,8 +201,13 @@ int main(int argc, char **argv)
   s3 = s3_client_new(&cc, err, sizeof(err));
   if (!s3)
     goto fail;
+  cachecfg.ttl_s = s.cache_ttl_s;
+  cachecfg.max_bytes = s.cache_max_bytes;
+  cachecfg.stale_if_error_s = s.stale_if_error_s;
+  cachecfg.negative_ttl_s = NEGATIVE_TTL_S;
+  cache = cache_new(&cachecfg, fetch_document, s3, NULL);
   health = health_new(s3, creds, s.prefix, s.ready_probe_s);
-  routes = health ? routes_new(&s, s3, health) : NULL;
+  routes = health && cache ? routes_new(&s, s3, cache, health, creds) : NULL;
   if (!routes) {
     snprintf(err, sizeof(err), "out of memory");
     goto fail;
@@ -223,6 +247,7 @@ out:
   http_server_stop(srv);
   health_free(health);
   routes_free(routes);
+  cache_free(cache);
   s3_client_free(s3);
   aws_cred_provider_free(creds);
   curl_global_cleanup();

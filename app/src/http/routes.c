@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "../log.h"
@@ -16,7 +17,10 @@
 struct routes {
   const struct settings *settings;
   struct s3_client *s3;
+  struct cache *cache;
   struct health *health;
+  struct aws_cred_provider *creds;
+  char cache_control[32]; /* "max-age=N", the same for every document */
 };
 
 /*************************************************************************
@@ -30,8 +34,12 @@ void http_reply_init(struct http_reply *r)
 
 void http_reply_free(struct http_reply *r)
 {
-  free(r->body);
+  if (r->release)
+    r->release(r->release_arg);
+  else
+    free(r->body);
   r->body = NULL;
+  r->release = NULL;
   r->len = 0;
 }
 
@@ -49,7 +57,7 @@ void http_reply_header(struct http_reply *r, const char *name,
 /* Serializes 'doc' (stolen) as the body. */
 static void reply_json(struct http_reply *rep, int status, json_t *doc)
 {
-  free(rep->body);
+  http_reply_free(rep);
   rep->body = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(doc);
   if (!rep->body) {
@@ -122,18 +130,127 @@ static void reply_s3_error(struct http_reply *rep, enum s3_code c)
  * /api/{name}
  *************************************************************************/
 
+/* Does an If-None-Match list hold 'etag' (or its gzip variant 'gz')?
+ * Weak comparison, as RFC 9110 asks for If-None-Match. */
+static int etag_listed(const char *list, const char *etag, const char *gz)
+{
+  size_t elen = strlen(etag), glen = strlen(gz);
+  const char *p = list;
+
+  while (*p) {
+    while (*p == ' ' || *p == '\t' || *p == ',')
+      p++;
+    if (*p == '*')
+      return 1;
+    if (p[0] == 'W' && p[1] == '/')
+      p += 2;
+    const char *end = strchr(p, ',');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+      n--;
+    if (n && ((n == elen && !memcmp(p, etag, n)) ||
+              (n == glen && !memcmp(p, gz, n))))
+      return 1;
+    if (!end)
+      break;
+    p = end + 1;
+  }
+  return 0;
+}
+
+/* Is the client's copy current? If-None-Match wins over
+ * If-Modified-Since, as in RFC 9110 13.2.2. */
+static int not_modified(const struct http_request *req, const struct doc *d,
+                        const char *gz_etag)
+{
+  const char *inm = req->header(req->conn, "If-None-Match");
+  const char *ims;
+  time_t t;
+
+  if (inm)
+    return d->etag[0] && etag_listed(inm, d->etag, gz_etag);
+  ims = req->header(req->conn, "If-Modified-Since");
+  if (!ims || d->mtime < 0)
+    return 0;
+  t = curl_getdate(ims, NULL);
+  return t >= 0 && d->mtime <= t;
+}
+
+/* Does Accept-Encoding allow gzip (and not with q=0)? */
+static int accepts_gzip(const struct http_request *req)
+{
+  const char *ae = req->header(req->conn, "Accept-Encoding");
+  const char *p = ae;
+
+  while (p && (p = strstr(p, "gzip")) != NULL) {
+    int start_ok = p == ae || p[-1] == ' ' || p[-1] == ',';
+    const char *q = p + 4;
+    while (*q == ' ')
+      q++;
+    if (start_ok && (*q == '\0' || *q == ',' || *q == ';')) {
+      if (*q != ';')
+        return 1;
+      q = strstr(q, "q=");
+      return !(q && q[2] == '0' && strspn(q + 3, ".0") == strlen(q + 3));
+    }
+    p += 4;
+  }
+  return 0;
+}
+
+static void release_doc(void *arg)
+{
+  doc_release(arg);
+}
+
+/* A document reply from a cached version; 'res->doc' moves to 'rep'. */
+static void reply_document(struct routes *r, const struct http_request *req,
+                           struct cache_result *res, struct http_reply *rep)
+{
+  struct doc *d = res->doc;
+  int gz = d->gz && accepts_gzip(req);
+  char gz_etag[sizeof(d->etag) + 8];
+  size_t elen = strlen(d->etag);
+
+  /* The gzip representation needs its own strong ETag: "abc" -> "abc-gz". */
+  if (elen >= 2 && d->etag[elen - 1] == '"')
+    snprintf(gz_etag, sizeof(gz_etag), "%.*s-gz\"", (int)(elen - 1), d->etag);
+  else
+    gz_etag[0] = '\0';
+  res->doc = NULL;
+  if (not_modified(req, d, gz_etag)) {
+    rep->status = 304;
+    doc_release(d);
+  } else {
+    rep->status = 200;
+    rep->body = gz ? d->gz : d->body;
+    rep->len = gz ? d->gz_len : d->len;
+    rep->release = release_doc;
+    rep->release_arg = d;
+    http_reply_header(rep, "Content-Type", JSON_TYPE);
+    if (gz)
+      http_reply_header(rep, "Content-Encoding", "gzip");
+  }
+  if (d->etag[0])
+    http_reply_header(rep, "ETag", gz && gz_etag[0] ? gz_etag : d->etag);
+  if (d->last_modified[0])
+    http_reply_header(rep, "Last-Modified", d->last_modified);
+  http_reply_header(rep, "Cache-Control", r->cache_control);
+  http_reply_header(rep, "Vary", "Accept-Encoding");
+  http_reply_header(rep, "X-Cache", cache_source_name(res->source));
+  if (res->source == CACHE_STALE)
+    http_reply_header(rep, "Warning", "110 - \"Response is Stale\"");
+}
+
 static void get_document(struct routes *r, const struct http_request *req,
                          const char *raw_name, struct http_reply *rep)
 {
   char name[NAMES_MAX + 1];
   char key[2 * NAMES_MAX + 16];
-  struct s3_conditions cond;
-  struct s3_object obj;
+  struct cache_result res;
   enum names_code nc;
-  enum s3_code sc;
-  json_error_t jerr;
-  json_t *parsed;
 
+  rep->route = METRICS_ROUTE_DOCUMENT;
   nc = names_decode(raw_name, strlen(raw_name), name);
   if (nc != NAMES_OK) {
     routes_error(rep, 400, "bad_name", names_strerror(nc));
@@ -144,44 +261,21 @@ static void get_document(struct routes *r, const struct http_request *req,
     routes_error(rep, 400, "bad_name", names_strerror(NAMES_TOO_LONG));
     return;
   }
-  cond.if_none_match = req->header(req->conn, "If-None-Match");
-  cond.if_modified_since = req->header(req->conn, "If-Modified-Since");
-  memset(&obj, 0, sizeof(obj));
-  rep->s3_called = 1;
-  sc = s3_get_object(r->s3, key, &cond, &obj, &rep->s3);
-  if (sc == S3_OK) {
-    /* Strict parse: any JSON value, no trailing bytes, valid UTF-8, no
-     * NUL escapes. A broken object is our data problem, not the client's:
-     * 502, and the parser's position goes to the log only. */
-    parsed = json_loadb(obj.body, obj.len, JSON_DECODE_ANY, &jerr);
-    if (!parsed) {
-      log_event(LOG_WARN, "invalid_document",
-                json_pack("{s:o,s:s,s:i,s:i}", "key",
-                          log_string(key, strlen(key), 600), "reason",
-                          jerr.text, "line", jerr.line, "column", jerr.column));
-      s3_object_free(&obj);
-      routes_error(rep, 502, "invalid_document",
-                   "the stored document is not valid JSON");
-      return;
-    }
-    json_decref(parsed);
-    rep->status = 200;
-    rep->body = obj.body;
-    rep->len = obj.len;
-    obj.body = NULL;
-    http_reply_header(rep, "Content-Type", JSON_TYPE);
-  } else if (sc == S3_NOT_MODIFIED) {
-    rep->status = 304;
-  } else {
-    s3_object_free(&obj);
-    reply_s3_error(rep, sc);
+  cache_get(r->cache, key, accepts_gzip(req), &res);
+  rep->s3_called = res.s3_called;
+  rep->s3 = res.diag;
+  rep->cache = cache_source_name(res.source);
+  if (res.code == S3_OK) {
+    reply_document(r, req, &res, rep);
     return;
   }
-  if (obj.etag[0])
-    http_reply_header(rep, "ETag", obj.etag);
-  if (obj.last_modified[0])
-    http_reply_header(rep, "Last-Modified", obj.last_modified);
-  s3_object_free(&obj);
+  cache_result_release(&res);
+  if (res.invalid_document)
+    routes_error(rep, 502, "invalid_document",
+                 "the stored document is not valid JSON");
+  else
+    reply_s3_error(rep, res.code);
+  http_reply_header(rep, "X-Cache", cache_source_name(res.source));
 }
 
 /*************************************************************************
@@ -269,6 +363,28 @@ static void list_documents(struct routes *r, const struct http_request *req,
  * Probes
  *************************************************************************/
 
+static void metrics(struct routes *r, struct http_reply *rep)
+{
+  struct metrics_gauges g;
+  const char *why;
+  struct buf b;
+
+  memset(&g, 0, sizeof(g));
+  cache_stats(r->cache, &g.cache_bytes, &g.cache_entries);
+  g.credential_refreshes = aws_cred_refresh_count(r->creds);
+  g.ready = health_ready(r->health, &why);
+  buf_init(&b, 1024 * 1024);
+  if (metrics_render(&b, &g)) {
+    buf_free(&b);
+    routes_error(rep, 500, "internal", "out of memory");
+    return;
+  }
+  rep->status = 200;
+  rep->body = buf_detach(&b, &rep->len);
+  http_reply_header(rep, "Content-Type",
+                    "text/plain; version=0.0.4; charset=utf-8");
+}
+
 static void healthz(struct http_reply *rep)
 {
   reply_json(rep, 200, json_pack("{s:s}", "status", "ok"));
@@ -290,7 +406,8 @@ static void readyz(struct routes *r, struct http_reply *rep)
  *************************************************************************/
 
 struct routes *routes_new(const struct settings *s, struct s3_client *s3,
-                          struct health *health)
+                          struct cache *cache, struct health *health,
+                          struct aws_cred_provider *creds)
 {
   struct routes *r = calloc(1, sizeof(*r));
 
@@ -298,7 +415,11 @@ struct routes *routes_new(const struct settings *s, struct s3_client *s3,
     return NULL;
   r->settings = s;
   r->s3 = s3;
+  r->cache = cache;
   r->health = health;
+  r->creds = creds;
+  snprintf(r->cache_control, sizeof(r->cache_control), "max-age=%u",
+           s->client_max_age_s);
   return r;
 }
 
@@ -312,8 +433,10 @@ void routes_handle(struct routes *r, const struct http_request *req,
 {
   const char *p = req->path;
   int known = !strcmp(p, "/healthz") || !strcmp(p, "/readyz") ||
-              !strcmp(p, "/api") || !strncmp(p, "/api/", 5);
+              !strcmp(p, "/metrics") || !strcmp(p, "/api") ||
+              !strncmp(p, "/api/", 5);
 
+  rep->route = METRICS_ROUTE_OTHER;
   if (!known) {
     routes_error(rep, 404, "not_found", "no such route");
     return;
@@ -324,12 +447,19 @@ void routes_handle(struct routes *r, const struct http_request *req,
                  "only GET and HEAD are allowed here");
     return;
   }
-  if (!strcmp(p, "/healthz"))
+  if (!strcmp(p, "/healthz")) {
+    rep->route = METRICS_ROUTE_HEALTHZ;
     healthz(rep);
-  else if (!strcmp(p, "/readyz"))
+  } else if (!strcmp(p, "/readyz")) {
+    rep->route = METRICS_ROUTE_READYZ;
     readyz(r, rep);
-  else if (!strcmp(p, "/api"))
+  } else if (!strcmp(p, "/metrics")) {
+    rep->route = METRICS_ROUTE_METRICS;
+    metrics(r, rep);
+  } else if (!strcmp(p, "/api")) {
+    rep->route = METRICS_ROUTE_LIST;
     list_documents(r, req, rep);
-  else
+  } else {
     get_document(r, req, p + 5, rep);
+  }
 }

@@ -4,6 +4,7 @@
  *   GET|HEAD /api         list of document names, paged (?limit=, ?cursor=)
  *   GET|HEAD /healthz     200 while the process runs (ALB health check)
  *   GET|HEAD /readyz      200 when credentials and S3 work, 503 otherwise
+ *   GET|HEAD /metrics     Prometheus text
  *
  * Routes know nothing about sockets: http/server.c turns a connection into
  * a struct http_request and a struct http_reply back into bytes, so this
@@ -14,9 +15,12 @@
 
 #include <stddef.h>
 
+#include "../aws/credentials.h"
 #include "../health.h"
+#include "../metrics.h"
 #include "../s3/client.h"
 #include "../settings.h"
+#include "../store/cache.h"
 
 /* Looks up a request header or query argument; NULL when absent. */
 typedef const char *(*http_lookup_fn)(void *conn, const char *name);
@@ -29,7 +33,7 @@ struct http_request {
   void *conn;           /* passed to the lookups */
 };
 
-#define HTTP_REPLY_MAX_HEADERS 8
+#define HTTP_REPLY_MAX_HEADERS 12
 
 struct http_header {
   const char *name; /* static string */
@@ -38,12 +42,17 @@ struct http_header {
 
 struct http_reply {
   int status;
-  char *body; /* malloc'd; NULL = empty body */
+  char *body; /* malloc'd, or owned by 'release_arg' */
   size_t len;
+  void (*release)(void *arg); /* NULL: body is malloc'd; else called once
+                                 the body has been sent */
+  void *release_arg;
+  enum metrics_route route;
   struct http_header headers[HTTP_REPLY_MAX_HEADERS];
   int nheaders;
   /* For the access log. */
   const char *error; /* our error code ("not_found", ...) or NULL */
+  const char *cache; /* X-Cache value, or NULL when not a document */
   struct s3_diag s3; /* http_status 0 when S3 was not called */
   int s3_called;
 };
@@ -57,7 +66,8 @@ void http_reply_header(struct http_reply *r, const char *name,
 struct routes; /* opaque, thread-safe */
 
 struct routes *routes_new(const struct settings *s, struct s3_client *s3,
-                          struct health *health);
+                          struct cache *cache, struct health *health,
+                          struct aws_cred_provider *creds);
 void routes_free(struct routes *r);
 
 /* Fills 'rep' for 'req'. Never fails: every error becomes a JSON reply. */

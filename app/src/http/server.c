@@ -35,7 +35,9 @@ struct request {
   int answered_once; /* see on_request: answer on the 2nd call */
   int status;
   size_t bytes;
-  const char *error;
+  const char *error; /* static string */
+  const char *cache; /* static string */
+  enum metrics_route route;
   int s3_called;
   int s3_status;
   long s3_ms;
@@ -161,7 +163,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
   clock_gettime(CLOCK_MONOTONIC, &rq->start);
   rq->srv = srv;
   rq->uri = strdup(uri ? uri : "");
+  rq->route = METRICS_ROUTE_OTHER;
   atomic_fetch_add(&srv->inflight, 1);
+  metrics_inflight(1);
   return rq;
 }
 
@@ -181,11 +185,17 @@ static enum MHD_Result queue_reply(struct http_server *srv,
   enum MHD_Result ret;
   int i;
 
-  resp = MHD_create_response_from_buffer(rep->len, rep->body,
-                                         MHD_RESPMEM_MUST_FREE);
+  if (rep->release)
+    /* A cached version: its reference is dropped when MHD is done. */
+    resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        rep->len, rep->body, rep->release, rep->release_arg);
+  else
+    resp = MHD_create_response_from_buffer(rep->len, rep->body,
+                                           MHD_RESPMEM_MUST_FREE);
   if (!resp)
     return MHD_NO;
   rep->body = NULL; /* now owned by resp */
+  rep->release = NULL;
   for (i = 0; i < rep->nheaders; i++)
     MHD_add_response_header(resp, rep->headers[i].name, rep->headers[i].value);
   MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
@@ -199,6 +209,8 @@ static enum MHD_Result queue_reply(struct http_server *srv,
   rq->s3_called = rep->s3_called;
   rq->s3_status = rep->s3.http_status;
   rq->s3_ms = rep->s3.elapsed_ms;
+  rq->route = rep->route;
+  rq->cache = rep->cache;
   return ret;
 }
 
@@ -258,6 +270,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   if (!rq)
     return;
   *con_cls = NULL;
+  double ms = elapsed_ms(&rq->start);
+  metrics_request(rq->route, rq->status, ms / 1e3);
+  metrics_inflight(-1);
   if (log_enabled(LOG_INFO)) {
     f = json_pack("{s:s,s:o,s:i,s:I,s:f,s:s,s:s}", "method",
                   rq->method[0] ? rq->method : "-", "path",
@@ -269,6 +284,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
       json_object_set_new(f, "s3_status", json_integer(rq->s3_status));
       json_object_set_new(f, "s3_ms", json_integer(rq->s3_ms));
     }
+    if (f && rq->cache)
+      json_object_set_new(f, "cache", json_string(rq->cache));
     if (f && rq->error)
       json_object_set_new(f, "error", json_string(rq->error));
     if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
