@@ -176,6 +176,14 @@ static int not_modified(const struct http_request *req, const struct doc *d,
   return t >= 0 && d->mtime <= t;
 }
 
+/* Is a q-value (the text after "q=", up to ',' or the end) zero? */
+static int q_is_zero(const char *q)
+{
+  size_t n = strcspn(q, ", ");
+
+  return n > 0 && q[0] == '0' && strspn(q + 1, ".0") == n - 1;
+}
+
 /* Does Accept-Encoding allow gzip (and not with q=0)? */
 static int accepts_gzip(const struct http_request *req)
 {
@@ -183,15 +191,16 @@ static int accepts_gzip(const struct http_request *req)
   const char *p = ae;
 
   while (p && (p = strstr(p, "gzip")) != NULL) {
+    const char *q = p + 4, *comma;
     int start_ok = p == ae || p[-1] == ' ' || p[-1] == ',';
-    const char *q = p + 4;
     while (*q == ' ')
       q++;
     if (start_ok && (*q == '\0' || *q == ',' || *q == ';')) {
       if (*q != ';')
         return 1;
+      comma = strchr(q, ',');
       q = strstr(q, "q=");
-      return !(q && q[2] == '0' && strspn(q + 3, ".0") == strlen(q + 3));
+      return !(q && (!comma || q < comma) && q_is_zero(q + 2));
     }
     p += 4;
   }
