@@ -114,6 +114,10 @@ static const struct opt opts[] = {
     {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", NULL, OPT_STR,
      OFF(aws.container_auth_token_file), NULL, 0, 0, 0,
      "file holding that header (re-read at each refresh)"},
+    {"S3JSON_ECS_CREDENTIALS_HOST", NULL, OPT_STR, OFF(aws.container_host),
+     NULL, 0, 0, 0,
+     "tests only: host[:port] used instead of 169.254.170.2 for the "
+     "RELATIVE_URI"},
     {"AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL, OPT_STR, OFF(aws.imds_endpoint),
      NULL, 0, 0, 0, "IMDS endpoint (default http://169.254.169.254)"},
     {"AWS_EC2_METADATA_DISABLED", NULL, OPT_BOOL, OFF(aws.imds_disabled),
