@@ -1,0 +1,18 @@
+################################################################################
+# Repository
+################################################################################
+
+output "repository_name" {
+  description = "Name of the repository"
+  value       = aws_ecr_repository.this.name
+}
+
+output "repository_arn" {
+  description = "ARN of the repository"
+  value       = aws_ecr_repository.this.arn
+}
+
+output "repository_url" {
+  description = "URL to push to and pull from (`<url>:<tag>`)"
+  value       = aws_ecr_repository.this.repository_url
+}

@@ -1,0 +1,187 @@
+# Network module: private subnets without internet routes, endpoints for
+# S3/ECR/logs, default security group without rules.
+
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/vpc/s3json-test/flow-log" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/s3json-test-vpc-flow-log" }
+  }
+  mock_resource "aws_vpc" {
+    defaults = { id = "vpc-0123456789abcdef0", cidr_block = "10.0.0.0/16" }
+  }
+}
+
+variables {
+  name = "s3json-test"
+}
+
+run "defaults_plan" {
+  command = plan
+
+  assert {
+    condition     = length(aws_subnet.public) == 2 && length(aws_subnet.private) == 2
+    error_message = "expected one public and one private subnet in each of 2 AZs"
+  }
+
+  assert {
+    condition     = toset(aws_subnet.private[*].availability_zone) == toset(["eu-west-1a", "eu-west-1b"])
+    error_message = "private subnets must span two AZs"
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_subnet.private : s.map_public_ip_on_launch == false])
+    error_message = "private subnets must not map public IPs"
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_subnet.public : s.map_public_ip_on_launch == false])
+    error_message = "public subnets must not hand out public IPs by default"
+  }
+
+  assert {
+    condition     = aws_route.public_internet.destination_cidr_block == "0.0.0.0/0"
+    error_message = "public route table must route to the internet gateway"
+  }
+
+  assert {
+    condition     = length(aws_route.private_nat) == 0 && length(aws_nat_gateway.this) == 0 && length(aws_eip.nat) == 0
+    error_message = "no NAT (and no internet route from private subnets) by default"
+  }
+
+  assert {
+    condition     = aws_vpc_endpoint.s3.vpc_endpoint_type == "Gateway" && aws_vpc_endpoint.s3.service_name == "com.amazonaws.eu-west-1.s3"
+    error_message = "S3 must be reached through a gateway endpoint"
+  }
+
+  assert {
+    condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["ecr.api", "ecr.dkr", "logs"])
+    error_message = "interface endpoints for ecr.api, ecr.dkr and logs expected"
+  }
+
+  assert {
+    condition = alltrue([for k, e in aws_vpc_endpoint.interface :
+      e.vpc_endpoint_type == "Interface" && e.private_dns_enabled && e.service_name == "com.amazonaws.eu-west-1.${k}"
+    ])
+    error_message = "interface endpoints must be Interface type with private DNS"
+  }
+
+  assert {
+    condition     = length(aws_default_security_group.this.ingress) == 0 && length(aws_default_security_group.this.egress) == 0
+    error_message = "the default security group must have no rules"
+  }
+
+  assert {
+    condition     = aws_vpc.this.enable_dns_support && aws_vpc.this.enable_dns_hostnames
+    error_message = "DNS support and hostnames are required for private endpoint DNS"
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.endpoints_https.from_port == 443 && aws_vpc_security_group_ingress_rule.endpoints_https.to_port == 443
+    error_message = "endpoints accept HTTPS only"
+  }
+
+  assert {
+    condition     = aws_flow_log.this[0].traffic_type == "REJECT" && aws_cloudwatch_log_group.flow_log[0].retention_in_days == 30
+    error_message = "flow log of rejected traffic with 30-day retention expected"
+  }
+}
+
+run "defaults_apply" {
+  assert {
+    condition     = toset(aws_vpc_endpoint.s3.route_table_ids) == toset(aws_route_table.private[*].id)
+    error_message = "the S3 gateway endpoint must serve every private route table"
+  }
+
+  assert {
+    condition     = alltrue([for e in aws_vpc_endpoint.interface : toset(e.subnet_ids) == toset(aws_subnet.private[*].id)])
+    error_message = "interface endpoints must sit in the private subnets"
+  }
+
+  assert {
+    condition     = aws_route.public_internet.gateway_id == aws_internet_gateway.this.id && aws_route.public_internet.route_table_id == aws_route_table.public.id
+    error_message = "only the public route table routes to the internet gateway"
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.endpoints_https.cidr_ipv4 == aws_vpc.this.cidr_block
+    error_message = "endpoints accept HTTPS from the VPC only"
+  }
+
+  assert {
+    condition     = length(output.private_subnet_ids) == 2 && length(output.public_subnet_ids) == 2
+    error_message = "outputs list both subnet tiers"
+  }
+}
+
+run "three_azs" {
+  command = plan
+
+  variables {
+    az_count = 3
+  }
+
+  assert {
+    condition     = length(aws_subnet.private) == 3 && length(aws_route_table.private) == 3
+    error_message = "az_count = 3 gives three private subnets and route tables"
+  }
+
+  assert {
+    condition     = length(setintersection(toset(aws_subnet.public[*].cidr_block), toset(aws_subnet.private[*].cidr_block))) == 0
+    error_message = "subnet CIDRs must not overlap"
+  }
+}
+
+run "nat_single" {
+  command = plan
+
+  variables {
+    enable_nat_gateway = true
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.this) == 1 && length(aws_route.private_nat) == 2
+    error_message = "single NAT gateway shared by both private route tables"
+  }
+}
+
+run "nat_per_az" {
+  command = plan
+
+  variables {
+    enable_nat_gateway = true
+    single_nat_gateway = false
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.this) == 2 && length(aws_eip.nat) == 2
+    error_message = "one NAT gateway per AZ"
+  }
+}
+
+run "rejects_one_az" {
+  command = plan
+
+  variables {
+    az_count = 1
+  }
+
+  expect_failures = [var.az_count]
+}
+
+run "rejects_bad_retention" {
+  command = plan
+
+  variables {
+    flow_log_retention_days = 10
+  }
+
+  expect_failures = [var.flow_log_retention_days]
+}

@@ -1,0 +1,94 @@
+################################################################################
+# Cluster and Service
+################################################################################
+
+output "cluster_name" {
+  description = "Name of the ECS cluster"
+  value       = aws_ecs_cluster.this.name
+}
+
+output "cluster_arn" {
+  description = "ARN of the ECS cluster"
+  value       = aws_ecs_cluster.this.arn
+}
+
+output "service_name" {
+  description = "Name of the ECS service"
+  value       = aws_ecs_service.this.name
+}
+
+output "task_definition_arn" {
+  description = "ARN (with revision) of the task definition"
+  value       = aws_ecs_task_definition.this.arn
+}
+
+output "image" {
+  description = "Image the task definition runs"
+  value       = local.image
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the containers"
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+################################################################################
+# IAM
+################################################################################
+
+output "task_role_arn" {
+  description = "ARN of the task role (read-only on the documents)"
+  value       = aws_iam_role.task.arn
+}
+
+output "task_exec_role_arn" {
+  description = "ARN of the task execution role (ECR pull and logs)"
+  value       = aws_iam_role.task_exec.arn
+}
+
+################################################################################
+# Load Balancer
+################################################################################
+
+output "lb_dns_name" {
+  description = "DNS name of the load balancer"
+  value       = aws_lb.this.dns_name
+}
+
+output "lb_arn" {
+  description = "ARN of the load balancer"
+  value       = aws_lb.this.arn
+}
+
+output "target_group_arn" {
+  description = "ARN of the target group"
+  value       = aws_lb_target_group.this.arn
+}
+
+output "url" {
+  description = "Public URL of the service (https://domain when a domain is set)"
+  value       = local.https ? "https://${var.domain_name}" : "http://${aws_lb.this.dns_name}"
+}
+
+################################################################################
+# Security Groups
+################################################################################
+
+output "alb_security_group_id" {
+  description = "Security group of the load balancer"
+  value       = aws_security_group.alb.id
+}
+
+output "tasks_security_group_id" {
+  description = "Security group of the tasks"
+  value       = aws_security_group.tasks.id
+}
+
+################################################################################
+# Autoscaling
+################################################################################
+
+output "autoscaling_policy_names" {
+  description = "Names of the target-tracking policies"
+  value       = [for p in aws_appautoscaling_policy.this : p.name]
+}

@@ -1,0 +1,574 @@
+# Service module: private tasks without public IPs reachable only from the
+# ALB, least-privilege roles, hardened task definition, HTTPS when a domain is
+# given, autoscaling and alarms.
+
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/s3json-test" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/s3json-test" }
+  }
+  mock_resource "aws_ecs_cluster" {
+    defaults = { arn = "arn:aws:ecs:eu-west-1:123456789012:cluster/s3json-test" }
+  }
+  mock_resource "aws_ecs_task_definition" {
+    defaults = { arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/s3json-test:1" }
+  }
+  mock_resource "aws_lb" {
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/s3json-test/0123456789abcdef"
+      arn_suffix = "app/s3json-test/0123456789abcdef"
+      dns_name   = "s3json-test-1234567890.eu-west-1.elb.amazonaws.com"
+      zone_id    = "Z32O12XQLNTSW2"
+    }
+  }
+  mock_resource "aws_lb_target_group" {
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/s3json-test/0123456789abcdef"
+      arn_suffix = "targetgroup/s3json-test/0123456789abcdef"
+    }
+  }
+  mock_resource "aws_lb_listener" {
+    defaults = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/s3json-test/0123456789abcdef/0123456789abcdef" }
+  }
+  mock_resource "aws_acm_certificate" {
+    defaults = {
+      arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+      domain_validation_options = [{
+        domain_name           = "s3json.example.com"
+        resource_record_name  = "_x.s3json.example.com."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_y.acm-validations.aws."
+      }]
+    }
+  }
+  mock_resource "aws_acm_certificate_validation" {
+    defaults = { certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000" }
+  }
+  mock_resource "aws_security_group" {
+    defaults = { id = "sg-0123456789abcdef0" }
+  }
+}
+
+# The two security groups get distinct IDs, so "from the ALB SG" is checkable.
+override_resource {
+  target = aws_security_group.alb
+  values = { id = "sg-0a1b00000000a1b00" }
+}
+
+override_resource {
+  target = aws_security_group.tasks
+  values = { id = "sg-07a5c00000007a5c0" }
+}
+
+variables {
+  name                        = "s3json-test"
+  vpc_id                      = "vpc-0123456789abcdef0"
+  public_subnet_ids           = ["subnet-0pub0000000000a", "subnet-0pub0000000000b"]
+  private_subnet_ids          = ["subnet-0priv000000000a", "subnet-0priv000000000b"]
+  task_egress_cidr_blocks     = ["10.0.0.0/16"]
+  task_egress_prefix_list_ids = ["pl-6da54004"]
+  bucket_name                 = "s3json-documents-test"
+  repository_url              = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3json"
+  repository_arn              = "arn:aws:ecr:eu-west-1:123456789012:repository/s3json"
+  image_tag                   = "1.2.3"
+}
+
+run "defaults_plan" {
+  command = plan
+
+  # Tasks: private subnets, no public IP
+  assert {
+    condition     = aws_ecs_service.this.network_configuration[0].assign_public_ip == false
+    error_message = "tasks must not get a public IP"
+  }
+  assert {
+    condition     = toset(aws_ecs_service.this.network_configuration[0].subnets) == toset(var.private_subnet_ids)
+    error_message = "tasks must run in the private subnets only"
+  }
+  assert {
+    condition     = aws_ecs_service.this.launch_type == "FARGATE" && aws_ecs_service.this.enable_execute_command == false
+    error_message = "Fargate, without ECS Exec"
+  }
+  assert {
+    condition     = aws_ecs_service.this.deployment_circuit_breaker[0].enable && aws_ecs_service.this.deployment_circuit_breaker[0].rollback
+    error_message = "deployment circuit breaker with rollback expected"
+  }
+  assert {
+    condition     = aws_ecs_service.this.desired_count == 2
+    error_message = "initial desired_count is the autoscaling minimum"
+  }
+
+  # Cluster
+  assert {
+    condition     = one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == "enabled"
+    error_message = "Container Insights must be enabled"
+  }
+
+  # Task definition
+  assert {
+    condition     = aws_ecs_task_definition.this.network_mode == "awsvpc" && toset(aws_ecs_task_definition.this.requires_compatibilities) == toset(["FARGATE"])
+    error_message = "Fargate task definition in awsvpc mode"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].name == "s3json"
+    error_message = "container name must be s3json"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].image == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3json:1.2.3"
+    error_message = "image must be repository_url:image_tag"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].user == "10001:10001"
+    error_message = "container must run as the non-root uid 10001"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].readonlyRootFilesystem == true
+    error_message = "root filesystem must be read-only"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].privileged == false && jsondecode(aws_ecs_task_definition.this.container_definitions)[0].linuxParameters.capabilities.drop == ["ALL"]
+    error_message = "unprivileged with every capability dropped"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].stopTimeout == 15
+    error_message = "stopTimeout must be the drain (10 s) plus 5"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command == ["CMD", "/s3json", "healthcheck"]
+    error_message = "container health check must run /s3json healthcheck"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].portMappings[0].containerPort == 8080
+    error_message = "container port must be 8080"
+  }
+  assert {
+    condition = {
+      for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value
+      } == {
+      S3JSON_BUCKET        = "s3json-documents-test"
+      S3JSON_PREFIX        = ""
+      AWS_REGION           = "eu-west-1"
+      S3JSON_PORT          = "8080"
+      S3JSON_DRAIN_SECONDS = "10"
+      S3JSON_LOG_LEVEL     = "info"
+    }
+    error_message = "container environment must carry the service's settings"
+  }
+  assert {
+    condition = (
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[0].logConfiguration.logDriver == "awslogs" &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[0].logConfiguration.options["awslogs-group"] == "/ecs/s3json-test"
+    )
+    error_message = "awslogs into the service's log group"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.this.retention_in_days == 30
+    error_message = "log group must have a retention (30 days by default)"
+  }
+
+  # Load balancer
+  assert {
+    condition     = aws_lb.this.internal == false && aws_lb.this.load_balancer_type == "application"
+    error_message = "internet-facing application load balancer expected"
+  }
+  assert {
+    condition     = toset(aws_lb.this.subnets) == toset(var.public_subnet_ids)
+    error_message = "the load balancer must sit in the public subnets"
+  }
+  assert {
+    condition     = aws_lb.this.drop_invalid_header_fields == true
+    error_message = "drop_invalid_header_fields must be on"
+  }
+  assert {
+    condition     = aws_lb.this.enable_deletion_protection == true
+    error_message = "deletion protection must default to on"
+  }
+  assert {
+    condition = (
+      aws_lb_target_group.this.health_check[0].path == "/healthz" &&
+      aws_lb_target_group.this.health_check[0].matcher == "200" &&
+      aws_lb_target_group.this.target_type == "ip" &&
+      aws_lb_target_group.this.port == 8080
+    )
+    error_message = "IP target group on 8080 health-checked on /healthz"
+  }
+  assert {
+    condition     = aws_lb_target_group.this.deregistration_delay == "15"
+    error_message = "short deregistration delay (15 s) expected"
+  }
+  assert {
+    condition     = aws_lb_listener.http.default_action[0].type == "forward" && length(aws_lb_listener.https) == 0
+    error_message = "without a domain: HTTP forwards, no HTTPS listener"
+  }
+  assert {
+    condition     = toset(keys(aws_vpc_security_group_ingress_rule.alb)) == toset(["80-0.0.0.0/0"])
+    error_message = "without a domain the ALB is open on 80 only"
+  }
+
+  # Security groups: tasks accept 8080 only, from one rule; egress HTTPS only
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.tasks_from_alb.from_port == 8080 && aws_vpc_security_group_ingress_rule.tasks_from_alb.to_port == 8080 && aws_vpc_security_group_ingress_rule.tasks_from_alb.cidr_ipv4 == null
+    error_message = "task ingress is 8080 and never from a CIDR"
+  }
+  assert {
+    condition = alltrue(concat(
+      [for r in aws_vpc_security_group_egress_rule.tasks_https_cidr : r.from_port == 443 && r.to_port == 443 && r.cidr_ipv4 != "0.0.0.0/0"],
+      [for r in aws_vpc_security_group_egress_rule.tasks_https_prefix_list : r.from_port == 443 && r.to_port == 443],
+    ))
+    error_message = "tasks reach out on 443 only, to the VPC and the S3 prefix list"
+  }
+
+  # Task role: read-only on the documents
+  assert {
+    condition     = length(jsondecode(aws_iam_role_policy.task.policy).Statement) == 2
+    error_message = "task role has exactly two statements"
+  }
+  assert {
+    condition = anytrue([for s in jsondecode(aws_iam_role_policy.task.policy).Statement :
+    s.Effect == "Allow" && s.Action == "s3:GetObject" && s.Resource == "arn:aws:s3:::s3json-documents-test/*"])
+    error_message = "task role: s3:GetObject on the bucket's objects"
+  }
+  assert {
+    condition = anytrue([for s in jsondecode(aws_iam_role_policy.task.policy).Statement :
+    s.Effect == "Allow" && s.Action == "s3:ListBucket" && s.Resource == "arn:aws:s3:::s3json-documents-test"])
+    error_message = "task role: s3:ListBucket on the bucket"
+  }
+  assert {
+    condition = alltrue([for s in jsondecode(aws_iam_role_policy.task.policy).Statement :
+    contains(["s3:GetObject", "s3:ListBucket"], s.Action) && startswith(s.Resource, "arn:aws:s3:::s3json-documents-test")])
+    error_message = "task role: no other action, no other bucket"
+  }
+
+  # Trust: only ECS tasks of this account
+  assert {
+    condition     = jsondecode(aws_iam_role.task.assume_role_policy).Statement[0].Principal.Service == "ecs-tasks.amazonaws.com" && jsondecode(aws_iam_role.task.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+    error_message = "task role trusts ecs-tasks.amazonaws.com for this account only"
+  }
+
+  # Autoscaling
+  assert {
+    condition     = aws_appautoscaling_target.this.min_capacity == 2 && aws_appautoscaling_target.this.max_capacity == 6 && aws_appautoscaling_target.this.scalable_dimension == "ecs:service:DesiredCount"
+    error_message = "scalable target 2..6 on the service's desired count"
+  }
+  assert {
+    condition = {
+      for k, p in aws_appautoscaling_policy.this : k => p.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type
+      } == {
+      cpu      = "ECSServiceAverageCPUUtilization"
+      memory   = "ECSServiceAverageMemoryUtilization"
+      requests = "ALBRequestCountPerTarget"
+    }
+    error_message = "target tracking on CPU, memory and ALB requests per target"
+  }
+  assert {
+    condition = (
+      aws_appautoscaling_policy.this["cpu"].target_tracking_scaling_policy_configuration[0].target_value == 60 &&
+      aws_appautoscaling_policy.this["memory"].target_tracking_scaling_policy_configuration[0].target_value == 75 &&
+      aws_appautoscaling_policy.this["requests"].target_tracking_scaling_policy_configuration[0].target_value == 1000
+    )
+    error_message = "default targets: CPU 60 %, memory 75 %, 1000 requests per target"
+  }
+  assert {
+    condition     = alltrue([for p in aws_appautoscaling_policy.this : p.policy_type == "TargetTrackingScaling"])
+    error_message = "policies are target tracking"
+  }
+
+  # Alarms
+  assert {
+    condition     = toset([for q in aws_cloudwatch_metric_alarm.http_5xx.metric_query : q.metric[0].metric_name if length(q.metric) > 0]) == toset(["HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count"])
+    error_message = "5xx alarm covers load balancer and target 5xx"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.unhealthy_targets.metric_name == "UnHealthyHostCount" && aws_cloudwatch_metric_alarm.unhealthy_targets.threshold == 1
+    error_message = "alarm on any unhealthy target"
+  }
+}
+
+run "defaults_apply" {
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.tasks_from_alb.security_group_id == aws_security_group.tasks.id && aws_vpc_security_group_ingress_rule.tasks_from_alb.referenced_security_group_id == aws_security_group.alb.id
+    error_message = "task SG ingress must come from the ALB SG"
+  }
+  assert {
+    condition     = aws_vpc_security_group_egress_rule.alb_to_tasks.referenced_security_group_id == aws_security_group.tasks.id && aws_vpc_security_group_egress_rule.alb_to_tasks.from_port == 8080
+    error_message = "the ALB may only reach the tasks on 8080"
+  }
+  assert {
+    condition = length([for r in aws_vpc_security_group_ingress_rule.alb : r if r.security_group_id == aws_security_group.tasks.id]) == 0 && alltrue([
+      for r in aws_vpc_security_group_ingress_rule.alb : r.security_group_id == aws_security_group.alb.id
+    ])
+    error_message = "client CIDR rules attach to the ALB SG only"
+  }
+  assert {
+    condition     = aws_ecs_service.this.network_configuration[0].security_groups == toset([aws_security_group.tasks.id])
+    error_message = "tasks use the tasks SG only"
+  }
+  assert {
+    condition     = aws_lb.this.security_groups == toset([aws_security_group.alb.id])
+    error_message = "the ALB uses the ALB SG only"
+  }
+  assert {
+    condition     = one(aws_ecs_service.this.load_balancer).target_group_arn == aws_lb_target_group.this.arn && one(aws_ecs_service.this.load_balancer).container_port == 8080
+    error_message = "service registers into the target group"
+  }
+  assert {
+    condition     = aws_appautoscaling_policy.this["requests"].target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].resource_label == "app/s3json-test/0123456789abcdef/targetgroup/s3json-test/0123456789abcdef"
+    error_message = "requests-per-target policy must point at this ALB's target group"
+  }
+
+  # Execution role: ECR pull from this repository, logs to this group, nothing else
+  assert {
+    condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.task_exec.policy).Statement : s.Action])) == toset([
+      "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
+      "logs:CreateLogStream", "logs:PutLogEvents",
+    ])
+    error_message = "execution role: ECR pull and logs actions only"
+  }
+  assert {
+    condition = alltrue([for s in jsondecode(aws_iam_role_policy.task_exec.policy).Statement :
+      s.Resource != "*" || s.Action == "ecr:GetAuthorizationToken"
+    ])
+    error_message = "only GetAuthorizationToken (no resource-level permissions) may use Resource *"
+  }
+  assert {
+    condition = anytrue([for s in jsondecode(aws_iam_role_policy.task_exec.policy).Statement :
+    s.Sid == "EcrPull" && s.Resource == var.repository_arn])
+    error_message = "image pull is limited to the repository"
+  }
+  assert {
+    condition = anytrue([for s in jsondecode(aws_iam_role_policy.task_exec.policy).Statement :
+    s.Sid == "Logs" && s.Resource == "${aws_cloudwatch_log_group.this.arn}:*"])
+    error_message = "logging is limited to the service's log group"
+  }
+  assert {
+    condition     = aws_ecs_task_definition.this.execution_role_arn == aws_iam_role.task_exec.arn && aws_ecs_task_definition.this.task_role_arn == aws_iam_role.task.arn
+    error_message = "task definition uses the two roles"
+  }
+  assert {
+    condition     = output.url == "http://s3json-test-1234567890.eu-west-1.elb.amazonaws.com"
+    error_message = "url is the ALB's DNS name over HTTP without a domain"
+  }
+}
+
+run "https_with_domain" {
+  command = plan
+
+  variables {
+    domain_name     = "s3json.example.com"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  assert {
+    condition     = length(aws_lb_listener.https) == 1 && aws_lb_listener.https[0].port == 443 && aws_lb_listener.https[0].protocol == "HTTPS"
+    error_message = "a domain adds an HTTPS listener"
+  }
+  assert {
+    condition     = aws_lb_listener.https[0].ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    error_message = "HTTPS listener uses a TLS 1.3 policy"
+  }
+  assert {
+    condition = (
+      aws_lb_listener.http.default_action[0].type == "redirect" &&
+      aws_lb_listener.http.default_action[0].redirect[0].protocol == "HTTPS" &&
+      aws_lb_listener.http.default_action[0].redirect[0].port == "443" &&
+      aws_lb_listener.http.default_action[0].redirect[0].status_code == "HTTP_301"
+    )
+    error_message = "HTTP redirects permanently to HTTPS"
+  }
+  assert {
+    condition     = aws_acm_certificate.this[0].domain_name == "s3json.example.com" && aws_acm_certificate.this[0].validation_method == "DNS"
+    error_message = "DNS-validated ACM certificate for the domain"
+  }
+  assert {
+    condition     = toset(keys(aws_vpc_security_group_ingress_rule.alb)) == toset(["80-0.0.0.0/0", "443-0.0.0.0/0"])
+    error_message = "with a domain the ALB is open on 80 and 443"
+  }
+  assert {
+    condition     = output.url == "https://s3json.example.com"
+    error_message = "url is https://domain"
+  }
+}
+
+run "https_tls13_only" {
+  command = plan
+
+  variables {
+    domain_name     = "s3json.example.com"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+    ssl_policy      = "ELBSecurityPolicy-TLS13-1-3-2021-06"
+  }
+
+  assert {
+    condition     = aws_lb_listener.https[0].ssl_policy == "ELBSecurityPolicy-TLS13-1-3-2021-06"
+    error_message = "ssl_policy is configurable among TLS 1.3 policies"
+  }
+}
+
+run "domain_requires_zone" {
+  command = plan
+
+  variables {
+    domain_name = "s3json.example.com"
+  }
+
+  expect_failures = [aws_acm_certificate.this]
+}
+
+run "rejects_tls12_policy" {
+  command = plan
+
+  variables {
+    ssl_policy = "ELBSecurityPolicy-2016-08"
+  }
+
+  expect_failures = [var.ssl_policy]
+}
+
+run "prefix_scoping" {
+  command = plan
+
+  variables {
+    bucket_prefix = "v1/"
+  }
+
+  assert {
+    condition = anytrue([for s in jsondecode(aws_iam_role_policy.task.policy).Statement :
+    s.Action == "s3:GetObject" && s.Resource == "arn:aws:s3:::s3json-documents-test/v1/*"])
+    error_message = "GetObject is limited to the prefix"
+  }
+  assert {
+    condition = anytrue([for s in jsondecode(aws_iam_role_policy.task.policy).Statement :
+    s.Action == "s3:ListBucket" && jsonencode(try(s.Condition.StringLike["s3:prefix"], null)) == jsonencode(["v1/*"])])
+    error_message = "ListBucket is limited to the prefix"
+  }
+}
+
+run "kms_documents" {
+  command = plan
+
+  variables {
+    bucket_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  }
+
+  assert {
+    condition = anytrue([for s in jsondecode(aws_iam_role_policy.task.policy).Statement :
+    s.Action == "kms:Decrypt" && s.Resource == var.bucket_kms_key_arn])
+    error_message = "an SSE-KMS bucket adds kms:Decrypt on that key only"
+  }
+}
+
+run "digest_and_limits" {
+  command = plan
+
+  variables {
+    image_tag              = null
+    image_digest           = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    drain_seconds          = 115
+    container_health_check = false
+    deletion_protection    = false
+    log_retention_days     = 365
+    autoscaling            = { min_capacity = 3, max_capacity = 10, cpu_target = 50 }
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].image == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3json@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    error_message = "a digest pins the image as repository_url@digest"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].stopTimeout == 120
+    error_message = "stopTimeout is capped at Fargate's 120 s"
+  }
+  assert {
+    condition     = !contains(keys(jsondecode(aws_ecs_task_definition.this.container_definitions)[0]), "healthCheck")
+    error_message = "the container health check can be turned off"
+  }
+  assert {
+    condition     = aws_lb.this.enable_deletion_protection == false && aws_cloudwatch_log_group.this.retention_in_days == 365
+    error_message = "deletion protection and retention follow the variables"
+  }
+  assert {
+    condition     = aws_appautoscaling_target.this.min_capacity == 3 && aws_appautoscaling_target.this.max_capacity == 10 && aws_appautoscaling_policy.this["cpu"].target_tracking_scaling_policy_configuration[0].target_value == 50
+    error_message = "autoscaling bounds and targets follow the variables"
+  }
+}
+
+run "rejects_latest" {
+  command = plan
+
+  variables {
+    image_tag = "latest"
+  }
+
+  expect_failures = [var.image_tag]
+}
+
+run "rejects_tag_and_digest" {
+  command = plan
+
+  variables {
+    image_digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+  }
+
+  expect_failures = [aws_ecs_task_definition.this]
+}
+
+run "rejects_no_image" {
+  command = plan
+
+  variables {
+    image_tag = null
+  }
+
+  expect_failures = [aws_ecs_task_definition.this]
+}
+
+run "rejects_long_drain" {
+  command = plan
+
+  variables {
+    drain_seconds = 200
+  }
+
+  expect_failures = [var.drain_seconds]
+}
+
+run "rejects_bad_autoscaling" {
+  command = plan
+
+  variables {
+    autoscaling = { min_capacity = 5, max_capacity = 2 }
+  }
+
+  expect_failures = [var.autoscaling]
+}
+
+run "rejects_bad_retention" {
+  command = plan
+
+  variables {
+    log_retention_days = 10
+  }
+
+  expect_failures = [var.log_retention_days]
+}
+
+run "rejects_single_az" {
+  command = plan
+
+  variables {
+    private_subnet_ids = ["subnet-0priv000000000a"]
+  }
+
+  expect_failures = [var.private_subnet_ids]
+}

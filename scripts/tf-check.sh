@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# tf-check.sh -- static checks and offline tests of infra/ (`make tf-check`).
+#
+#   1. terraform fmt -check -recursive infra
+#   2. terraform init -backend=false + validate in every root and module
+#   3. terraform test in every directory with a tests/ folder (mock provider:
+#      no credentials, no network)
+#
+# Prints terraform test's "Success! N passed, M failed" summaries and one
+# "RESULT: N passed, M failed" line for the fmt/validate checks, as
+# scripts/test.sh expects. Exit status 0 only when everything passed.
+# Usage: scripts/tf-check.sh [-h]
+set -uo pipefail
+
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+. scripts/tf-env.sh
+command -v terraform >/dev/null || { echo "tf-check: terraform not on PATH" >&2; exit 1; }
+
+# Every directory holding .tf files directly (roots and modules).
+mapfile -t dirs < <(find infra -name '*.tf' -not -path '*/.terraform/*' \
+  -not -path '*/tests/*' -printf '%h\n' | sort -u)
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok    $*"; }
+ko() { fail=$((fail + 1)); echo "FAIL  $*"; }
+
+if out=$(terraform fmt -check -recursive -diff infra 2>&1); then
+  ok "fmt infra"
+else
+  ko "fmt infra"; printf '%s\n' "$out"
+fi
+
+# The environments differ only in values: their .tf files must be identical.
+envs=(infra/environments/*/)
+same=1
+for e in "${envs[@]:1}"; do
+  for f in "${envs[0]}"*.tf "$e"*.tf; do
+    cmp -s "${envs[0]}$(basename "$f")" "$e$(basename "$f")" || { same=0; echo "differs: $(basename "$f") in ${envs[0]} and $e"; }
+  done
+done
+if [ "$same" -eq 1 ]; then ok "environments share their code"; else ko "environments share their code"; fi
+
+for d in "${dirs[@]}"; do
+  # Keep .terraform/ out of the tree and apart from infra-e2e's.
+  export TF_DATA_DIR=$TF_WORK_DIR/check/${d//\//_}
+  if ! tf_init "$d" -backend=false; then
+    ko "init $d"; continue
+  fi
+  if out=$(terraform -chdir="$d" validate -no-color 2>&1); then
+    ok "validate $d"
+  else
+    ko "validate $d"; printf '%s\n' "$out"
+  fi
+  if [ -d "$d/tests" ]; then
+    echo "--- terraform test $d"
+    terraform -chdir="$d" test -no-color 2>&1 | grep -v '^$'
+    [ "${PIPESTATUS[0]}" -eq 0 ] || test_failed=1
+  fi
+done
+unset TF_DATA_DIR
+
+echo "RESULT: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ -z "${test_failed:-}" ]
