@@ -131,3 +131,13 @@ clean:
 help:
 	@sed -n 's/^#   //p' Makefile
 	@grep -E '^[a-z][a-z0-9-]*:' Makefile | cut -d: -f1 | sort -u | tr '\n' ' '; echo
+
+# Container image and deployment (docs/deploy.md):
+#   make image              build s3json:<commit> (docker, else podman)
+#   make image-test         build it and run it read-only against the emulator
+.PHONY: image image-test
+image:
+	@scripts/image/build.sh
+
+image-test:
+	@bash scripts/test.d/70-image.sh
