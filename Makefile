@@ -141,3 +141,10 @@ image:
 
 image-test:
 	@bash scripts/test.d/70-image.sh
+
+# Benchmark (scripts/bench/bench.py, docs/benchmarks.md): s3json against
+# nginx static, nginx proxy_cache, Flask + boto3, on 127.0.0.1, bounded in
+# time. Quick run: BENCH_DURATION=3 make bench.
+.PHONY: bench
+bench: build/s3json
+	python3 scripts/bench/bench.py

@@ -1,0 +1,968 @@
+#!/usr/bin/env python3
+"""bench.py -- `make bench`: s3json against nginx, an nginx S3 cache and Flask.
+
+Starts everything on 127.0.0.1 (the S3 emulator with auth enforced, then
+each contender in turn), runs wrk at several connection counts and prints
+one table per connection count: req/s, p50/p99 latency, errors (non-2xx +
+socket errors), the server's peak RSS, the S3 requests the emulator saw,
+and every figure as a ratio to the baselines measured in the same run.
+Then start-to-ready time, image size, the S3 request bound of the cache
+and a pass/fail line per target of issue 5.
+
+Contenders (all serve the same document, BENCH_DOC, default "foo"):
+  nginx-static       nginx (Debian) serving the file, keep-alive, 2 workers
+  nginx-proxy-cache  nginx proxy_cache (TTL = BENCH_TTL) in front of the
+                     emulator, as an nginx S3 gateway does (see
+                     docs/benchmarks.md for how it authenticates)
+  flask-boto3        the original exercise: Flask dev server, boto3
+                     get_object per request (scripts/bench/flask_app.py)
+  s3json-nocache     s3json with S3JSON_CACHE_TTL_SECONDS=0
+  s3json-cached      s3json with S3JSON_CACHE_TTL_SECONDS=BENCH_TTL
+  emulator-direct    wrk straight at the emulator with a signed GetObject
+                     (for reference: what any per-request design is bound by)
+
+Every server is restarted for each connection count (so its VmHWM is the
+peak at that load), warmed up for BENCH_WARMUP seconds, then measured.
+
+Environment (all optional):
+  BENCH_DURATION=10        seconds per measured run (fast contenders)
+  BENCH_SLOW_DURATION      seconds per run of the slow ones (flask-boto3,
+                           s3json-nocache, emulator-direct); default
+                           min(BENCH_DURATION, 5)
+  BENCH_CONNECTIONS=16,64,256   BENCH_THREADS=2 (wrk threads)
+  BENCH_WARMUP=1           BENCH_TTL=5        BENCH_DOC=foo
+  BENCH_CONTENDERS=...     comma list (default: all of the above)
+  BENCH_READY_RUNS=7       start-to-ready measurements
+  BENCH_S3JSON_THREADS     S3JSON_THREADS for s3json (default: its own)
+  BENCH_WRK_TIMEOUT=5      wrk --timeout, seconds
+  BENCH_PERF=0             1: one extra s3json-cached run at 64 connections
+                           under `perf record -g`, top functions printed
+  BENCH_IMAGE=s3json:latest   image whose size is reported (podman)
+  BENCH_WORKDIR=build/bench   configs, logs, results.json, results.md
+  BENCH_MAX_SECONDS        hard bound of the whole bench (default: planned
+                           time x 2 + 120)
+
+Every process is started here, bound to 127.0.0.1, and stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "emulator"))
+
+HOST = "127.0.0.1"
+BUCKET = "s3json-bench"
+ALL_CONTENDERS = ["nginx-static", "nginx-proxy-cache", "flask-boto3",
+                  "s3json-nocache", "s3json-cached", "emulator-direct"]  # fmt: skip
+SLOW = {"flask-boto3", "s3json-nocache", "emulator-direct"}
+BASELINES = ["nginx-static", "nginx-proxy-cache", "flask-boto3", "s3json-nocache"]
+CONTENDER = "s3json-cached"
+
+
+# ---------------------------------------------------------------------------
+# settings
+# ---------------------------------------------------------------------------
+
+
+def _env_num(name: str, default: float, lo: float, hi: float) -> float:
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        v = float(raw)
+    except ValueError:
+        sys.exit(f"bench: {name}={raw!r}: expected a number")
+    if not lo <= v <= hi:
+        sys.exit(f"bench: {name}={raw!r}: expected {lo:g}..{hi:g}")
+    return v
+
+
+class Config:
+    def __init__(self) -> None:
+        self.duration = int(_env_num("BENCH_DURATION", 10, 1, 600))
+        self.slow_duration = int(_env_num("BENCH_SLOW_DURATION", min(self.duration, 5), 1, 600))
+        self.threads = int(_env_num("BENCH_THREADS", 2, 1, 64))
+        self.warmup = _env_num("BENCH_WARMUP", 1, 0, 60)
+        self.ttl = int(_env_num("BENCH_TTL", 5, 1, 3600))
+        self.ready_runs = int(_env_num("BENCH_READY_RUNS", 7, 1, 100))
+        self.wrk_timeout = int(_env_num("BENCH_WRK_TIMEOUT", 5, 1, 60))
+        self.perf = os.environ.get("BENCH_PERF", "0") not in ("", "0")
+        try:
+            self.connections = [int(c) for c in
+                                os.environ.get("BENCH_CONNECTIONS", "16,64,256").split(",")]  # fmt: skip
+        except ValueError:
+            sys.exit("bench: BENCH_CONNECTIONS: expected a comma list of integers")
+        self.connections = [c for c in self.connections if c > 0]
+        self.doc = os.environ.get("BENCH_DOC", "foo")
+        raw = os.environ.get("BENCH_CONTENDERS", "")
+        self.contenders = [c.strip() for c in raw.split(",") if c.strip()] or ALL_CONTENDERS
+        for c in self.contenders:
+            if c not in ALL_CONTENDERS:
+                sys.exit(f"bench: BENCH_CONTENDERS: unknown {c!r} (known: {', '.join(ALL_CONTENDERS)})")
+        self.s3json_threads = os.environ.get("BENCH_S3JSON_THREADS", "")
+        self.image = os.environ.get("BENCH_IMAGE", "s3json:latest")
+        self.workdir = os.path.abspath(os.environ.get("BENCH_WORKDIR", os.path.join(ROOT, "build", "bench")))
+        self.binary = os.environ.get("BENCH_S3JSON_BINARY", os.path.join(ROOT, "build", "s3json"))
+        per_server = 3.0 + self.warmup  # start, warm-up, stop
+        planned = 0.0
+        for c in self.contenders:
+            d = self.slow_duration if c in SLOW else self.duration
+            planned += len(self.connections) * (d + per_server + (2 if c == "flask-boto3" else 0))
+        planned += 15 + self.ready_runs * 1.5 + (self.duration + 10 if self.perf else 0)
+        self.planned = planned
+        self.max_seconds = _env_num("BENCH_MAX_SECONDS", planned * 2 + 120, 10, 86400)
+
+    def run_seconds(self, contender: str) -> int:
+        return self.slow_duration if contender in SLOW else self.duration
+
+
+# ---------------------------------------------------------------------------
+# processes: every one started here is tracked and stopped by PID
+# ---------------------------------------------------------------------------
+
+_procs: list[subprocess.Popen[bytes]] = []
+
+
+def spawn(argv: list[str], log: str, env: dict[str, str] | None = None,
+          stdout: Any = None) -> subprocess.Popen[bytes]:  # fmt: skip
+    with open(log, "ab") as err:
+        p = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                             stdout=stdout if stdout is not None else err, stderr=err,
+                             cwd=ROOT)  # fmt: skip
+    _procs.append(p)
+    return p
+
+
+def stop(p: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
+    """SIGTERM by PID, SIGKILL after 'timeout'."""
+    if p is None:
+        return
+    if p.poll() is None:
+        try:
+            os.kill(p.pid, signal.SIGTERM)
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(p.pid, signal.SIGKILL)
+            p.wait(5)
+        except ProcessLookupError:
+            pass
+    if p in _procs:
+        _procs.remove(p)
+
+
+def stop_all() -> None:
+    for p in list(reversed(_procs)):
+        stop(p, 5)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def http_get(port: int, path: str, headers: dict[str, str] | None = None,
+             timeout: float = 5.0) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
+    import http.client
+
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        r = conn.getresponse()
+        body = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+    finally:
+        conn.close()
+
+
+def wait_http(port: int, path: str, proc: subprocess.Popen[bytes], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode} before answering {path}")
+        try:
+            status, _, body = http_get(port, path, timeout=2)
+            if status == 200:
+                return
+            last = f"{status} {body[:200]!r}"
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.05)
+    raise RuntimeError(f"{what}: no 200 on {path} within {timeout}s (last: {last})")
+
+
+def tree_pids(pid: int) -> list[int]:
+    """pid and its descendants (nginx master + workers)."""
+    out = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        kids = []
+    for k in kids:
+        out.extend(tree_pids(k))
+    return out
+
+
+def status_kb(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Sum of VmHWM (peak resident set) over the process tree, MiB."""
+    return sum(status_kb(p, "VmHWM") for p in tree_pids(pid)) / 1024.0
+
+
+# ---------------------------------------------------------------------------
+# the emulator and the documents
+# ---------------------------------------------------------------------------
+
+
+class Emu:
+    """scripts/bench/emu_counting.py as a child: the strict emulator plus a
+    per-operation request counter at /__bench/counts."""
+
+    def __init__(self, workdir: str):
+        self.state_dir = os.path.join(workdir, "emulator")
+        os.makedirs(self.state_dir, exist_ok=True)
+        self.proc = spawn([sys.executable, os.path.join(HERE, "emu_counting.py"), "--port", "0",
+                           "--state-dir", self.state_dir],
+                          os.path.join(self.state_dir, "emu.log"), stdout=subprocess.PIPE)  # fmt: skip
+        from emu import _read_ready_line
+
+        doc = _read_ready_line(self.proc, 90, os.path.join(self.state_dir, "emu.log"))
+        self.port = int(doc["port"])
+        self.endpoint = doc["endpoint"]
+        self.region = doc["region"]
+        from emu import Emulator
+
+        # An Emulator object only for its client helpers (admin, IAM users).
+        self.api = Emulator(port=self.port)
+        self.api.admin = doc["admin"]
+        self.api.region = doc["region"]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        _, _, body = http_get(self.port, "/__bench/counts")
+        return json.loads(body)
+
+    def close(self) -> None:
+        stop(self.proc, 15)
+
+
+def seed(emu: Emu) -> dict[str, bytes]:
+    """Bucket BUCKET with every data/**/*.json at the root; name -> bytes."""
+    s3 = emu.api.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    docs = {}
+    for dirpath, _, files in os.walk(os.path.join(ROOT, "data")):
+        for f in sorted(files):
+            if f.endswith(".json"):
+                path = os.path.join(dirpath, f)
+                name = os.path.relpath(path, os.path.join(ROOT, "data"))[: -len(".json")]
+                with open(path, "rb") as fh:
+                    docs[name] = fh.read()
+                s3.put_object(Bucket=BUCKET, Key=f"{name}.json", Body=docs[name],
+                              ContentType="application/json")  # fmt: skip
+    return docs
+
+
+def signed_headers(emu: Emu, creds: dict[str, str], key: str) -> dict[str, str]:
+    """SigV4 headers (botocore's S3SigV4Auth) for GET /BUCKET/key on the
+    emulator, valid for the 15 minutes S3 allows for clock skew."""
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    req = AWSRequest(method="GET", url=f"{emu.endpoint}/{BUCKET}/{key}")
+    S3SigV4Auth(Credentials(creds["access_key_id"], creds["secret_access_key"]),
+                "s3", emu.region).add_auth(req)  # fmt: skip
+    h = {k: v for k, v in req.headers.items()}
+    h["Host"] = f"{HOST}:{emu.port}"
+    return h
+
+
+# ---------------------------------------------------------------------------
+# contenders
+# ---------------------------------------------------------------------------
+
+NGINX_COMMON = """\
+# generated by scripts/bench/bench.py -- {name}
+worker_processes 2;
+worker_rlimit_nofile 8192;
+daemon off;
+master_process on;
+pid {wd}/{name}.pid;
+error_log {wd}/{name}.error.log warn;
+{user}
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  types {{ application/json json; }}
+  default_type application/json;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  client_body_temp_path {wd}/tmp/body;
+  proxy_temp_path {wd}/tmp/proxy;
+  fastcgi_temp_path {wd}/tmp/fastcgi;
+  uwsgi_temp_path {wd}/tmp/uwsgi;
+  scgi_temp_path {wd}/tmp/scgi;
+{body}
+}}
+"""
+
+
+def nginx_conf(wd: str, name: str, body: str) -> str:
+    user = "user nobody nogroup;" if os.geteuid() == 0 else ""
+    for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        os.makedirs(os.path.join(wd, "tmp", d), exist_ok=True)
+        os.chmod(os.path.join(wd, "tmp", d), 0o777)
+    path = os.path.join(wd, f"{name}.conf")
+    with open(path, "w") as f:
+        f.write(NGINX_COMMON.format(name=name, wd=wd, user=user, body=body))
+    return path
+
+
+class Server:
+    """One running contender: its process, port and request path."""
+
+    def __init__(self, name: str, proc: subprocess.Popen[bytes] | None, port: int, path: str,
+                 headers: dict[str, str] | None = None):  # fmt: skip
+        self.name = name
+        self.proc = proc
+        self.port = port
+        self.path = path
+        self.headers = headers or {}
+        self.started = time.monotonic()
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}{self.path}"
+
+
+class Bench:
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.wd = cfg.workdir
+        self.emu: Emu | None = None
+        self.docs: dict[str, bytes] = {}
+        self.creds: dict[str, str] = {}
+        self.results: dict[str, Any] = {"runs": {}, "notes": []}
+        self.t0 = time.monotonic()
+        self.x_cache: str | None = None
+
+    # -- guards ------------------------------------------------------------
+
+    def check_deadline(self, what: str) -> None:
+        spent = time.monotonic() - self.t0
+        if spent > self.cfg.max_seconds:
+            raise TimeoutError(f"bench: BENCH_MAX_SECONDS={self.cfg.max_seconds:.0f} reached before {what}")
+
+    def say(self, msg: str) -> None:
+        print(f"[{time.monotonic() - self.t0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    # -- setup -------------------------------------------------------------
+
+    def setup(self) -> None:
+        os.makedirs(self.wd, exist_ok=True)
+        for f in os.listdir(self.wd):  # logs of the previous run
+            if f.endswith((".log", ".conf", ".pid")):
+                os.unlink(os.path.join(self.wd, f))
+        self.say("starting the S3 emulator (auth enforced)")
+        self.emu = Emu(self.wd)
+        self.docs = seed(self.emu)
+        if self.cfg.doc not in self.docs:
+            raise RuntimeError(f"BENCH_DOC={self.cfg.doc!r}: no data/{self.cfg.doc}.json")
+        # The same least-privilege reader for s3json, Flask and nginx.
+        self.creds = self.emu.api.create_restricted_user(BUCKET, "")
+        docroot = os.path.join(self.wd, "docroot")
+        for name, body in self.docs.items():
+            p = os.path.join(docroot, f"{name}.json")
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "wb") as f:
+                f.write(body)
+        with open(os.path.join(self.wd, "flask-config.json"), "w") as f:
+            json.dump({"bucket": BUCKET, "key": f"{self.cfg.doc}.json"}, f)
+        self.say(f"emulator on {self.emu.endpoint}; bucket {BUCKET}: {', '.join(sorted(self.docs))}")
+
+    def aws_env(self) -> dict[str, str]:
+        assert self.emu is not None
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/root"),
+            "AWS_REGION": self.emu.region,
+            "AWS_DEFAULT_REGION": self.emu.region,
+            "AWS_ENDPOINT_URL_S3": self.emu.endpoint,
+            "AWS_ACCESS_KEY_ID": self.creds["access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": self.creds["secret_access_key"],
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    # -- starting each contender ------------------------------------------
+
+    def start(self, name: str) -> Server:
+        fn = getattr(self, "start_" + name.replace("-", "_"))
+        return fn()
+
+    def start_nginx_static(self) -> Server:
+        port = free_port()
+        body = f"""\
+  open_file_cache max=64 inactive=60s;
+  server {{
+    listen {HOST}:{port} backlog=4096;
+    root {self.wd}/docroot;
+  }}"""
+        conf = nginx_conf(self.wd, "nginx-static", body)
+        p = spawn(["nginx", "-c", conf, "-p", self.wd], os.path.join(self.wd, "nginx-static.log"))
+        path = f"/{self.cfg.doc}.json"
+        wait_http(port, path, p, 10, "nginx-static")
+        return Server("nginx-static", p, port, path)
+
+    def start_nginx_proxy_cache(self) -> Server:
+        assert self.emu is not None
+        port = free_port()
+        cache = os.path.join(self.wd, "nginx-cache")
+        if os.path.isdir(cache):
+            subprocess.run(["rm", "-rf", cache], check=True)
+        os.makedirs(cache)
+        os.chmod(cache, 0o777)
+        locations = []
+        for name in sorted(self.docs):
+            h = signed_headers(self.emu, self.creds, f"{name}.json")
+            sets = "\n".join(f'      proxy_set_header {k} "{v}";' for k, v in sorted(h.items()))
+            locations.append(f"""\
+    location = /api/{name} {{
+      proxy_pass http://s3/{BUCKET}/{name}.json;
+{sets}
+      proxy_set_header Connection "";
+    }}""")
+        body = f"""\
+  proxy_cache_path {cache} levels=1:2 keys_zone=s3json:1m max_size=64m
+                   inactive=60m use_temp_path=off;
+  upstream s3 {{
+    server {HOST}:{self.emu.port};
+    keepalive 16;
+  }}
+  server {{
+    listen {HOST}:{port} backlog=4096;
+    proxy_http_version 1.1;
+    proxy_cache s3json;
+    proxy_cache_valid 200 {self.cfg.ttl}s;
+    proxy_cache_valid 404 1s;
+    proxy_cache_lock on;
+    proxy_cache_lock_timeout 5s;
+    proxy_cache_revalidate on;
+    proxy_cache_background_update on;
+    proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
+    proxy_ignore_headers Cache-Control Expires Set-Cookie;
+    proxy_hide_header x-amz-request-id;
+    proxy_hide_header x-amz-id-2;
+    add_header X-Cache $upstream_cache_status;
+{chr(10).join(locations)}
+  }}"""
+        conf = nginx_conf(self.wd, "nginx-proxy-cache", body)
+        p = spawn(["nginx", "-c", conf, "-p", self.wd], os.path.join(self.wd, "nginx-proxy-cache.log"))
+        path = f"/api/{self.cfg.doc}"
+        wait_http(port, path, p, 10, "nginx-proxy-cache")
+        return Server("nginx-proxy-cache", p, port, path)
+
+    def start_flask_boto3(self) -> Server:
+        port = free_port()
+        env = self.aws_env()
+        env["BENCH_FLASK_CONFIG"] = os.path.join(self.wd, "flask-config.json")
+        env["BENCH_FLASK_QUIET"] = "1"
+        p = spawn([sys.executable, os.path.join(HERE, "flask_app.py"), "--host", HOST,
+                   "--port", str(port)], os.path.join(self.wd, "flask-boto3.log"), env=env)  # fmt: skip
+        wait_http(port, "/api/foo", p, 30, "flask-boto3")
+        return Server("flask-boto3", p, port, "/api/foo")
+
+    def s3json_env(self, port: int, ttl: int) -> dict[str, str]:
+        env = self.aws_env()
+        env.update({
+            "S3JSON_BUCKET": BUCKET, "S3JSON_PREFIX": "",
+            "S3JSON_BIND": HOST, "S3JSON_PORT": str(port),
+            "S3JSON_CACHE_TTL_SECONDS": str(ttl),
+            "S3JSON_LOG_LEVEL": "warn", "S3JSON_DRAIN_SECONDS": "1",
+        })  # fmt: skip
+        if self.cfg.s3json_threads:
+            env["S3JSON_THREADS"] = self.cfg.s3json_threads
+        return env
+
+    def _start_s3json(self, name: str, ttl: int) -> Server:
+        port = free_port()
+        p = spawn([self.cfg.binary], os.path.join(self.wd, f"{name}.log"),
+                  env=self.s3json_env(port, ttl))  # fmt: skip
+        wait_http(port, "/readyz", p, 15, name)
+        return Server(name, p, port, f"/api/{self.cfg.doc}")
+
+    def start_s3json_nocache(self) -> Server:
+        return self._start_s3json("s3json-nocache", 0)
+
+    def start_s3json_cached(self) -> Server:
+        return self._start_s3json("s3json-cached", self.cfg.ttl)
+
+    def start_emulator_direct(self) -> Server:
+        assert self.emu is not None
+        h = signed_headers(self.emu, self.creds, f"{self.cfg.doc}.json")
+        return Server("emulator-direct", None, self.emu.port, f"/{BUCKET}/{self.cfg.doc}.json", h)
+
+    # -- one measurement ---------------------------------------------------
+
+    def check_response(self, srv: Server) -> None:
+        status, headers, body = http_get(srv.port, srv.path, headers=srv.headers)
+        want = self.docs[self.cfg.doc]
+        if status != 200:
+            raise RuntimeError(f"{srv.name}: GET {srv.path} -> {status} {body[:200]!r}")
+        if json.loads(body) != json.loads(want):
+            raise RuntimeError(f"{srv.name}: GET {srv.path} returned another document: {body[:200]!r}")
+        if srv.name == "s3json-cached":
+            _, h2, _ = http_get(srv.port, srv.path)
+            self.x_cache = h2.get("x-cache")
+
+    def wrk(self, srv: Server, conns: int, seconds: float) -> dict[str, Any]:
+        cmd = ["wrk", f"-t{min(self.cfg.threads, conns)}", f"-c{conns}", f"-d{seconds:g}s",
+               f"--timeout={self.cfg.wrk_timeout}s", "-s", os.path.join(HERE, "wrk_report.lua")]  # fmt: skip
+        for k, v in srv.headers.items():
+            if k.lower() != "host":
+                cmd += ["-H", f"{k}: {v}"]
+        cmd.append(srv.url)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + self.cfg.wrk_timeout + 30)
+        for line in r.stdout.splitlines():
+            if line.startswith("BENCH_JSON "):
+                return json.loads(line[len("BENCH_JSON "):])
+        raise RuntimeError(f"wrk gave no summary (rc {r.returncode}): {r.stdout[-500:]} {r.stderr[-500:]}")
+
+    def measure(self, name: str, conns: int) -> dict[str, Any]:
+        assert self.emu is not None
+        self.check_deadline(f"{name} at {conns} connections")
+        seconds = self.cfg.run_seconds(name)
+        before = self.emu.counts()
+        srv = self.start(name)
+        try:
+            self.check_response(srv)
+            if self.cfg.warmup > 0:
+                self.wrk(srv, conns, self.cfg.warmup)
+            w = self.wrk(srv, conns, seconds)
+            rss = peak_rss_mb(srv.proc.pid) if srv.proc else None
+            metrics = self.s3json_metrics(srv) if name.startswith("s3json") else None
+        finally:
+            lifetime = time.monotonic() - srv.started
+            if srv.proc is not None:
+                stop(srv.proc)
+        after = self.settled_counts()
+        s3_gets = sum(after.get("get_object", {}).values()) - sum(before.get("get_object", {}).values())
+        secs = w["duration_us"] / 1e6
+        errors = w["status"] + w["connect"] + w["read"] + w["write"] + w["timeout"]
+        res = {
+            "contender": name, "connections": conns, "seconds": round(secs, 2),
+            "requests": w["requests"], "rps": w["requests"] / secs if secs else 0.0,
+            "p50_ms": w["p50_us"] / 1000.0, "p99_ms": w["p99_us"] / 1000.0,
+            "max_ms": w["max_us"] / 1000.0,
+            "errors": errors, "non2xx": w["status"],
+            "socket_errors": w["connect"] + w["read"] + w["write"] + w["timeout"],
+            "rss_mb": rss, "s3_gets": s3_gets,
+            "s3_gets_by_status": {k: after.get("get_object", {}).get(k, 0) - before.get("get_object", {}).get(k, 0)
+                                  for k in after.get("get_object", {})},  # fmt: skip
+            "lifetime_s": round(lifetime, 2), "s3json_metrics": metrics,
+        }  # fmt: skip
+        self.say(f"{name:18} c={conns:<4} {res['rps']:10.0f} req/s  p50 {res['p50_ms']:.2f} ms  "
+                 f"p99 {res['p99_ms']:.2f} ms  err {errors}  rss {rss if rss is None else round(rss, 1)} MB  "
+                 f"S3 GETs {s3_gets}")  # fmt: skip
+        return res
+
+    def settled_counts(self) -> dict[str, dict[str, int]]:
+        """The emulator's counts once it has finished what is queued (moto
+        is slow: requests accepted before a client stopped are still being
+        answered), so that one run's S3 requests are not billed to the next."""
+        assert self.emu is not None
+        prev = self.emu.counts()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            cur = self.emu.counts()
+            if cur == prev:
+                return cur
+            prev = cur
+        return prev
+
+    @staticmethod
+    def s3json_metrics(srv: Server) -> dict[str, float] | None:
+        """s3json_s3_requests_total and cache counters from /metrics, if any."""
+        try:
+            status, _, body = http_get(srv.port, "/metrics")
+        except OSError:
+            return None
+        if status != 200:
+            return None
+        out: dict[str, float] = {}
+        for line in body.decode("utf-8", "replace").splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            name = line.split("{", 1)[0].split(" ", 1)[0]
+            if name.startswith(("s3json_s3_requests_total", "s3json_cache_")):
+                try:
+                    out[name] = out.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+                except ValueError:
+                    pass
+        return out
+
+    # -- start-to-ready ----------------------------------------------------
+
+    def start_to_ready(self) -> list[float]:
+        """exec -> first 200 on /readyz, ms, cache on (the contender's setup)."""
+        times = []
+        req = b"GET /readyz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
+        for i in range(self.cfg.ready_runs):
+            self.check_deadline("start-to-ready")
+            port = free_port()
+            env = self.s3json_env(port, self.cfg.ttl)
+            t0 = time.perf_counter()
+            p = spawn([self.cfg.binary], os.path.join(self.wd, "start-to-ready.log"), env=env)
+            got = None
+            try:
+                while time.perf_counter() - t0 < 10:
+                    if p.poll() is not None:
+                        raise RuntimeError(f"s3json exited {p.returncode} during start-to-ready")
+                    try:
+                        with socket.create_connection((HOST, port), timeout=1) as s:
+                            s.sendall(req)
+                            head = s.recv(64)
+                        if head.startswith(b"HTTP/1.1 200"):
+                            got = (time.perf_counter() - t0) * 1000.0
+                            break
+                    except OSError:
+                        pass
+                    time.sleep(0.001)
+            finally:
+                stop(p)
+            if got is None:
+                raise RuntimeError("s3json not ready within 10 s")
+            times.append(got)
+        return times
+
+    # -- image -------------------------------------------------------------
+
+    def image_size(self) -> str:
+        f = os.path.join(ROOT, "build", "image-size.txt")
+        if os.path.exists(f):
+            with open(f) as fh:
+                return fh.read().strip() or "n/a"
+        lib = os.path.join(ROOT, "scripts", "image", "lib.sh")
+        store = os.path.join(os.environ.get("S3JSON_CACHE_DIR") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.environ.get("HOME", "/root"), ".cache"),
+            "s3json"), "podman", "root")  # fmt: skip
+        if not (os.path.exists(lib) and os.path.isdir(store)):
+            return "n/a"
+        try:
+            r = subprocess.run(["bash", "-c", 'source "$1" >/dev/null 2>&1 && [ -n "$ENGINE" ] && image_size "$2"',
+                                "bench", lib, self.cfg.image],
+                               capture_output=True, text=True, timeout=60)  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return "n/a"
+        out = r.stdout.strip()
+        if r.returncode == 0 and out.isdigit():
+            return f"{int(out) / 1e6:.1f} MB ({self.cfg.image}, uncompressed)"
+        return "n/a"
+
+    # -- perf --------------------------------------------------------------
+
+    def profile(self) -> str:
+        conns = 64
+        self.check_deadline("perf")
+        srv = self.start("s3json-cached")
+        data = os.path.join(self.wd, "perf.data")
+        try:
+            self.wrk(srv, conns, max(1.0, self.cfg.warmup))
+            assert srv.proc is not None
+            perf = subprocess.Popen(["perf", "record", "-g", "-F", "999", "-o", data, "-p", str(srv.proc.pid),
+                                     "--", "sleep", str(self.cfg.duration)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            _procs.append(perf)
+            time.sleep(0.3)
+            w = self.wrk(srv, conns, self.cfg.duration)
+            perf.wait(self.cfg.duration + 30)
+            _procs.remove(perf)
+        finally:
+            stop(srv.proc)
+        rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort",
+                              "dso,symbol", "-g", "none", "--percent-limit", "0.7"],
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+        lines = [ln for ln in rep.stdout.splitlines() if ln.strip() and not ln.startswith("#")]
+        txt = f"s3json-cached under perf, c={conns}: {w['requests'] / (w['duration_us'] / 1e6):.0f} req/s\n"
+        txt += "\n".join(lines[:40])
+        with open(os.path.join(self.wd, "perf-top.txt"), "w") as f:
+            f.write(txt + "\n")
+        return txt
+
+    # -- the whole run -----------------------------------------------------
+
+    def run(self) -> int:
+        cfg = self.cfg
+        self.results["config"] = {
+            "duration_s": cfg.duration, "slow_duration_s": cfg.slow_duration,
+            "connections": cfg.connections, "wrk_threads": cfg.threads, "warmup_s": cfg.warmup,
+            "ttl_s": cfg.ttl, "document": cfg.doc, "contenders": cfg.contenders,
+            "s3json_threads": cfg.s3json_threads or "default",
+        }  # fmt: skip
+        self.results["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        self.results["machine"] = machine()
+        self.say(f"planned ~{cfg.planned:.0f} s, bounded at {cfg.max_seconds:.0f} s")
+        self.setup()
+        self.results["document_bytes"] = len(self.docs[cfg.doc])
+        for conns in cfg.connections:
+            for name in cfg.contenders:
+                try:
+                    res = self.measure(name, conns)
+                except TimeoutError:
+                    raise
+                except Exception as e:  # one broken contender must not hide the others
+                    self.say(f"{name} c={conns}: FAILED: {e}")
+                    res = {"contender": name, "connections": conns, "failed": str(e)}
+                self.results["runs"].setdefault(str(conns), {})[name] = res
+        if CONTENDER in cfg.contenders or "s3json-nocache" in cfg.contenders:
+            try:
+                t = self.start_to_ready()
+                self.results["start_to_ready_ms"] = {"runs": [round(x, 1) for x in t],
+                                                     "median": round(statistics.median(t), 1)}  # fmt: skip
+            except Exception as e:
+                self.say(f"start-to-ready FAILED: {e}")
+                self.results["start_to_ready_ms"] = {"failed": str(e)}
+        self.results["image_size"] = self.image_size()
+        self.results["x_cache"] = self.x_cache
+        if cfg.perf:
+            try:
+                self.results["perf"] = self.profile()
+            except Exception as e:
+                self.results["perf"] = f"perf FAILED: {e}"
+        text, md, ok = report(self.results, cfg)
+        print(text)
+        with open(os.path.join(self.wd, "results.json"), "w") as f:
+            json.dump(self.results, f, indent=2)
+        with open(os.path.join(self.wd, "results.md"), "w") as f:
+            f.write(md)
+        print(f"\nresults: {os.path.relpath(self.wd, ROOT)}/results.json, results.md "
+              f"({time.monotonic() - self.t0:.0f} s)")  # fmt: skip
+        return 0 if ok else 1
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}), Linux {os.uname().release}"
+
+
+# ---------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or b == 0:
+        return "-"
+    r = a / b
+    if r >= 100:
+        return f"{r:.0f}x"
+    if r >= 10:
+        return f"{r:.1f}x"
+    return f"{r:.2f}x"
+
+
+def _fmt(v: float | None, nd: int = 2) -> str:
+    return "-" if v is None else f"{v:.{nd}f}"
+
+
+def _table(headers: list[str], rows: list[list[str]], md: bool) -> str:
+    if md:
+        out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+        out += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(out)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+    return "\n".join([fmt(headers), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
+
+
+def report(results: dict[str, Any], cfg: Config) -> tuple[str, str, bool]:
+    text: list[str] = []
+    md: list[str] = []
+    runs = results["runs"]
+    slow = ", ".join(sorted(SLOW & set(cfg.contenders)))
+    if cfg.slow_duration != cfg.duration and slow:
+        slow_note = (f"Slow contenders ({slow}) run {cfg.slow_duration} s per connection count "
+                     f"instead of {cfg.duration} s: they are bound by the emulator (one S3 request "
+                     "per client request) and cannot saturate anyway.")  # fmt: skip
+    else:
+        slow_note = ""
+    for out, is_md in ((text, False), (md, True)):
+        out.append(("## " if is_md else "") + f"s3json bench {results['date']}: {results['machine']}")
+        out.append("")
+        out.append(f"wrk -t{cfg.threads}, {cfg.duration} s per run after {cfg.warmup:g} s of warm-up; "
+                   f"document {cfg.doc}.json ({results['document_bytes']} bytes); cache TTL {cfg.ttl} s; "
+                   f"every server restarted per connection count.")  # fmt: skip
+        if slow_note:
+            out.append(slow_note)
+        out.append("")
+        for conns, per in runs.items():
+            out.append(("### " if is_md else "== ") + f"{conns} connections" + ("" if is_md else " =="))
+            out.append("")
+            rows = []
+            for name in cfg.contenders:
+                r = per.get(name)
+                if r is None:
+                    continue
+                if "failed" in r:
+                    rows.append([name, "FAILED", "-", "-", "-", "-", "-", r["failed"][:60]])
+                    continue
+                rows.append([name + (" (slow: %ds)" % cfg.slow_duration if name in SLOW and cfg.slow_duration != cfg.duration else ""),
+                             f"{r['rps']:.0f}", _fmt(r["p50_ms"]), _fmt(r["p99_ms"]),
+                             f"{r['errors']}" + (f" ({r['non2xx']} non-2xx)" if r["non2xx"] else ""),
+                             _fmt(r["rss_mb"], 1), str(r["s3_gets"]), ""])  # fmt: skip
+            out.append(_table(["contender", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MB",
+                               "S3 GETs", ""], rows, is_md))  # fmt: skip
+            out.append("")
+            c = per.get(CONTENDER)
+            if c and "failed" not in c:
+                rrows = []
+                for b in BASELINES:
+                    br = per.get(b)
+                    if not br or "failed" in br:
+                        continue
+                    rrows.append([b, _ratio(c["rps"], br["rps"]), _ratio(c["p50_ms"], br["p50_ms"]),
+                                  _ratio(c["p99_ms"], br["p99_ms"]), _ratio(c["rss_mb"], br["rss_mb"])])  # fmt: skip
+                out.append(f"{CONTENDER} as a ratio to each baseline (req/s: higher is better; "
+                           "latency and RSS: lower is better):")  # fmt: skip
+                out.append("")
+                out.append(_table(["baseline", "req/s", "p50", "p99", "peak RSS"], rrows, is_md))
+                out.append("")
+
+    ok, checks = targets(results, cfg)
+    extra: list[str] = []
+    sr = results.get("start_to_ready_ms") or {}
+    if "median" in sr:
+        extra.append(f"start-to-ready (exec -> first 200 on /readyz, {len(sr['runs'])} runs): "
+                     f"median {sr['median']} ms; runs {sr['runs']}")  # fmt: skip
+    elif sr:
+        extra.append(f"start-to-ready: {sr.get('failed')}")
+    extra.append(f"image size: {results.get('image_size', 'n/a')}")
+    xc = results.get("x_cache")
+    extra.append("X-Cache header from s3json-cached: " + (xc if xc else
+                 "absent (the cache is not in this build: s3json-cached behaves as nocache)"))  # fmt: skip
+    for line in extra:
+        text.append(line)
+        md.append("- " + line)
+    text.append("")
+    md.append("")
+    text.append("targets (issue 5):")
+    md.append("### Targets")
+    md.append("")
+    md.append(_table(["target", "measured", "result"], [[a, b, c] for a, b, c in checks], True))
+    for a, b, c in checks:
+        text.append(f"  {c:4}  {a}: {b}")
+    if results.get("perf"):
+        text.append("")
+        text.append(results["perf"])
+        md.append("")
+        md.append("```")
+        md.append(results["perf"])
+        md.append("```")
+    return "\n".join(text), "\n".join(md) + "\n", ok
+
+
+def targets(results: dict[str, Any], cfg: Config) -> tuple[bool, list[tuple[str, str, str]]]:
+    runs = results["runs"]
+    checks: list[tuple[str, str, str]] = []
+
+    def get(conns: int, name: str) -> dict[str, Any] | None:
+        r = runs.get(str(conns), {}).get(name)
+        return None if r is None or "failed" in r else r
+
+    def add(what: str, measured: str, good: bool | None) -> None:
+        checks.append((what, measured, "n/a" if good is None else ("PASS" if good else "FAIL")))
+
+    c64, s64, p64, f64 = get(64, CONTENDER), get(64, "nginx-static"), get(64, "nginx-proxy-cache"), get(64, "flask-boto3")
+    if c64 and s64:
+        r = c64["rps"] / s64["rps"]
+        add("cached GET >= 0.9x nginx static req/s (64 conns)", f"{r:.2f}x", r >= 0.9)
+        r = c64["p99_ms"] / s64["p99_ms"] if s64["p99_ms"] else float("inf")
+        add("p99 <= 1.5x nginx static's (64 conns)", f"{c64['p99_ms']:.2f} ms vs {s64['p99_ms']:.2f} ms = {r:.2f}x", r <= 1.5)
+    else:
+        add("cached GET >= 0.9x nginx static req/s (64 conns)", "not measured", None)
+    if c64 and p64:
+        r = c64["rps"] / p64["rps"]
+        add("cached GET >= 1.0x nginx proxy_cache req/s (64 conns)", f"{r:.2f}x", r >= 1.0)
+    if c64 and f64:
+        r = c64["rps"] / f64["rps"] if f64["rps"] else float("inf")
+        add("cached GET >= 100x Flask + boto3 req/s (64 conns)", f"{r:.0f}x", r >= 100)
+    c256 = get(256, CONTENDER)
+    if c256 and c256["rss_mb"] is not None:
+        add("peak RSS <= 16 MB at 256 conns", f"{c256['rss_mb']:.1f} MB", c256["rss_mb"] <= 16)
+    sr = results.get("start_to_ready_ms") or {}
+    if "median" in sr:
+        add("start-to-ready <= 100 ms (median)", f"{sr['median']} ms", sr["median"] <= 100)
+    for conns in cfg.connections:
+        c = get(conns, CONTENDER)
+        if not c:
+            continue
+        ndocs = 1  # every run asks for one document
+        bound = ndocs * c["lifetime_s"] / cfg.ttl + ndocs
+        add(f"S3 GETs during the cached run <= docs x time / TTL + docs ({conns} conns)",
+            f"{c['s3_gets']} for {c['requests']} client requests in {c['lifetime_s']:.1f} s (bound {bound:.1f})",
+            c["s3_gets"] <= bound)  # fmt: skip
+        add(f"no errors in the cached run ({conns} conns)", str(c["errors"]), c["errors"] == 0)
+    ok = all(c[2] != "FAIL" for c in checks)
+    return ok, checks
+
+
+def main() -> int:
+    cfg = Config()
+    if any(c.startswith("s3json") for c in cfg.contenders) and not os.access(cfg.binary, os.X_OK):
+        print(f"bench: {cfg.binary} is missing: run `make` first", file=sys.stderr)
+        return 2
+    for tool in ("wrk", "nginx"):
+        if subprocess.run(["sh", "-c", f"command -v {tool}"], capture_output=True).returncode != 0:
+            print(f"bench: {tool} is missing (apt-get install wrk nginx-light)", file=sys.stderr)
+            return 2
+
+    def on_term(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+    bench = Bench(cfg)
+    try:
+        return bench.run()
+    except TimeoutError as e:
+        print(str(e), file=sys.stderr)
+        return 3
+    finally:
+        stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""emu_counting.py -- the S3 emulator with a request counter, for `make bench`.
+
+Runs scripts/emulator/emu.py's CLI unchanged (same flags, same ready line on
+stdout, auth enforced), with one addition: a WSGI layer between the
+emulator's /moto-api guard and moto that counts every S3 request by
+operation and status, and answers
+
+    GET /__bench/counts   ->  {"get_object": {"200": n, "304": n, ...},
+                               "list_objects": {...}, "other": {...}}
+
+without touching moto (so the counter itself is not counted and needs no
+signature). The bench reads it before and after a run to get the number of
+S3 requests the emulator saw. (emu.py --verbose does not log requests with
+werkzeug 3.1 here, so its log cannot be used for counting.)
+
+Usage: python3 emu_counting.py --port 0 --state-dir DIR
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "emulator"))
+
+import emu  # noqa: E402
+
+COUNTS_PATH = "/__bench/counts"
+
+
+class Counter:
+    """Counts S3 requests (GetObject, ListObjects, other) by status."""
+
+    def __init__(self, app: Any):
+        self.app = app
+        self.lock = threading.Lock()
+        self.counts: dict[str, dict[str, int]] = {}
+
+    @staticmethod
+    def _op(environ: dict[str, Any]) -> str | None:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/moto-api"):
+            return None
+        method = environ.get("REQUEST_METHOD", "")
+        query = environ.get("QUERY_STRING", "")
+        segs = [s for s in path.split("/") if s]
+        if method in ("GET", "HEAD") and len(segs) >= 2 and not query:
+            return "get_object" if method == "GET" else "head_object"
+        if method == "GET" and len(segs) == 1 and "list-type" in query:
+            return "list_objects"
+        return "other"
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == COUNTS_PATH:
+            with self.lock:
+                body = json.dumps(self.counts).encode()
+            start_response("200 OK", [("Content-Type", "application/json"),
+                                      ("Content-Length", str(len(body)))])  # fmt: skip
+            return [body]
+        op = self._op(environ)
+        if op is None:
+            return self.app(environ, start_response)
+
+        def counting_start_response(status: str, headers: Any, *exc: Any) -> Any:
+            code = status.split(" ", 1)[0]
+            with self.lock:
+                per_op = self.counts.setdefault(op, {})
+                per_op[code] = per_op.get(code, 0) + 1
+            return start_response(status, headers, *exc)
+
+        return self.app(environ, counting_start_response)
+
+
+def main() -> int:
+    ctx = emu._moto_app()  # ContextMiddleware(_MotoApiGuard(moto))
+    guard = ctx.app
+    guard.app = Counter(guard.app)
+    return emu.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
