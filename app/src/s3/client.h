@@ -6,9 +6,15 @@
  * addressing (bucket.s3.region.amazonaws.com) against AWS; path-style
  * (endpoint/bucket/key) when an endpoint URL is set (moto, MinIO, ...).
  *
- * Retries: 5xx, SlowDown/throttling and connection errors are retried up to
- * max_attempts in all with full-jitter exponential backoff (base 50 ms, cap
- * 1 s), never past the request's time budget. 4xx are not retried.
+ * Retries: 5xx, 429, throttling codes (SlowDown, RequestTimeout, ...),
+ * connection errors and bodies cut short are retried up to max_attempts in
+ * all with full-jitter exponential backoff (base 50 ms, cap 1 s), never past
+ * the request's time budget. Other 4xx are not retried. Each attempt is
+ * signed afresh with keys fetched from the provider then.
+ *
+ * curl_global_init() must have run before s3_client_new (main does it).
+ * Connections are not shared across threads (libcurl does not support
+ * that); DNS and TLS sessions are.
  */
 #ifndef HEADER_S3JSON_CLIENT_H
 #define HEADER_S3JSON_CLIENT_H
@@ -20,18 +26,20 @@
 
 /* Outcome of one call, mapped to HTTP in one place (http/routes.c). */
 enum s3_code {
-  S3_OK = 0,           /* 0: 200, body in the result */
-  S3_NOT_MODIFIED,     /* 1: 304 to a conditional request */
-  S3_NOT_FOUND,        /* 2: 404 NoSuchKey */
-  S3_FORBIDDEN,        /* 3: 403 (policy, wrong keys, ...) */
-  S3_TOO_LARGE,        /* 4: object larger than max_object_bytes */
-  S3_UNAVAILABLE,      /* 5: 5xx / throttling / connect failure after
-                          retries */
-  S3_TIMEOUT,          /* 6: no answer within timeout_ms */
-  S3_BAD_RESPONSE,     /* 7: malformed answer (bad XML, truncated body) */
-  S3_NO_CREDENTIALS,   /* 8: the credential chain gave nothing */
-  S3_BAD_REQUEST,      /* 9: other 4xx (our bug, or a bad bucket name) */
-  S3_NO_MEMORY         /* 10 */
+  S3_OK = 0,         /* 0: 200, body in the result */
+  S3_NOT_MODIFIED,   /* 1: 304 to a conditional request */
+  S3_NOT_FOUND,      /* 2: 404 NoSuchKey (NoSuchBucket is
+                        S3_BAD_REQUEST: our setup, not the client's) */
+  S3_FORBIDDEN,      /* 3: 403 (policy, wrong keys, ...), expired or
+                        invalid session token */
+  S3_TOO_LARGE,      /* 4: object larger than max_object_bytes */
+  S3_UNAVAILABLE,    /* 5: 5xx / throttling / connect failure after
+                        retries */
+  S3_TIMEOUT,        /* 6: no answer within timeout_ms */
+  S3_BAD_RESPONSE,   /* 7: malformed answer (bad XML, truncated body) */
+  S3_NO_CREDENTIALS, /* 8: the credential chain gave nothing */
+  S3_BAD_REQUEST,    /* 9: other 4xx (our bug, or a bad bucket name) */
+  S3_NO_MEMORY       /* 10 */
 };
 
 const char *s3_code_name(enum s3_code c); /* "not_found", ... */
@@ -39,50 +47,62 @@ const char *s3_code_name(enum s3_code c); /* "not_found", ... */
 struct s3_client_config {
   const char *bucket;
   const char *region;
-  const char *endpoint_url;   /* NULL = AWS (virtual-hosted) */
-  const char *ca_bundle;      /* NULL = system store */
-  long timeout_ms;            /* whole-call budget, retries included */
-  int max_attempts;           /* >= 1 */
+  const char *endpoint_url; /* NULL = AWS (virtual-hosted) */
+  const char *ca_bundle;    /* NULL = system store */
+  long timeout_ms;          /* whole-call budget, retries included */
+  int max_attempts;         /* >= 1 */
   size_t max_object_bytes;
   struct aws_cred_provider *creds; /* not owned */
 };
 
 struct s3_client; /* opaque, thread-safe */
 
-/* Returns NULL with 'err' set when the config is unusable (bad endpoint). */
-struct s3_client *s3_client_new(const struct s3_client_config *cfg,
-                                char *err, size_t errlen);
+/* Returns NULL with 'err' set when the config is unusable (bad endpoint,
+ * bucket name, region, limits). Copies the strings it needs. */
+struct s3_client *s3_client_new(const struct s3_client_config *cfg, char *err,
+                                size_t errlen);
+/* Frees the client and every thread's handle. No call may be in flight;
+ * accepts NULL. */
 void s3_client_free(struct s3_client *c);
 
 /* What happened on the wire, for the access log and metrics. */
 struct s3_diag {
-  int http_status;      /* last S3 status, 0 = none (connect failed) */
-  long elapsed_ms;      /* all attempts */
+  int http_status; /* last S3 status, 0 = none (connect failed) */
+  long elapsed_ms; /* all attempts */
   int attempts;
   struct s3_error_doc error; /* S3's error Code/Message, when one came */
-  char detail[256];     /* curl error or reason, for logs only */
+  char detail[256];          /* curl error or reason, for logs only */
 };
 
 struct s3_object {
-  char *body;              /* malloc'd, NUL-terminated; NULL for 304 */
+  char *body; /* malloc'd, NUL-terminated; NULL for 304 */
   size_t len;
-  char etag[128];          /* S3's ETag, quotes included */
-  char last_modified[64];  /* S3's Last-Modified (HTTP date) */
+  char etag[128];         /* S3's ETag, quotes included */
+  char last_modified[64]; /* S3's Last-Modified (HTTP date) */
 };
 
-/* Conditions forwarded to S3 (NULL = none). */
+/* Conditions forwarded to S3 (NULL = none). A value with control bytes or
+ * longer than 255 bytes is not forwarded; white space runs are collapsed
+ * (SigV4 signs them so). */
 struct s3_conditions {
   const char *if_none_match;
   const char *if_modified_since;
 };
 
+/* GetObject of 'key' (1..1024 bytes, sent encoded, '/' kept). 'out' is
+ * zeroed first; 'body' is set on S3_OK, etag/last_modified on S3_OK and
+ * S3_NOT_MODIFIED. 'diag' may be NULL. Free 'out' with s3_object_free
+ * whatever the outcome. */
 enum s3_code s3_get_object(struct s3_client *c, const char *key,
                            const struct s3_conditions *cond,
                            struct s3_object *out, struct s3_diag *diag);
 void s3_object_free(struct s3_object *o);
 
 /* ListObjectsV2 under 'prefix' ('token' NULL for the first page;
- * 'max_keys' 0..1000). */
+ * 'max_keys' 1..1000, or 0 for S3's default of 1000). 'out' is zeroed
+ * first and filled on S3_OK; free it with s3_list_free whatever the
+ * outcome. A listing that does not parse is S3_BAD_RESPONSE; a token S3
+ * refuses is S3_BAD_REQUEST. */
 enum s3_code s3_list_objects(struct s3_client *c, const char *prefix,
                              const char *token, int max_keys,
                              struct s3_list *out, struct s3_diag *diag);
