@@ -39,7 +39,9 @@ def glob_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
     if rx is None:
         parts = []
         for ch in pattern:
-            if ch == "*":
+            if ch in _LITERAL:
+                parts.append(re.escape(_LITERAL[ch]))
+            elif ch == "*":
                 parts.append(".*")
             elif ch == "?":
                 parts.append(".")
@@ -53,10 +55,14 @@ def glob_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
 # -- policy variables --------------------------------------------------------
 
 _VAR = re.compile(r"\$\{([^}]*)\}")
+# ${*} and ${?} are literal characters, not wildcards: glob_match reads these
+# stand-ins as the literal characters.
+_LITERAL = {"\x01": "*", "\x02": "?"}
+_AS_LITERAL = {"*": "\x01", "?": "\x02", "$": "$"}
 _UNRESOLVED = "\x00unresolved\x00"
 
 
-def substitute(value: str, ctx: dict[str, list[str]]) -> str:
+def substitute(value: str, ctx: dict[str, list[str]], for_glob: bool = True) -> str:
     """${aws:username}, ${key, 'default'}, ${*} ${?} ${$}."""
     if "${" not in value:
         return value
@@ -64,7 +70,7 @@ def substitute(value: str, ctx: dict[str, list[str]]) -> str:
     def repl(m: re.Match[str]) -> str:
         inner = m.group(1).strip()
         if inner in ("*", "?", "$"):
-            return inner
+            return _AS_LITERAL[inner] if for_glob else inner
         name, _, default = inner.partition(",")
         vals = ctx.get(name.strip().lower())
         if vals:
@@ -218,7 +224,8 @@ def evaluate_condition(op: str, key: str, policy_value: Any, ctx: dict[str, list
 
     match, subst = _POSITIVE[base]
     if subst:
-        pvals = [substitute(p, ctx) for p in pvals]
+        globbing = base in ("StringLike", "ArnEquals", "ArnLike")
+        pvals = [substitute(p, ctx, for_glob=globbing) for p in pvals]
 
     def one(c: str) -> bool:
         hit = any(match(c, p) for p in pvals)

@@ -103,10 +103,30 @@ class ContextMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         _tls.ctx = RequestContext(environ)
+        seen: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen[:] = [status, headers, exc_info]
+            return lambda data: None  # moto never uses the legacy write() callable
+
         try:
-            return self.app(environ, start_response)
+            result = self.app(environ, capture)
         finally:
             _tls.ctx = None
+        status, headers, exc_info = seen
+        if status.startswith("403") and environ.get("REQUEST_METHOD") != "HEAD":
+            # Patch 5 (below): give an empty S3 403 its AccessDenied body
+            body = b"".join(result)
+            if hasattr(result, "close"):
+                result.close()
+            if not body.strip():
+                body = _ACCESS_DENIED_XML
+                headers = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
+                headers += [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+            start_response(status, headers, exc_info)
+            return [body]
+        start_response(status, headers, exc_info)
+        return result
 
 
 # --------------------------------------------------------------------------
@@ -396,6 +416,111 @@ def _bucket_policy(account_id: str, bucket_name: str) -> str | None:
     return p.decode() if isinstance(p, bytes) else p
 
 
+# --------------------------------------------------------------------------
+# Patch 4: Application Auto Scaling tags.
+#
+# moto bug: no TagResource / UntagResource / ListTagsForResource (the action
+# dispatcher answers 500, which the Terraform AWS provider retries for 10+
+# minutes), and RegisterScalableTarget drops its Tags.  We keep the tags on
+# the FakeScalableTarget itself (so /moto-api/reset and deregistration drop
+# them) and look targets up by ScalableTargetARN.  RegisterScalableTarget
+# without a RoleARN also gets the service-linked role ARN AWS fills in, so
+# DescribeScalableTargets returns what the provider expects.
+# --------------------------------------------------------------------------
+
+_AAS_SLR = {
+    "ecs": "ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService",
+    "dynamodb": "dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable",
+}
+
+
+def _aas_find_target(resp: Any, arn: str) -> Any:
+    from moto.core.exceptions import JsonRESTError
+
+    for by_rid in resp.applicationautoscaling_backend.targets.values():
+        for target in by_rid.values():
+            if target.arn == arn:
+                return target
+    raise JsonRESTError("ResourceNotFoundException", f"No scalable target found for {arn}")
+
+
+def _aas_tags(target: Any) -> dict[str, str]:
+    if not hasattr(target, "_emu_tags"):
+        target._emu_tags = {}
+    return target._emu_tags
+
+
+def _aas_validate_tags(tags: dict[str, str]) -> None:
+    from moto.core.exceptions import JsonRESTError
+
+    if len(tags) > 50:
+        raise JsonRESTError("TooManyTagsException", "A resource can have at most 50 tags")
+    for k, v in tags.items():
+        if not (1 <= len(k) <= 128) or len(v) > 256 or k.lower().startswith("aws:"):
+            raise JsonRESTError("ValidationException", f"invalid tag {k!r}")
+
+
+def _aas_tag_resource(self: Any) -> str:
+    import json
+
+    target = _aas_find_target(self, self._get_param("ResourceARN"))
+    new = dict(self._get_param("Tags") or {})
+    merged = {**_aas_tags(target), **new}
+    _aas_validate_tags(merged)
+    target._emu_tags = merged
+    return json.dumps({})
+
+
+def _aas_untag_resource(self: Any) -> str:
+    import json
+
+    target = _aas_find_target(self, self._get_param("ResourceARN"))
+    for k in self._get_param("TagKeys") or []:
+        _aas_tags(target).pop(k, None)
+    return json.dumps({})
+
+
+def _aas_list_tags_for_resource(self: Any) -> str:
+    import json
+
+    target = _aas_find_target(self, self._get_param("ResourceARN"))
+    return json.dumps({"Tags": dict(_aas_tags(target))})
+
+
+def _aas_register_scalable_target(self: Any) -> str:
+    import json
+
+    tags = self._get_param("Tags")
+    if tags:
+        _aas_validate_tags(dict(tags))
+    out = _orig["aas_register"](self)
+    arn = json.loads(out)["ScalableTargetARN"]
+    target = _aas_find_target(self, arn)
+    if tags:
+        _aas_tags(target).update(tags)
+    if not target.role_arn:
+        slr = _AAS_SLR.get(target.service_namespace)
+        if slr:
+            acct = arn.split(":")[4]
+            target.role_arn = f"arn:aws:iam::{acct}:role/aws-service-role/{slr}"
+    return out
+
+
+# --------------------------------------------------------------------------
+# Patch 5: an S3 403 always has an error body.
+#
+# moto bug: an object request denied by the bucket policy (e.g. the
+# aws:SecureTransport deny over HTTP) is answered `403` with an empty body,
+# where S3 sends <Error><Code>AccessDenied</Code>...; clients that read the
+# error code see nothing.  The middleware fills in the body.
+# --------------------------------------------------------------------------
+
+_ACCESS_DENIED_XML = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+)
+
+
 _orig: dict[str, Any] = {}
 _applied = False
 
@@ -418,5 +543,13 @@ def apply() -> None:
     ac.IAMPolicyStatement.is_action_permitted = _statement_is_action_permitted
     _orig["check_action_permitted"] = ac.IAMRequestBase.check_action_permitted
     ac.IAMRequestBase.check_action_permitted = _check_action_permitted
+
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse as AAS
+
+    _orig["aas_register"] = AAS.register_scalable_target
+    AAS.register_scalable_target = _aas_register_scalable_target
+    AAS.tag_resource = _aas_tag_resource
+    AAS.untag_resource = _aas_untag_resource
+    AAS.list_tags_for_resource = _aas_list_tags_for_resource
 
     _applied = True

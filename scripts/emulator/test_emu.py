@@ -472,5 +472,340 @@ class TestRestrictedUser(unittest.TestCase):
         self.check(self.role)
 
 
+
+class TestConditionOperators(unittest.TestCase):
+    """moto bug: only StringEquals is evaluated; iam_policy implements the rest."""
+
+    CTX = {
+        "aws:securetransport": ["false"],
+        "aws:sourceip": ["127.0.0.1"],
+        "aws:username": ["alice"],
+        "aws:currenttime": ["2026-06-01T12:00:00Z"],
+        "aws:epochtime": ["1780315200"],
+        "s3:prefix": ["v1/data/"],
+        "s3:max-keys": ["100"],
+        "aws:principalarn": ["arn:aws:iam::123456789012:user/alice"],
+        "aws:tagkeys": ["env", "team"],
+    }
+
+    def ev(self, op: str, key: str, value) -> bool:
+        import iam_policy
+
+        return iam_policy.evaluate_condition(op, key, value, self.CTX)
+
+    def test_string(self) -> None:
+        self.assertTrue(self.ev("StringEquals", "aws:username", "alice"))
+        self.assertTrue(self.ev("StringEquals", "aws:UserName", ["bob", "alice"]))  # keys: any case
+        self.assertFalse(self.ev("StringEquals", "aws:username", "Alice"))
+        self.assertTrue(self.ev("StringNotEquals", "aws:username", ["bob", "carol"]))
+        self.assertFalse(self.ev("StringNotEquals", "aws:username", ["bob", "alice"]))  # NOR
+        self.assertTrue(self.ev("StringEqualsIgnoreCase", "aws:username", "ALICE"))
+        self.assertFalse(self.ev("StringNotEqualsIgnoreCase", "aws:username", "ALICE"))
+        self.assertTrue(self.ev("StringLike", "s3:prefix", "v1/*"))
+        self.assertTrue(self.ev("StringLike", "s3:prefix", "v?/data/"))
+        self.assertFalse(self.ev("StringLike", "s3:prefix", "v2/*"))
+        self.assertFalse(self.ev("StringLike", "s3:prefix", "v1/"))  # whole-string match
+        self.assertTrue(self.ev("StringNotLike", "s3:prefix", ["v2/*", "v3/*"]))
+        self.assertFalse(self.ev("StringNotLike", "s3:prefix", ["v2/*", "v1/*"]))
+        self.assertTrue(self.ev("StringLike", "s3:prefix", "v1/${aws:username,'x'}*") is False)
+        self.assertTrue(self.ev("StringLike", "aws:principalarn", "arn:aws:iam::*:user/${aws:username}"))
+        self.assertFalse(self.ev("StringLike", "s3:prefix", "v1/data/${*}"))  # ${*} is a literal '*'
+        self.assertTrue(self.ev("StringLike", "s3:prefix", "v1/dat${?}/") is False)
+        import iam_policy
+
+        self.assertTrue(iam_policy.evaluate_condition("StringLike", "k", "a${*}b", {"k": ["a*b"]}))
+        self.assertTrue(iam_policy.evaluate_condition("StringEquals", "k", "a${*}b", {"k": ["a*b"]}))
+
+    def test_missing_keys(self) -> None:
+        self.assertFalse(self.ev("StringEquals", "aws:referer", "x"))
+        self.assertFalse(self.ev("StringLike", "aws:referer", "*"))
+        self.assertTrue(self.ev("StringNotEquals", "aws:referer", "x"))  # negated: true when absent
+        self.assertTrue(self.ev("StringNotLike", "aws:referer", "x"))
+        self.assertTrue(self.ev("StringEqualsIfExists", "aws:referer", "x"))
+        self.assertFalse(self.ev("StringEqualsIfExists", "aws:username", "bob"))
+        self.assertTrue(self.ev("BoolIfExists", "aws:multifactorauthpresent", "true"))
+        self.assertTrue(self.ev("Null", "aws:referer", "true"))
+        self.assertFalse(self.ev("Null", "aws:referer", "false"))
+        self.assertTrue(self.ev("Null", "aws:username", "false"))
+        self.assertFalse(self.ev("Null", "aws:username", True))
+
+    def test_bool(self) -> None:
+        self.assertTrue(self.ev("Bool", "aws:SecureTransport", "false"))
+        self.assertTrue(self.ev("Bool", "aws:SecureTransport", False))
+        self.assertFalse(self.ev("Bool", "aws:SecureTransport", "true"))
+        self.assertFalse(self.ev("Bool", "aws:MultiFactorAuthPresent", "false"))  # absent
+
+    def test_numeric(self) -> None:
+        self.assertTrue(self.ev("NumericEquals", "s3:max-keys", "100"))
+        self.assertTrue(self.ev("NumericLessThanEquals", "s3:max-keys", 100))
+        self.assertFalse(self.ev("NumericLessThan", "s3:max-keys", "100"))
+        self.assertTrue(self.ev("NumericGreaterThan", "s3:max-keys", "99.5"))
+        self.assertTrue(self.ev("NumericGreaterThanEquals", "s3:max-keys", "100"))
+        self.assertTrue(self.ev("NumericNotEquals", "s3:max-keys", ["1", "2"]))
+        self.assertFalse(self.ev("NumericEquals", "s3:max-keys", "abc"))
+
+    def test_date(self) -> None:
+        self.assertTrue(self.ev("DateGreaterThan", "aws:CurrentTime", "2026-01-01T00:00:00Z"))
+        self.assertFalse(self.ev("DateLessThan", "aws:CurrentTime", "2026-01-01T00:00:00Z"))
+        self.assertTrue(self.ev("DateLessThanEquals", "aws:CurrentTime", "2026-06-01T12:00:00Z"))
+        self.assertTrue(self.ev("DateEquals", "aws:CurrentTime", "1780315200"))  # epoch form
+        self.assertTrue(self.ev("DateGreaterThanEquals", "aws:EpochTime", "2026-06-01T12:00:00+00:00"))
+        self.assertTrue(self.ev("DateNotEquals", "aws:CurrentTime", "2020-01-01"))
+
+    def test_ip(self) -> None:
+        self.assertTrue(self.ev("IpAddress", "aws:SourceIp", "127.0.0.0/8"))
+        self.assertTrue(self.ev("IpAddress", "aws:SourceIp", ["10.0.0.0/8", "127.0.0.1/32"]))
+        self.assertFalse(self.ev("IpAddress", "aws:SourceIp", "10.0.0.0/8"))
+        self.assertTrue(self.ev("NotIpAddress", "aws:SourceIp", "10.0.0.0/8"))
+        self.assertFalse(self.ev("NotIpAddress", "aws:SourceIp", "127.0.0.1"))
+        self.assertFalse(self.ev("IpAddress", "aws:SourceIp", "::1/128"))
+
+    def test_arn(self) -> None:
+        self.assertTrue(self.ev("ArnLike", "aws:PrincipalArn", "arn:aws:iam::*:user/*"))
+        self.assertTrue(self.ev("ArnEquals", "aws:PrincipalArn", "arn:aws:iam::123456789012:user/alice"))
+        self.assertFalse(self.ev("ArnLike", "aws:PrincipalArn", "arn:aws:iam::*:role/*"))
+        self.assertTrue(self.ev("ArnNotLike", "aws:PrincipalArn", "arn:aws:iam::*:role/*"))
+        self.assertFalse(self.ev("ArnLike", "aws:PrincipalArn", "arn:aws:iam"))
+
+    def test_set_operators(self) -> None:
+        self.assertTrue(self.ev("ForAnyValue:StringEquals", "aws:TagKeys", ["team", "x"]))
+        self.assertFalse(self.ev("ForAnyValue:StringEquals", "aws:TagKeys", ["x"]))
+        self.assertTrue(self.ev("ForAllValues:StringEquals", "aws:TagKeys", ["env", "team", "x"]))
+        self.assertFalse(self.ev("ForAllValues:StringEquals", "aws:TagKeys", ["env"]))
+        self.assertTrue(self.ev("ForAllValues:StringLike", "aws:TagKeys", ["*"]))
+        self.assertTrue(self.ev("ForAllValues:StringEquals", "aws:absentkey", ["x"]))  # vacuous
+        self.assertFalse(self.ev("ForAnyValue:StringEquals", "aws:absentkey", ["x"]))
+        self.assertTrue(self.ev("ForAnyValue:StringNotEquals", "aws:TagKeys", ["env"]))
+        self.assertFalse(self.ev("ForAllValues:StringNotEquals", "aws:TagKeys", ["env"]))
+
+    def test_statements(self) -> None:
+        import iam_policy as ip
+
+        ctx = dict(self.CTX)
+        st = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/a+b.json",
+              "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}  # fmt: skip
+        self.assertIsNone(ip.evaluate_statement(st, "s3:GetObject", "arn:aws:s3:::b/a+b.json", None, ctx, True))
+        st["Condition"] = {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}
+        self.assertEqual(ip.evaluate_statement(st, "S3:getobject", "arn:aws:s3:::b/a+b.json", None, ctx, True), "Allow")
+        self.assertIsNone(ip.evaluate_statement(st, "s3:GetObject", "arn:aws:s3:::b/aab.json", None, ctx, True))
+        nr = {"Effect": "Deny", "Action": "s3:*", "NotResource": "arn:aws:s3:::b/public/*"}
+        self.assertEqual(ip.evaluate_statement(nr, "s3:GetObject", "arn:aws:s3:::b/x", None, ctx, True), "Deny")
+        self.assertIsNone(ip.evaluate_statement(nr, "s3:GetObject", "arn:aws:s3:::b/public/x", None, ctx, True))
+        na = {"Effect": "Deny", "NotAction": ["s3:Get*", "s3:List*"], "Resource": "*"}
+        self.assertIsNone(ip.evaluate_statement(na, "s3:GetObject", "x", None, ctx, True))
+        self.assertEqual(ip.evaluate_statement(na, "s3:PutObject", "x", None, ctx, True), "Deny")
+        unknown = {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringFancy": {"a": "b"}}}
+        self.assertIsNone(ip.evaluate_statement(unknown, "s3:GetObject", "x", None, ctx, True))
+        var = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/home/${aws:username}/*"}
+        self.assertEqual(ip.evaluate_statement(var, "s3:GetObject", "arn:aws:s3:::b/home/alice/x", None, ctx, True), "Allow")
+        self.assertIsNone(ip.evaluate_statement(var, "s3:GetObject", "arn:aws:s3:::b/home/bob/x", None, ctx, True))
+
+    def test_principals(self) -> None:
+        import iam_policy as ip
+
+        user = "arn:aws:iam::123456789012:user/alice"
+        sess = "arn:aws:sts::123456789012:assumed-role/reader/s1"
+        self.assertTrue(ip.principal_matches("*", None))
+        self.assertTrue(ip.principal_matches({"AWS": "*"}, user))
+        self.assertTrue(ip.principal_matches({"AWS": "arn:aws:iam::123456789012:root"}, user))
+        self.assertTrue(ip.principal_matches({"AWS": "123456789012"}, sess))
+        self.assertFalse(ip.principal_matches({"AWS": "arn:aws:iam::111111111111:root"}, user))
+        self.assertTrue(ip.principal_matches({"AWS": [user]}, user))
+        self.assertFalse(ip.principal_matches({"AWS": "arn:aws:iam::123456789012:user/ali"}, user))
+        self.assertTrue(ip.principal_matches({"AWS": "arn:aws:iam::123456789012:role/reader"}, sess))
+        self.assertFalse(ip.principal_matches({"Service": "ecs-tasks.amazonaws.com"}, user))
+        self.assertFalse(ip.principal_matches({"AWS": "arn:aws:iam::123456789012:root"}, None))
+
+
+def put_user_policy(statements: list) -> dict:
+    iam = EMU.client("iam")
+    name = uniq("cond")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="p",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))  # fmt: skip
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    return {"access_key_id": k["AccessKeyId"], "secret_access_key": k["SecretAccessKey"]}
+
+
+class TestSecureTransportAndConditions(unittest.TestCase):
+    """Conditions evaluated on real requests: aws:SecureTransport from the scheme."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.bucket = uniq("tls-only")
+        s3 = EMU.client("s3")
+        s3.create_bucket(Bucket=cls.bucket)
+        for k in ["v1/a.json", "v2/b.json"]:
+            s3.put_object(Bucket=cls.bucket, Key=k, Body=b"{}")
+        s3.put_bucket_policy(Bucket=cls.bucket, Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{cls.bucket}", f"arn:aws:s3:::{cls.bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }],
+        }))  # fmt: skip
+        cls.reader = EMU.create_restricted_user(cls.bucket, "v1/")
+
+    def test_https_allowed(self) -> None:
+        for creds in (EMU.admin, self.reader):
+            s3 = EMU.client("s3", creds=creds)
+            self.assertEqual(s3.get_object(Bucket=self.bucket, Key="v1/a.json")["Body"].read(), b"{}")
+            s3.head_object(Bucket=self.bucket, Key="v1/a.json")
+            s3.list_objects_v2(Bucket=self.bucket, Prefix="v1/")
+        EMU.client("s3").put_object(Bucket=self.bucket, Key="v1/new.json", Body=b"1")
+        EMU.client("s3").get_bucket_policy(Bucket=self.bucket)
+
+    def test_http_denied(self) -> None:
+        for creds in (EMU.admin, self.reader):
+            s3 = EMU.client("s3", creds=creds, endpoint=HTTP_ENDPOINT)
+            self.assertEqual(error_of(s3.get_object, Bucket=self.bucket, Key="v1/a.json"), (403, "AccessDenied"))
+            self.assertEqual(error_of(s3.head_object, Bucket=self.bucket, Key="v1/a.json")[0], 403)
+            self.assertEqual(error_of(s3.list_objects_v2, Bucket=self.bucket, Prefix="v1/"), (403, "AccessDenied"))
+        s3 = EMU.client("s3", endpoint=HTTP_ENDPOINT)
+        self.assertEqual(error_of(s3.put_object, Bucket=self.bucket, Key="v1/x", Body=b"1")[0], 403)
+        # other buckets are still reachable over http
+        s3.list_buckets()
+
+    def test_s3_prefix_condition(self) -> None:
+        creds = put_user_policy([{
+            "Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{self.bucket}",
+            "Condition": {"StringLike": {"s3:prefix": ["v1/*"]}},
+        }])  # fmt: skip
+        s3 = EMU.client("s3", creds=creds)
+        self.assertEqual([o["Key"] for o in s3.list_objects_v2(Bucket=self.bucket, Prefix="v1/a")["Contents"]], ["v1/a.json"])
+        self.assertEqual(error_of(s3.list_objects_v2, Bucket=self.bucket, Prefix="v2/")[0], 403)
+        self.assertEqual(error_of(s3.list_objects_v2, Bucket=self.bucket)[0], 403)  # no prefix: key absent
+
+    def test_allow_with_unmatched_condition_is_not_a_deny(self) -> None:
+        creds = put_user_policy([
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+             "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{self.bucket}/v1/*"},
+        ])  # fmt: skip
+        s3 = EMU.client("s3", creds=creds)
+        s3.get_object(Bucket=self.bucket, Key="v1/a.json")
+        self.assertEqual(error_of(s3.get_object, Bucket=self.bucket, Key="v2/b.json")[0], 403)
+
+    def test_identity_policy_conditions(self) -> None:
+        creds = put_user_policy([
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{self.bucket}/v1/*",
+             "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"},
+                           "DateGreaterThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"},
+                           "StringEquals": {"aws:PrincipalType": "User"}}},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{self.bucket}/v2/*",
+             "Condition": {"DateLessThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"}}},
+            {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
+             "Condition": {"StringNotLike": {"aws:username": "cond-*"}}},
+        ])  # fmt: skip
+        s3 = EMU.client("s3", creds=creds)
+        s3.get_object(Bucket=self.bucket, Key="v1/a.json")
+        self.assertEqual(error_of(s3.get_object, Bucket=self.bucket, Key="v2/b.json")[0], 403)
+
+    def test_deny_not_ip(self) -> None:
+        creds = put_user_policy([
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+             "Condition": {"NotIpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}}},
+        ])  # fmt: skip
+        s3 = EMU.client("s3", creds=creds)
+        self.assertEqual(error_of(s3.get_object, Bucket=self.bucket, Key="v1/a.json")[0], 403)
+
+
+class TestTLS(unittest.TestCase):
+    def test_certificate_verifies_strictly(self) -> None:
+        ctx = ssl.create_default_context(cafile=EMU.ca_bundle)
+        ctx.verify_flags |= ssl.VERIFY_X509_STRICT
+        for host in ("127.0.0.1", "localhost"):
+            with self.subTest(host=host):
+                with socket.create_connection(("127.0.0.1", EMU.port), timeout=10) as raw:
+                    with ctx.wrap_socket(raw, server_hostname=host) as tls:
+                        cert = tls.getpeercert()
+                        self.assertIn(("IP Address", "127.0.0.1"), cert["subjectAltName"])
+                        self.assertIn(("DNS", "localhost"), cert["subjectAltName"])
+
+    def test_untrusted_without_ca(self) -> None:
+        with socket.create_connection(("127.0.0.1", EMU.port), timeout=10) as raw:
+            with self.assertRaises(ssl.SSLCertVerificationError):
+                ssl.create_default_context().wrap_socket(raw, server_hostname="127.0.0.1")
+
+    def test_openssl_cli_verifies(self) -> None:
+        r = subprocess.run(
+            ["openssl", "verify", "-CAfile", EMU.ca_bundle, "-purpose", "sslserver",
+             os.path.join(EMU.state_dir, "tls", "server.pem")],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_silent_client_does_not_block_others(self) -> None:
+        idle = socket.create_connection(("127.0.0.1", EMU.port), timeout=10)
+        try:
+            EMU.client("sts").get_caller_identity()  # served while `idle` never handshakes
+        finally:
+            idle.close()
+
+    def test_plain_http_on_tls_port_fails_cleanly(self) -> None:
+        c = http.client.HTTPConnection("127.0.0.1", EMU.port, timeout=10)
+        with self.assertRaises((OSError, http.client.HTTPException)):
+            c.request("GET", "/")
+            c.getresponse().read()
+        c.close()
+        EMU.client("sts").get_caller_identity()
+
+
+class TestAutoscalingTags(unittest.TestCase):
+    """moto lacks Tag/Untag/ListTagsForResource and drops RegisterScalableTarget Tags."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        ecs = EMU.client("ecs")
+        cls.cluster = uniq("cl")
+        ecs.create_cluster(clusterName=cls.cluster)
+        td = ecs.register_task_definition(
+            family=uniq("td"),
+            containerDefinitions=[{"name": "app", "image": "app:1", "memory": 128}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        cls.service = uniq("svc")
+        ecs.create_service(cluster=cls.cluster, serviceName=cls.service, taskDefinition=td, desiredCount=1)
+        cls.rid = f"service/{cls.cluster}/{cls.service}"
+        cls.aas = EMU.client("application-autoscaling")
+
+    def test_tags_round_trip(self) -> None:
+        aas = self.aas
+        arn = aas.register_scalable_target(
+            ServiceNamespace="ecs", ResourceId=self.rid, ScalableDimension="ecs:service:DesiredCount",
+            MinCapacity=1, MaxCapacity=4, Tags={"Name": "s3json", "env": "test"},
+        )["ScalableTargetARN"]  # fmt: skip
+        self.assertTrue(arn.startswith("arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/"))
+        t = aas.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[self.rid])["ScalableTargets"]
+        self.assertEqual(len(t), 1)
+        self.assertEqual(t[0]["ScalableTargetARN"], arn)
+        self.assertIn("AWSServiceRoleForApplicationAutoScaling_ECSService", t[0]["RoleARN"])
+        self.assertEqual(aas.list_tags_for_resource(ResourceARN=arn)["Tags"], {"Name": "s3json", "env": "test"})
+        aas.tag_resource(ResourceARN=arn, Tags={"env": "prod", "team": "infra"})
+        self.assertEqual(aas.list_tags_for_resource(ResourceARN=arn)["Tags"], {"Name": "s3json", "env": "prod", "team": "infra"})
+        aas.untag_resource(ResourceARN=arn, TagKeys=["Name", "missing"])
+        self.assertEqual(aas.list_tags_for_resource(ResourceARN=arn)["Tags"], {"env": "prod", "team": "infra"})
+        # re-registering (update) keeps the ARN and the tags
+        arn2 = aas.register_scalable_target(
+            ServiceNamespace="ecs", ResourceId=self.rid, ScalableDimension="ecs:service:DesiredCount", MaxCapacity=6,
+        )["ScalableTargetARN"]  # fmt: skip
+        self.assertEqual(arn2, arn)
+        self.assertEqual(aas.list_tags_for_resource(ResourceARN=arn)["Tags"], {"env": "prod", "team": "infra"})
+        aas.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=self.rid, ScalableDimension="ecs:service:DesiredCount")
+        self.assertEqual(error_of(aas.list_tags_for_resource, ResourceARN=arn), (400, "ResourceNotFoundException"))
+
+    def test_unknown_arn(self) -> None:
+        bad = "arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/nope"
+        self.assertEqual(error_of(self.aas.list_tags_for_resource, ResourceARN=bad), (400, "ResourceNotFoundException"))
+        self.assertEqual(error_of(self.aas.tag_resource, ResourceARN=bad, Tags={"a": "b"})[1], "ResourceNotFoundException")
+
+    def test_tagging_requires_auth(self) -> None:
+        bad = {**EMU.admin, "secret_access_key": "z" * 40}
+        arn = "arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/nope"
+        st, code = error_of(EMU.client("application-autoscaling", creds=bad).list_tags_for_resource, ResourceARN=arn)
+        self.assertEqual(st, 403, code)
+
+
 if __name__ == "__main__":
     unittest.main()
