@@ -22,33 +22,21 @@ total_pass=0 total_fail=0 total_skip=0
 summary=()
 
 count_from() { # log -> sets p f s
-  local log=$1 n
+  local log=$1 a b c
   p=0 f=0 s=0
-  while read -r n; do p=$((p + n)); done < <(grep -aoE '^\[  PASSED  \] [0-9]+' "$log" | grep -oE '[0-9]+$')
-  while read -r n; do f=$((f + n)); done < <(grep -aoE '^\[  FAILED  \] [0-9]+ test' "$log" | grep -oE '[0-9]+ ' )
-  while read -r line; do
-    local ran fl er sk
-    ran=$(echo "$line" | grep -oE '[0-9]+')
-    p=$((p + ran))
-  done < <(grep -aE '^Ran [0-9]+ tests? in' "$log")
-  # unittest failures/errors/skips are part of "Ran N"
-  while read -r line; do
-    fl=$(echo "$line" | grep -oE 'failures=[0-9]+' | grep -oE '[0-9]+' || echo 0)
-    er=$(echo "$line" | grep -oE 'errors=[0-9]+' | grep -oE '[0-9]+' || echo 0)
-    f=$((f + ${fl:-0} + ${er:-0})); p=$((p - ${fl:-0} - ${er:-0}))
-  done < <(grep -aE '^FAILED \((failures|errors)=' "$log")
-  while read -r line; do
-    sk=$(echo "$line" | grep -oE 'skipped=[0-9]+' | grep -oE '[0-9]+' || echo 0)
-    s=$((s + ${sk:-0})); p=$((p - ${sk:-0}))
-  done < <(grep -aE '^(OK|FAILED) .*skipped=' "$log")
-  while read -r line; do
-    set -- $(echo "$line" | grep -oE '[0-9]+')
-    p=$((p + $1)); f=$((f + $2))
-  done < <(grep -aE '^Success! [0-9]+ passed, [0-9]+ failed|^Failure! [0-9]+ passed, [0-9]+ failed' "$log")
-  while read -r line; do
-    set -- $(echo "$line" | grep -oE '[0-9]+')
-    p=$((p + $1)); f=$((f + $2)); s=$((s + ${3:-0}))
-  done < <(grep -aE '^RESULT: [0-9]+ passed, [0-9]+ failed' "$log")
+  # cmocka
+  for a in $(sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$log"); do p=$((p + a)); done
+  for a in $(sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$log"); do f=$((f + a)); done
+  # Python unittest: "Ran N tests", then "OK (skipped=K)" or
+  # "FAILED (failures=F, errors=E, skipped=K)"
+  for a in $(sed -nE 's/^Ran ([0-9]+) tests? in .*/\1/p' "$log"); do p=$((p + a)); done
+  for a in $(sed -nE 's/^FAILED \(.*failures=([0-9]+).*/\1/p' "$log"); do f=$((f + a)); p=$((p - a)); done
+  for a in $(sed -nE 's/^FAILED \(.*errors=([0-9]+).*/\1/p' "$log"); do f=$((f + a)); p=$((p - a)); done
+  for a in $(sed -nE 's/^(OK|FAILED) \(.*skipped=([0-9]+).*/\2/p' "$log"); do s=$((s + a)); p=$((p - a)); done
+  # terraform test
+  while read -r a b; do p=$((p + a)); f=$((f + b)); done < <(sed -nE 's/^(Success|Failure)! ([0-9]+) passed, ([0-9]+) failed.*/\2 \3/p' "$log")
+  # plain lines from our own scripts
+  while read -r a b c; do p=$((p + a)); f=$((f + b)); s=$((s + ${c:-0})); done < <(sed -nE 's/^RESULT: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/p' "$log")
 }
 
 for step in scripts/test.d/$glob.sh; do
