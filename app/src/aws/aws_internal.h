@@ -30,9 +30,6 @@ enum aws_cred_code aws_cred_copy_field(char *dst, size_t cap, const char *src,
                                        size_t n, const char *what, char *err,
                                        size_t errlen);
 
-/* Zeroes 'c' (OPENSSL_cleanse, so the compiler cannot drop it). */
-void aws_cred_wipe(struct aws_credentials *c);
-
 /* Result of looking a profile up in the shared files. */
 enum aws_profile_state {
   AWS_PROFILE_ABSENT = 0,  /* no such section in either file */

@@ -34,7 +34,7 @@ struct aws_cred_provider {
   long timeout_ms;         /* per ECS call */
   struct aws_ecs_cfg ecs;  /* source ecs */
   char *imds_base;         /* source imds, no trailing slash */
-  aws_cred_clock_fn clock; /* time(NULL) unless a test replaces it */
+  aws_cred_clock_fn clock; /* wall clock, ms, unless a test replaces it */
   void *clock_ctx;
   aws_cred_fetch_fn fetch; /* HTTP fetch unless a test replaces it */
   void *fetch_ctx;
@@ -45,8 +45,8 @@ struct aws_cred_provider {
   struct aws_credentials cur;
   int have;               /* 'cur' holds keys (maybe expired) */
   int refreshing;         /* a thread is fetching */
-  time_t refresh_at;      /* next fetch due; 0 = never */
-  time_t retry_at;        /* no fetch before this (back-off) */
+  long long refresh_at;   /* next fetch due, ms; 0 = never */
+  long long retry_at;     /* no fetch before this, ms (back-off) */
   unsigned failures;      /* failed fetches in a row */
   char last_err[ERR_LEN]; /* why the last fetch failed, no secrets */
 };
@@ -366,10 +366,20 @@ static enum aws_cred_code choose(struct aws_cred_provider *p,
 
 /* ---- provider ---------------------------------------------------------- */
 
-static time_t real_clock(void *ctx)
+/* Milliseconds: a back-off step of 1 s measured in whole seconds could
+ * last anything from 0 to 1 s. */
+static long long real_clock(void *ctx)
 {
+  struct timespec ts;
+
   (void)ctx;
-  return time(NULL);
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long ms(time_t t)
+{
+  return (long long)t * 1000;
 }
 
 static enum aws_cred_code http_fetch(void *ctx, struct aws_credentials *out,
@@ -475,14 +485,17 @@ static void log_time(char *out, size_t n, time_t t)
 
 /* Installs fresh keys. Called with the lock held. */
 static void install(struct aws_cred_provider *p, struct aws_credentials *c,
-                    time_t now)
+                    long long now)
 {
+  time_t at;
+
   char exp[32];
 
   aws_cred_wipe(&p->cur);
   memcpy(&p->cur, c, sizeof(*c));
   p->have = 1;
-  p->refresh_at = aws_cred_refresh_time(now, c->expiration);
+  at = aws_cred_refresh_time((time_t)(now / 1000), c->expiration);
+  p->refresh_at = at ? ms(at) : 0;
   p->failures = 0;
   p->retry_at = 0;
   p->last_err[0] = '\0';
@@ -495,23 +508,23 @@ static void install(struct aws_cred_provider *p, struct aws_credentials *c,
 }
 
 /* Records a failed fetch and schedules the next try. Lock held. */
-static void failed(struct aws_cred_provider *p, const char *why, time_t now)
+static void failed(struct aws_cred_provider *p, const char *why, long long now)
 {
-  time_t left =
-      p->have && p->cur.expiration > now ? p->cur.expiration - now : 0;
+  long long exp = ms(p->cur.expiration);
+  long long left = p->have && exp > now ? exp - now : 0;
 
   p->failures++;
-  p->retry_at = now + (time_t)aws_cred_retry_delay(p->failures);
+  p->retry_at = now + 1000LL * aws_cred_retry_delay(p->failures);
   /* One more try right at expiry rather than a gap with no keys. */
-  if (left && p->retry_at > p->cur.expiration)
-    p->retry_at = p->cur.expiration;
+  if (left && p->retry_at > exp)
+    p->retry_at = exp;
   snprintf(p->last_err, sizeof(p->last_err), "%s", why);
   log_event(LOG_WARN, "aws_credentials_fetch_failed",
             json_pack("{s:s,s:s,s:i,s:I,s:I}", "source",
                       aws_cred_source_name(p->source), "reason", why,
                       "failures", (int)p->failures, "retry_in_s",
-                      (json_int_t)(p->retry_at - now), "keys_valid_for_s",
-                      (json_int_t)left));
+                      (json_int_t)((p->retry_at - now + 999) / 1000),
+                      "keys_valid_for_s", (json_int_t)(left / 1000)));
 }
 
 /* Fetches with the lock released; 'refreshing' keeps other threads out.
@@ -521,14 +534,14 @@ static void refresh(struct aws_cred_provider *p)
   struct aws_credentials c;
   char why[ERR_LEN] = "";
   enum aws_cred_code rc;
-  time_t now;
+  long long now;
 
   p->refreshing = 1;
   pthread_mutex_unlock(&p->lock);
   memset(&c, 0, sizeof(c));
   rc = p->fetch(p->fetch_ctx, &c, why, sizeof(why));
   now = p->clock(p->clock_ctx);
-  if (rc == AWS_CRED_OK && c.expiration && c.expiration <= now) {
+  if (rc == AWS_CRED_OK && c.expiration && ms(c.expiration) <= now) {
     snprintf(why, sizeof(why), "%s: the keys received are already expired",
              aws_cred_source_name(p->source));
     rc = AWS_CRED_UNAVAILABLE;
@@ -544,15 +557,15 @@ static void refresh(struct aws_cred_provider *p)
 }
 
 /* Are the current keys usable at 'now'? Lock held. */
-static int usable(const struct aws_cred_provider *p, time_t now)
+static int usable(const struct aws_cred_provider *p, long long now)
 {
-  return p->have && (p->cur.expiration == 0 || now < p->cur.expiration);
+  return p->have && (p->cur.expiration == 0 || now < ms(p->cur.expiration));
 }
 
 /* What a caller should do now. Lock held. */
 enum step { COPY, WAIT, FETCH, FAIL };
 
-static enum step next_step(const struct aws_cred_provider *p, time_t now,
+static enum step next_step(const struct aws_cred_provider *p, long long now,
                            int fetched)
 {
   int ok = usable(p, now);

@@ -94,6 +94,11 @@ enum aws_cred_code aws_cred_get(struct aws_cred_provider *p,
                                 struct aws_credentials *out, char *err,
                                 size_t errlen);
 
+/* Zeroes a copy of the keys once it has been used (OPENSSL_cleanse, which
+ * the compiler cannot drop), so no secret lingers on a stack or heap.
+ * Accepts NULL. */
+void aws_cred_wipe(struct aws_credentials *c);
+
 enum aws_cred_source aws_cred_source(const struct aws_cred_provider *p);
 const char *aws_cred_source_name(enum aws_cred_source s); /* "env", ... */
 
@@ -141,11 +146,13 @@ unsigned aws_cred_retry_delay(unsigned failures);
 
 /*
  * Test hooks. Set them right after aws_cred_provider_new, before the
- * provider is shared. The clock replaces time(NULL); the fetch replaces the
+ * provider is shared. The clock replaces the wall clock and returns
+ * milliseconds since the epoch (so back-off steps are exact); the fetch
+ * replaces the
  * HTTP fetch of the ecs and imds sources (it must fill 'out' only on
  * AWS_CRED_OK, and may block: it runs without the provider's lock).
  */
-typedef time_t (*aws_cred_clock_fn)(void *ctx);
+typedef long long (*aws_cred_clock_fn)(void *ctx); /* ms */
 typedef enum aws_cred_code (*aws_cred_fetch_fn)(void *ctx,
                                                 struct aws_credentials *out,
                                                 char *err, size_t errlen);

@@ -645,7 +645,8 @@ static void test_chain_none(void **state)
 
 struct fake {
   pthread_mutex_t lock;
-  time_t now;            /* the clock */
+  time_t now; /* the clock: now + now_ms / 1000 */
+  int now_ms;
   int calls;             /* fetches made */
   enum aws_cred_code rc; /* what the next fetch returns */
   time_t lifetime;       /* keys expire this long after 'now' */
@@ -656,13 +657,13 @@ struct fake {
   pthread_cond_t opened;
 };
 
-static time_t fake_clock(void *ctx)
+static long long fake_clock(void *ctx)
 {
   struct fake *f = ctx;
-  time_t t;
+  long long t;
 
   pthread_mutex_lock(&f->lock);
-  t = f->now;
+  t = (long long)f->now * 1000 + f->now_ms;
   pthread_mutex_unlock(&f->lock);
   return t;
 }
@@ -844,6 +845,29 @@ static void test_backoff_schedule(void **state)
   f.rc = AWS_CRED_OK;
   set_now(&f, T0 + 151);
   expect_key(p, "AKIA1");
+  fake_free(p, &f);
+}
+
+/* Back-off is measured in ms, not in whole seconds of the wall clock. */
+static void test_backoff_ms(void **state)
+{
+  struct fake f;
+  struct aws_cred_provider *p = fake_provider(&f);
+
+  (void)state;
+  f.rc = AWS_CRED_UNAVAILABLE;
+  f.now_ms = 900;
+  expect_key(p, "");
+  f.now = T0 + 1; /* 100 ms later, a new second: still backing off */
+  f.now_ms = 0;
+  expect_key(p, "");
+  assert_int_equal(f.calls, 1);
+  f.now_ms = 899;
+  expect_key(p, "");
+  assert_int_equal(f.calls, 1);
+  f.now_ms = 900; /* a full second */
+  expect_key(p, "");
+  assert_int_equal(f.calls, 2);
   fake_free(p, &f);
 }
 
@@ -1036,6 +1060,7 @@ int main(void)
       cmocka_unit_test(test_refresh_short_lifetime),
       cmocka_unit_test(test_refresh_failure_keeps_keys),
       cmocka_unit_test(test_backoff_schedule),
+      cmocka_unit_test(test_backoff_ms),
       cmocka_unit_test(test_retry_clamped_to_expiry),
       cmocka_unit_test(test_expired_on_arrival),
       cmocka_unit_test(test_threads_first_fetch),
