@@ -39,6 +39,7 @@ struct aws_cred_provider {
   aws_cred_fetch_fn fetch; /* HTTP fetch unless a test replaces it */
   void *fetch_ctx;
   atomic_ulong fetches; /* successful fetches */
+  atomic_ulong failed;  /* failed fetches, in all */
 
   pthread_mutex_t lock; /* guards everything below */
   pthread_cond_t done;  /* a fetch finished (refreshing went to 0) */
@@ -159,7 +160,7 @@ static enum aws_cred_code from_profile(struct aws_cred_provider *p,
                                        const struct aws_env *env, int *chosen,
                                        char *err, size_t errlen)
 {
-  const char *name = env->profile ? env->profile : "default";
+  const char *name = is_set(env->profile) ? env->profile : "default";
   enum aws_profile_state st;
   enum aws_cred_code rc;
 
@@ -411,6 +412,7 @@ struct aws_cred_provider *aws_cred_provider_new(const struct aws_env *env,
   p->fetch = http_fetch;
   p->fetch_ctx = p;
   atomic_init(&p->fetches, 0);
+  atomic_init(&p->failed, 0);
   if (pthread_mutex_init(&p->lock, NULL)) {
     free(p);
     set_err(err, errlen, "pthread_mutex_init failed");
@@ -472,6 +474,11 @@ unsigned long aws_cred_refresh_count(const struct aws_cred_provider *p)
   return n ? n - 1 : 0;
 }
 
+unsigned long aws_cred_failure_count(const struct aws_cred_provider *p)
+{
+  return p ? atomic_load(&((struct aws_cred_provider *)p)->failed) : 0;
+}
+
 /* ---- refresh ----------------------------------------------------------- */
 
 static void log_time(char *out, size_t n, time_t t)
@@ -514,6 +521,7 @@ static void failed(struct aws_cred_provider *p, const char *why, long long now)
   long long left = p->have && exp > now ? exp - now : 0;
 
   p->failures++;
+  atomic_fetch_add(&p->failed, 1);
   p->retry_at = now + 1000LL * aws_cred_retry_delay(p->failures);
   /* One more try right at expiry rather than a gap with no keys. */
   if (left && p->retry_at > exp)

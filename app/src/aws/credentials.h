@@ -105,6 +105,8 @@ const char *aws_cred_source_name(enum aws_cred_source s); /* "env", ... */
 /* Number of successful fetches after the first (for /metrics); 0 for the
  * static sources. Lock-free. */
 unsigned long aws_cred_refresh_count(const struct aws_cred_provider *p);
+/* Number of failed fetches, in all (for /metrics and alerts). Lock-free. */
+unsigned long aws_cred_failure_count(const struct aws_cred_provider *p);
 
 /*
  * Pure parsers, exposed for unit tests and fuzzing.

@@ -494,7 +494,8 @@ enum aws_cred_code aws_profile_resolve(const struct aws_env *env,
                                        enum aws_profile_state *state, char *err,
                                        size_t errlen)
 {
-  const char *profile = env->profile ? env->profile : "default";
+  const char *profile =
+      env->profile && env->profile[0] ? env->profile : "default";
   struct text ct, kt;
   struct found cf, kf;
   enum aws_cred_code rc;

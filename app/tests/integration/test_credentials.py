@@ -22,7 +22,8 @@ import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-TOOL = os.path.join(ROOT, "build", "tools", "creds_tool")
+# $S3JSON_CREDS_TOOL picks another build (e.g. one with ASan).
+TOOL = os.environ.get("S3JSON_CREDS_TOOL", os.path.join(ROOT, "build", "tools", "creds_tool"))
 ECS_PATH = "/v2/credentials/2c5a4e1b-test"
 IMDS_ROLE = "s3json-test-role"
 
@@ -236,6 +237,9 @@ class CredentialsTest(unittest.TestCase):
             "S3JSON_BUCKET": "creds-test",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                e[k] = os.environ[k]
         e.update({k: v for k, v in kw.items() if v is not None})
         return {k: v for k, v in e.items() if v != ""}
 

@@ -471,6 +471,12 @@ static void test_chain_profile(void **state)
   e.profile = "assume";
   assert_int_equal(source_of(&e, err, sizeof(err)), -1);
   assert_non_null(strstr(err, "role_arn"));
+  e.profile = ""; /* empty = unset: the default profile */
+  p = aws_cred_provider_new(&e, 500, err, sizeof(err));
+  assert_non_null(p);
+  assert_int_equal(aws_cred_get(p, &c, err, sizeof(err)), AWS_CRED_OK);
+  assert_string_equal(c.access_key_id, "AKIADEF");
+  aws_cred_provider_free(p);
 }
 
 static void test_chain_profile_fallthrough(void **state)
@@ -822,6 +828,7 @@ static void test_refresh_failure_keeps_keys(void **state)
   set_now(&f, exp + AWS_CRED_RETRY_MAX);
   expect_key(p, "AKIA2");
   assert_int_equal(aws_cred_refresh_count(p), 1);
+  assert_int_equal(aws_cred_failure_count(p), f.calls - 2);
   fake_free(p, &f);
 }
 
