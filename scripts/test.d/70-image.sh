@@ -9,5 +9,6 @@ if [ -z "$ENGINE" ]; then
 fi
 set -e
 scripts/image/build.sh -t s3json:test
-S3JSON_TEST_IMAGE=s3json:test S3JSON_TEST_ENGINE=$ENGINE \
-  python3 -m unittest -v scripts/image/test_image.py
+. build/image/last.env
+S3JSON_TEST_IMAGE=s3json:test S3JSON_TEST_ENGINE=$ENGINE S3JSON_TEST_REVISION=$IMAGE_REVISION \
+  timeout 600 python3 -m unittest -v scripts/image/test_image.py
