@@ -30,6 +30,17 @@ enum aws_cred_code aws_cred_copy_field(char *dst, size_t cap, const char *src,
                                        size_t n, const char *what, char *err,
                                        size_t errlen);
 
+/*
+ * Reads all of 'path', a regular file of at most 'max' bytes, into one
+ * malloc'd NUL-terminated block ('*out', '*len' bytes). open/read rather
+ * than stdio, and one allocation rather than a growing one, so that no
+ * copy of the secret it holds is left in a buffer nobody wipes. Returns 0
+ * or an errno value: ENOENT, EFBIG (larger than 'max'), EINVAL (not a
+ * regular file), ENOMEM, or what open/read said. Free with aws_free_file.
+ */
+int aws_read_file(const char *path, size_t max, char **out, size_t *len);
+void aws_free_file(char *data, size_t len); /* wipes; accepts NULL */
+
 /* Result of looking a profile up in the shared files. */
 enum aws_profile_state {
   AWS_PROFILE_ABSENT = 0,  /* no such section in either file */

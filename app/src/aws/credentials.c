@@ -253,8 +253,10 @@ static enum aws_cred_code ecs_url(struct aws_cred_provider *p,
 
   if (is_set(rel)) {
     n = strlen("http://") + strlen(host) + strlen(rel) + 1;
-    if (rel[0] != '/' || !(p->ecs.url = malloc(n)))
+    if (rel[0] != '/')
       goto bad_rel;
+    if (!(p->ecs.url = malloc(n)))
+      return AWS_CRED_NO_MEMORY;
     snprintf(p->ecs.url, n, "http://%s%s", host, rel);
     if (check_url(p->ecs.url, &https, NULL, 0))
       goto bad_rel;

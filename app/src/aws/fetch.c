@@ -166,6 +166,7 @@ enum aws_cred_code aws_http_fetch(const struct aws_http_req *req, char *body,
   hdrs = make_headers(req, &ok);
   if (!h || !ok) {
     curl_easy_cleanup(h);
+    free_headers(hdrs);
     set_err(err, errlen, "out of memory");
     return AWS_CRED_NO_MEMORY;
   }
@@ -182,29 +183,20 @@ enum aws_cred_code aws_http_fetch(const struct aws_http_req *req, char *body,
  * Trailing blanks and newlines are dropped. Returns a malloc'd string. */
 static char *read_token_file(const char *path, char *err, size_t errlen)
 {
-  FILE *fp = fopen(path, "rb");
-  char *buf;
-  size_t n;
+  char *buf = NULL;
+  size_t n = 0;
+  int e = aws_read_file(path, AWS_AUTH_TOKEN_MAX, &buf, &n);
 
-  if (!fp) {
-    set_err(err, errlen, "token file: %s", strerror(errno));
-    return NULL;
-  }
-  buf = malloc(AWS_AUTH_TOKEN_MAX + 1);
-  n = buf ? fread(buf, 1, AWS_AUTH_TOKEN_MAX + 1, fp) : 0;
-  fclose(fp);
-  if (!buf || n > AWS_AUTH_TOKEN_MAX) {
+  if (e) {
     set_err(err, errlen, "token file: %s",
-            buf ? "larger than 8 KiB" : "out of memory");
-    if (buf)
-      OPENSSL_cleanse(buf, AWS_AUTH_TOKEN_MAX + 1);
-    free(buf);
+            e == EFBIG    ? "larger than 8 KiB"
+            : e == EINVAL ? "not a regular file"
+                          : strerror(e));
     return NULL;
   }
   while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
                buf[n - 1] == '\t'))
-    n--;
-  buf[n] = '\0';
+    buf[--n] = '\0';
   return buf;
 }
 

@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -382,69 +384,80 @@ enum aws_cred_code aws_cred_parse_profile(const char *text, size_t len,
   return AWS_CRED_BAD_CONFIG;
 }
 
+int aws_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
+  struct stat st;
+  size_t size = 0, n = 0;
+  char *buf = NULL;
+
+  if (fd < 0)
+    return errno;
+  if (fstat(fd, &st))
+    e = errno;
+  else if (!S_ISREG(st.st_mode))
+    e = EINVAL;
+  else if ((unsigned long long)st.st_size > max)
+    e = EFBIG;
+  else if (!(buf = malloc((size = (size_t)st.st_size) + 1)))
+    e = ENOMEM;
+  /* Bytes past st_size (a file growing meanwhile) are not read. */
+  while (!e && n < size) {
+    ssize_t r = read(fd, buf + n, size - n);
+    if (r < 0 && errno != EINTR)
+      e = errno;
+    else if (r == 0)
+      break;
+    else if (r > 0)
+      n += (size_t)r;
+  }
+  close(fd);
+  if (e) {
+    aws_free_file(buf, size + 1);
+    return e;
+  }
+  buf[n] = '\0';
+  *out = buf;
+  *len = n;
+  return 0;
+}
+
+void aws_free_file(char *data, size_t len)
+{
+  if (data) {
+    OPENSSL_cleanse(data, len);
+    free(data);
+  }
+}
+
 /* A file's text: read once, wiped and freed by text_free(). */
 struct text {
   char *data;
   size_t len;
-  size_t size;
 };
 
 static void text_free(struct text *t)
 {
-  if (t->data) {
-    OPENSSL_cleanse(t->data, t->size);
-    free(t->data);
-  }
+  aws_free_file(t->data, t->len);
   memset(t, 0, sizeof(*t));
 }
 
-/* Reads 'path' in one allocation (no realloc: the text holds secrets). A
- * missing file is empty, as in the SDKs. 'what' names the variable. */
+/* Reads 'path'. A missing file is empty, as in the SDKs. 'what' names the
+ * variable. */
 static enum aws_cred_code read_text(const char *path, const char *what,
                                     struct text *t, char *err, size_t errlen)
 {
-  FILE *fp = fopen(path, "rb");
-  struct stat st;
-  size_t n;
-
-  const char *why = NULL;
+  int e;
 
   memset(t, 0, sizeof(*t));
-  if (!fp && errno == ENOENT)
+  e = aws_read_file(path, AWS_PROFILE_FILE_MAX, &t->data, &t->len);
+  if (e == 0 || e == ENOENT)
     return AWS_CRED_OK;
-  if (!fp)
-    why = strerror(errno);
-  else if (fstat(fileno(fp), &st))
-    why = strerror(errno);
-  else if (!S_ISREG(st.st_mode))
-    why = "not a regular file";
-  else if (st.st_size > AWS_PROFILE_FILE_MAX)
-    why = "larger than 1 MiB";
-  if (why) {
-    set_err(err, errlen, "%s %.200s: %s", what, path, why);
-    if (fp)
-      fclose(fp);
-    return AWS_CRED_BAD_CONFIG;
-  }
-  t->size = (size_t)st.st_size + 1;
-  t->data = malloc(t->size);
-  if (!t->data) {
-    fclose(fp);
-    set_err(err, errlen, "%s: out of memory", what);
-    return AWS_CRED_NO_MEMORY;
-  }
-  /* Bytes past st_size (a file growing meanwhile) are not read. */
-  n = fread(t->data, 1, t->size - 1, fp);
-  if (ferror(fp)) {
-    set_err(err, errlen, "%s %.200s: read error", what, path);
-    fclose(fp);
-    text_free(t);
-    return AWS_CRED_BAD_CONFIG;
-  }
-  fclose(fp);
-  t->data[n] = '\0';
-  t->len = n;
-  return AWS_CRED_OK;
+  set_err(err, errlen, "%s %.200s: %s", what, path,
+          e == EFBIG    ? "larger than 1 MiB"
+          : e == EINVAL ? "not a regular file"
+                        : strerror(e));
+  return e == ENOMEM ? AWS_CRED_NO_MEMORY : AWS_CRED_BAD_CONFIG;
 }
 
 /* The file to read: 'given' (with "~/" expanded) or ~/.aws/'name'.

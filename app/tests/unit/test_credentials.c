@@ -512,6 +512,17 @@ static void test_chain_profile_fallthrough(void **state)
   e.shared_credentials_file = tmpdir;
   assert_int_equal(source_of(&e, err, sizeof(err)), -1);
   assert_non_null(strstr(err, "not a regular file"));
+  /* A file too big to be a credentials file. */
+  {
+    FILE *fp = fopen(tmp_path("cred-huge"), "w");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 1024 * 1024, SEEK_SET), 0);
+    fputs("x", fp);
+    fclose(fp);
+  }
+  e.shared_credentials_file = tmp_path("cred-huge");
+  assert_int_equal(source_of(&e, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "larger than 1 MiB"));
 }
 
 static void test_chain_home(void **state)
