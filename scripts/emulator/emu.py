@@ -222,11 +222,61 @@ def _server_ssl_context(paths: dict[str, str]) -> ssl.SSLContext:
 # ---------------------------------------------------------------------------
 
 
+_our_conns: Any = None
+
+
+class _NoDrainSelector:
+    """werkzeug.serving drains "leftover request data" after every response
+    by reading the socket for 10 ms.  On a keep-alive connection that eats the
+    client's next request.  Our middleware has always read the whole body, so
+    for our connections the drain is skipped; other sockets are untouched."""
+
+    def __init__(self) -> None:
+        import selectors
+
+        self._real = selectors.DefaultSelector()
+        self._skip = False
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> Any:
+        if _our_conns is not None and fileobj in _our_conns:
+            self._skip = True
+            return None
+        return self._real.register(fileobj, events, data)
+
+    def select(self, timeout: float | None = None) -> Any:
+        return [] if self._skip else self._real.select(timeout)
+
+    def close(self) -> None:
+        self._real.close()
+
+
 def _make_server_class() -> Any:
+    global _our_conns
+    import selectors
+    import types
+    import weakref
+
+    import werkzeug.serving as ws
     from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+    if _our_conns is None:
+        _our_conns = weakref.WeakSet()
+        ws.selectors = types.SimpleNamespace(  # type: ignore[attr-defined]
+            DefaultSelector=_NoDrainSelector, EVENT_READ=selectors.EVENT_READ
+        )
+
     class Handler(WSGIRequestHandler):
+        """HTTP/1.1 with keep-alive, like S3.  werkzeug's dev server sends
+        `Connection: close` on every response because it cannot drain an
+        unread request body; patches.ContextMiddleware always reads the whole
+        body before the app runs, so keeping the connection is safe here."""
+
         protocol_version = "HTTP/1.1"
+
+        def send_header(self, keyword: str, value: str) -> None:
+            if keyword.lower() == "connection" and value.lower() == "close" and not self.close_connection:
+                return
+            super().send_header(keyword, value)
 
     class Server(ThreadedWSGIServer):
         daemon_threads = True
@@ -249,6 +299,7 @@ def _make_server_class() -> Any:
         def process_request(self, request: Any, client_address: Any) -> None:
             with self._conns_lock:
                 self._conns.add(request)
+            _our_conns.add(request)
             super().process_request(request, client_address)
 
         def finish_request(self, request: Any, client_address: Any) -> None:
@@ -369,6 +420,8 @@ class Emulator:
       create_restricted_user(bucket, prefix) -> {access_key_id, secret_access_key, user_name, arn}
       assume_restricted_role(bucket, prefix) -> {access_key_id, secret_access_key, session_token, ...}
       add_listener(tls=False, port=0) -> endpoint   (in-process only; same state)
+      expire_session(access_key_id)   make STS credentials expire now (in-process only)
+      env(creds=None) -> dict   AWS_* variables for a child process
     """
 
     def __init__(
@@ -628,6 +681,24 @@ class Emulator:
             "expiration": c["Expiration"].isoformat(),
             "role_arn": role["Arn"],
         }
+
+    def expire_session(self, access_key_id: str) -> None:
+        """Make STS credentials expire now (in-process only): the next request
+        signed with them gets ExpiredToken, as after their Expiration on AWS."""
+        if self.subprocess:
+            raise RuntimeError("expire_session is in-process only")
+        import datetime
+
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sts.models import sts_backends
+
+        for role in sts_backends[DEFAULT_ACCOUNT_ID]["aws"].assumed_roles:
+            if role.access_key_id == access_key_id:
+                role.expiration = datetime.datetime.now(datetime.timezone.utc).replace(
+                    tzinfo=None
+                ) - datetime.timedelta(seconds=1)
+                return
+        raise KeyError(access_key_id)
 
     def env(self, creds: dict[str, str] | None = None) -> dict[str, str]:
         """Environment for a child process (the C binary, awscli, terraform)."""

@@ -161,6 +161,9 @@ def _s3_error(code: str, message: str, status: int) -> Exception:
         def get_headers(self, *a: Any, **kw: Any) -> list[tuple[str, str]]:
             return [("Content-Type", "application/xml")]
 
+        def get_body(self, *a: Any, **kw: Any) -> str:  # not werkzeug's HTML page
+            return self.description or ""
+
     e = S3AuthError()
     e.code = status
     e.description = (
@@ -521,6 +524,43 @@ _ACCESS_DENIED_XML = (
 )
 
 
+# --------------------------------------------------------------------------
+# Patch 6: expired STS credentials.
+#
+# moto bug: AssumeRole credentials never expire; AWS rejects them after
+# Expiration with ExpiredToken (S3: 400, other services: 403).  Needed by
+# credential-refresh tests.
+# --------------------------------------------------------------------------
+
+
+def _assumed_role_init(self: Any, account_id: str, partition: str, access_key_id: str, headers: Any) -> None:
+    from moto.core.utils import utcnow
+    from moto.iam.access_control import CreateAccessKeyFailure
+    from moto.sts.models import sts_backends
+
+    _orig["assumed_init"](self, account_id, partition, access_key_id, headers)
+    for role in sts_backends[account_id][partition].assumed_roles:
+        if role.access_key_id == access_key_id and role.expiration <= utcnow():
+            raise CreateAccessKeyFailure(reason="ExpiredToken")
+
+
+def _raise_invalid_access_key_s3(self: Any, reason: str) -> None:
+    if reason == "ExpiredToken":
+        raise _s3_error("ExpiredToken", "The provided token has expired.", 400)
+    return _orig["s3_invalid_key"](self, reason)
+
+
+def _raise_invalid_access_key_iam(self: Any, reason: str) -> None:
+    if reason == "ExpiredToken":
+        from moto.core.exceptions import _RESTError
+
+        class ExpiredToken(_RESTError):
+            code = 403
+
+        raise ExpiredToken("ExpiredToken", "The security token included in the request is expired")
+    return _orig["iam_invalid_key"](self, reason)
+
+
 _orig: dict[str, Any] = {}
 _applied = False
 
@@ -543,6 +583,13 @@ def apply() -> None:
     ac.IAMPolicyStatement.is_action_permitted = _statement_is_action_permitted
     _orig["check_action_permitted"] = ac.IAMRequestBase.check_action_permitted
     ac.IAMRequestBase.check_action_permitted = _check_action_permitted
+
+    _orig["assumed_init"] = ac.AssumedRoleAccessKey.__init__
+    ac.AssumedRoleAccessKey.__init__ = _assumed_role_init
+    _orig["s3_invalid_key"] = ac.S3IAMRequest._raise_invalid_access_key
+    ac.S3IAMRequest._raise_invalid_access_key = _raise_invalid_access_key_s3
+    _orig["iam_invalid_key"] = ac.IAMRequest._raise_invalid_access_key
+    ac.IAMRequest._raise_invalid_access_key = _raise_invalid_access_key_iam
 
     from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse as AAS
 

@@ -150,6 +150,35 @@ class TestLifecycle(unittest.TestCase):
             conn.close()
             EMU.start()
 
+    def test_keep_alive(self) -> None:
+        s3 = EMU.client("s3")
+        b = uniq("keepalive")
+        s3.create_bucket(Bucket=b)
+        ctx = ssl.create_default_context(cafile=EMU.ca_bundle)
+        conn = http.client.HTTPSConnection("127.0.0.1", EMU.port, context=ctx, timeout=10)
+        try:
+            sock = None
+            for method, target, body, want in [
+                ("PUT", f"/{b}/k", b"x" * 70000, 200),
+                ("HEAD", f"/{b}/k", b"", 200),
+                ("GET", f"/{b}/k", b"", 200),
+                ("HEAD", f"/{b}/missing", b"", 404),
+                ("GET", f"/{b}?list-type=2&prefix=k", b"", 200),
+                ("GET", f"/{b}/missing", b"", 404),
+                ("GET", "/", b"", 200),
+            ]:
+                req = AWSRequest(method=method, url=EMU.endpoint + target, data=body)
+                S3SigV4Auth(Credentials(EMU.admin["access_key_id"], EMU.admin["secret_access_key"]), "s3", EMU.region).add_auth(req)
+                conn.request(method, target, body=body or None, headers=dict(req.headers))
+                r = conn.getresponse()
+                r.read()
+                self.assertEqual(r.status, want, (method, target))
+                self.assertNotEqual((r.getheader("Connection") or "").lower(), "close")
+                sock = sock or conn.sock
+                self.assertIs(conn.sock, sock, "connection was not kept alive")
+        finally:
+            conn.close()
+
     def test_reset_auth_refused_and_reset_keeps_admin(self) -> None:
         import urllib.request
 
@@ -367,19 +396,22 @@ class TestSigV4RawEncoding(unittest.TestCase):
     def test_content_sha256_required_and_verified(self) -> None:
         st, body = raw_s3("GET", f"/{self.bucket}/a%2Bb.json", drop=("x-amz-content-sha256",))
         self.assertEqual(st, 400, body)
+        self.assertIn(b"<Code>InvalidRequest</Code>", body)
         self.assertIn(b"x-amz-content-sha256", body)
         # a body that does not match the signed hash
         st, body = raw_s3(
             "PUT", f"/{self.bucket}/tampered.json", body=b"good",
             override={"X-Amz-Content-SHA256": hashlib.sha256(b"evil").hexdigest()},
         )  # fmt: skip
-        self.assertIn(st, (400, 403), body)
+        self.assertEqual(st, 400, body)
+        self.assertIn(b"<Code>XAmzContentSHA256Mismatch</Code>", body)
 
     def test_request_time_too_skewed(self) -> None:
         old = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(minutes=20)
         st, body = raw_s3("GET", f"/{self.bucket}/a%2Bb.json", when=old)
         self.assertEqual(st, 403, body)
-        self.assertIn(b"RequestTimeTooSkewed", body)
+        self.assertIn(b"<Code>RequestTimeTooSkewed</Code>", body)
+        self.assertTrue(body.startswith(b"<?xml"), body)
 
     def test_anonymous_is_denied(self) -> None:
         for target in (f"/{self.bucket}/a%2Bb.json", f"/{self.bucket}?list-type=2", "/"):
@@ -426,6 +458,14 @@ class TestSessionTokens(unittest.TestCase):
         st, code = error_of(EMU.client("s3", creds=c).list_objects_v2, Bucket=self.bucket)
         self.assertIn(st, (400, 403))
         self.assertEqual(code, "InvalidToken")
+
+    def test_expired_session_is_rejected(self) -> None:
+        c = EMU.assume_restricted_role(self.bucket, "v1/")
+        s3 = EMU.client("s3", creds=c)
+        s3.get_object(Bucket=self.bucket, Key="v1/a+b.json")
+        EMU.expire_session(c["access_key_id"])
+        self.assertEqual(error_of(s3.get_object, Bucket=self.bucket, Key="v1/a+b.json"), (400, "ExpiredToken"))
+        self.assertEqual(error_of(EMU.client("sts", creds=c).get_caller_identity), (403, "ExpiredToken"))
 
     def test_session_token_with_long_term_key_is_rejected(self) -> None:
         c = {**EMU.admin, "session_token": self.creds["session_token"]}
