@@ -237,7 +237,7 @@ class CredentialsTest(unittest.TestCase):
             "S3JSON_BUCKET": "creds-test",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
-        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"):
             if k in os.environ:
                 e[k] = os.environ[k]
         e.update({k: v for k, v in kw.items() if v is not None})
