@@ -5,8 +5,10 @@
  *   2. profile  AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) and
  *               AWS_CONFIG_FILE (~/.aws/config), section AWS_PROFILE
  *   3. ecs      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on 169.254.170.2) or
- *               AWS_CONTAINER_CREDENTIALS_FULL_URI with
- *               AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]
+ *               AWS_CONTAINER_CREDENTIALS_FULL_URI (https, or http on a
+ *               loopback/ECS/EKS address; https uses the system CA store),
+ *               with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (re-read at each
+ *               fetch) or else AWS_CONTAINER_AUTHORIZATION_TOKEN
  *   4. imds     EC2 instance metadata, IMDSv2 (token first)
  * The first source that is configured is used (as the SDKs do). Temporary
  * credentials (ecs, imds) are refreshed ahead of their Expiration, so no
@@ -23,7 +25,8 @@
  *     once they expire aws_cred_get says AWS_CRED_UNAVAILABLE;
  *   - keys that arrive already expired count as a failed fetch.
  * Secrets never appear in 'err', in logs, or in freed memory of this module
- * (OPENSSL_cleanse); jansson's own parse buffers are the one exception.
+ * (OPENSSL_cleanse); the internal buffers of jansson (parser) and libcurl
+ * (request headers) are the exceptions.
  */
 #ifndef HEADER_S3JSON_CREDENTIALS_H
 #define HEADER_S3JSON_CREDENTIALS_H
@@ -150,9 +153,8 @@ unsigned aws_cred_retry_delay(unsigned failures);
  * Test hooks. Set them right after aws_cred_provider_new, before the
  * provider is shared. The clock replaces the wall clock and returns
  * milliseconds since the epoch (so back-off steps are exact); the fetch
- * replaces the
- * HTTP fetch of the ecs and imds sources (it must fill 'out' only on
- * AWS_CRED_OK, and may block: it runs without the provider's lock).
+ * replaces the HTTP fetch of the ecs and imds sources (it must fill 'out'
+ * only on AWS_CRED_OK, and may block: it runs without the provider's lock).
  */
 typedef long long (*aws_cred_clock_fn)(void *ctx); /* ms */
 typedef enum aws_cred_code (*aws_cred_fetch_fn)(void *ctx,
