@@ -307,8 +307,9 @@ class CredentialsTest(unittest.TestCase):
                     self.assertEqual(new, [])  # nothing fetched
                 if want == "ecs":
                     self.assertEqual(new, ["GET /full" + ECS_PATH])
-                if want == "imds":
-                    self.assertTrue(all(not p.endswith(ECS_PATH) for p in new))
+                if want == "imds":  # IMDSv2 only, and only as the last resort
+                    self.assertEqual(len(new), 3, new)
+                    self.assertEqual(new[0], "PUT /latest/api/token")
         rc, lines, out, _ = self.run_tool(self.env(HOME=os.path.join(self.home, "empty")))
         self.assertEqual((rc, lines[0]["source"], lines[0]["rc"]), (0, "none", "unavailable"))
 
@@ -472,7 +473,7 @@ class CredentialsTest(unittest.TestCase):
                     self.assertIn(h.get("X-aws-ec2-metadata-token"), self.server.imds_tokens)
         self.assertNotIn("imds-token", out + err)
 
-    def test_imds_disabled_or_not_last(self):
+    def test_imds_disabled(self):
         e = self.env(AWS_EC2_METADATA_SERVICE_ENDPOINT=self.server.url)  # disabled
         rc, lines, out, _ = self.run_tool(e)
         self.assertEqual((lines[0]["source"], lines[0]["rc"]), ("none", "unavailable"))
