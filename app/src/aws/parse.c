@@ -115,6 +115,8 @@ static int parse_zone(const char *s, long *offset)
     return -1;
   sign = s[0] == '-' ? -1 : 1;
   hh = read_digits(s + 1, 2);
+  if (hh < 0)
+    return -1; /* else s + 3 could pass the terminator ("...+") */
   s += 3;
   if (*s == ':')
     s++;
