@@ -135,12 +135,24 @@ help:
 # Container image and deployment (docs/deploy.md):
 #   make image              build s3json:<commit> (docker, else podman)
 #   make image-test         build it and run it read-only against the emulator
-.PHONY: image image-test
+#   make deploy ENV=staging build, push and run this commit there, smoke-test it
+#   make plan ENV=staging   what deploy would change (nothing is applied)
+#   make destroy ENV=staging delete that environment (asks; CONFIRM=staging)
+.PHONY: image image-test deploy plan destroy
 image:
 	@scripts/image/build.sh
 
 image-test:
 	@bash scripts/test.d/70-image.sh
+
+deploy:
+	@scripts/deploy/deploy.sh $(ENV)
+
+plan:
+	@scripts/deploy/plan.sh $(ENV)
+
+destroy:
+	@scripts/deploy/destroy.sh $(ENV)
 
 # Benchmark (scripts/bench/bench.py, docs/benchmarks.md): s3json against
 # nginx static, nginx proxy_cache, Flask + boto3, on 127.0.0.1, bounded in
