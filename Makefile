@@ -160,3 +160,11 @@ destroy:
 .PHONY: bench
 bench: build/s3json
 	python3 scripts/bench/bench.py
+
+# Fuzzing (libFuzzer + ASan/UBSan, clang): see scripts/fuzz.sh.
+#   make fuzz       every target for FUZZ_SECONDS (default 300) each
+FUZZ_SECONDS ?= 300
+
+.PHONY: fuzz
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run
