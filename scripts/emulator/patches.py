@@ -561,6 +561,47 @@ def _raise_invalid_access_key_iam(self: Any, reason: str) -> None:
     return _orig["iam_invalid_key"](self, reason)
 
 
+# --------------------------------------------------------------------------
+# Patch 7: attributes moto drops, which Terraform then diffs forever.
+#
+# * ECS CreateService: healthCheckGracePeriodSeconds, availabilityZoneRebalancing,
+#   enableExecuteCommand, enableECSManagedTags, ... are not stored (moto's
+#   UpdateService does store them).  We copy every such request member onto
+#   the Service that moto does not model itself.
+# * ELBv2 CreateLoadBalancer without Scheme stores none; AWS defaults to
+#   internet-facing.
+# --------------------------------------------------------------------------
+
+_ECS_SERVICE_EXTRAS = {
+    "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+    "availabilityZoneRebalancing": "availability_zone_rebalancing",
+    "enableExecuteCommand": "enable_execute_command",
+    "enableECSManagedTags": "enable_ecs_managed_tags",
+    "deploymentConfiguration": "deployment_configuration",
+    "capacityProviderStrategy": "capacity_provider_strategy",
+    "placementConstraints": "placement_constraints",
+    "placementStrategy": "placement_strategy",
+}
+
+
+def _ecs_create_service(self: Any) -> Any:
+    result = _orig["ecs_create_service"](self)
+    service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+    for member, attr in _ECS_SERVICE_EXTRAS.items():
+        value = self._get_param(member)
+        if value is not None and getattr(service, attr, None) in (None, [], {}):
+            setattr(service, attr, value)
+    if getattr(service, "availability_zone_rebalancing", None) is None:
+        service.availability_zone_rebalancing = "DISABLED"
+    return result
+
+
+def _elbv2_create_load_balancer(self: Any, *args: Any, **kwargs: Any) -> Any:
+    if kwargs.get("scheme") is None and len(args) < 5:
+        kwargs["scheme"] = "internet-facing"
+    return _orig["elbv2_create_lb"](self, *args, **kwargs)
+
+
 _orig: dict[str, Any] = {}
 _applied = False
 
@@ -598,5 +639,13 @@ def apply() -> None:
     AAS.tag_resource = _aas_tag_resource
     AAS.untag_resource = _aas_untag_resource
     AAS.list_tags_for_resource = _aas_list_tags_for_resource
+
+    from moto.ecs.responses import EC2ContainerServiceResponse as ECSR
+    from moto.elbv2.models import ELBv2Backend
+
+    _orig["ecs_create_service"] = ECSR.create_service
+    ECSR.create_service = _ecs_create_service
+    _orig["elbv2_create_lb"] = ELBv2Backend.create_load_balancer
+    ELBv2Backend.create_load_balancer = _elbv2_create_load_balancer
 
     _applied = True

@@ -847,5 +847,50 @@ class TestAutoscalingTags(unittest.TestCase):
         self.assertEqual(st, 403, code)
 
 
+class TestStoredAttributes(unittest.TestCase):
+    """moto drops attributes that Terraform then diffs forever."""
+
+    def test_ecs_service_keeps_create_parameters(self) -> None:
+        ecs = EMU.client("ecs")
+        ec2 = EMU.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+        sg = ec2.create_security_group(GroupName=uniq("sg"), Description="d", VpcId=vpc)["GroupId"]
+        cluster = uniq("cl")
+        ecs.create_cluster(clusterName=cluster)
+        td = ecs.register_task_definition(
+            family=uniq("td"), requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+            containerDefinitions=[{"name": "app", "image": "app:1", "essential": True}],
+        )["taskDefinition"]["taskDefinitionArn"]  # fmt: skip
+        name = uniq("svc")
+        ecs.create_service(
+            cluster=cluster, serviceName=name, taskDefinition=td, desiredCount=1, launchType="FARGATE",
+            healthCheckGracePeriodSeconds=30, availabilityZoneRebalancing="ENABLED", enableExecuteCommand=True,
+            networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}},
+        )  # fmt: skip
+        svc = ecs.describe_services(cluster=cluster, services=[name])["services"][0]
+        self.assertEqual(svc["healthCheckGracePeriodSeconds"], 30)
+        self.assertEqual(svc["availabilityZoneRebalancing"], "ENABLED")
+        self.assertTrue(svc["enableExecuteCommand"])
+        ecs.update_service(cluster=cluster, service=name, healthCheckGracePeriodSeconds=60)
+        svc = ecs.describe_services(cluster=cluster, services=[name])["services"][0]
+        self.assertEqual(svc["healthCheckGracePeriodSeconds"], 60)
+
+    def test_alb_scheme_defaults_to_internet_facing(self) -> None:
+        ec2 = EMU.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"]["SubnetId"]
+            for i, az in ((1, "a"), (2, "b"))
+        ]
+        elb = EMU.client("elbv2")
+        lb = elb.create_load_balancer(Name=uniq("alb")[:32], Subnets=subnets)["LoadBalancers"][0]
+        self.assertEqual(lb["Scheme"], "internet-facing")
+        got = elb.describe_load_balancers(LoadBalancerArns=[lb["LoadBalancerArn"]])["LoadBalancers"][0]
+        self.assertEqual(got["Scheme"], "internet-facing")
+        internal = elb.create_load_balancer(Name=uniq("int")[:32], Subnets=subnets, Scheme="internal")["LoadBalancers"][0]
+        self.assertEqual(internal["Scheme"], "internal")
+
+
 if __name__ == "__main__":
     unittest.main()
