@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -493,6 +494,160 @@ class CredentialsTest(unittest.TestCase):
         rc, lines, out, err = self.run_tool(e, n=3, interval_ms=100, threads=16)
         self.assertTrue(all(l["rc"] == "unavailable" and l["agree"] == "1" for l in lines), out)
         self.assertEqual(len(self.server.paths()), 1)  # backed off after it
+
+
+# -- end to end: s3json signing with container credentials -----------------
+
+
+class StsEndpoint(FakeEndpoint):
+    """The ECS endpoint, serving real temporary credentials of the emulator
+    (STS AssumeRole on a restricted role) with a short declared Expiration.
+    A watchdog expires each session in the emulator as soon as its declared
+    Expiration passes, so a request signed with old keys gets ExpiredToken."""
+
+    def __init__(self, emu, bucket: str, prefix: str, lifetime: int):
+        super().__init__(lifetime=lifetime)
+        self.emu = emu
+        first = emu.assume_restricted_role(bucket, prefix)
+        self.role_arn = first["role_arn"]
+        self.expired: list[str] = []
+        self.stopping = threading.Event()
+        self.watchdog = threading.Thread(target=self.expire_loop, daemon=True)
+
+    def new_keys(self, imds: bool) -> dict:
+        c = self.emu.client("sts").assume_role(
+            RoleArn=self.role_arn, RoleSessionName="s3json-ecs", DurationSeconds=3600
+        )["Credentials"]
+        now = time.time()
+        keys = {
+            "AccessKeyId": c["AccessKeyId"],
+            "SecretAccessKey": c["SecretAccessKey"],
+            "Token": c["SessionToken"],
+            "Expiration": iso(now + self.lifetime),
+        }
+        with self.lock:
+            self.issued.append(dict(keys, issued_at=now, exp=int(now + self.lifetime)))
+        return keys
+
+    def expire_loop(self) -> None:
+        while not self.stopping.wait(0.05):
+            with self.lock:
+                due = [k["AccessKeyId"] for k in self.issued
+                       if k["exp"] <= time.time() and k["AccessKeyId"] not in self.expired]  # fmt: skip
+            for akid in due:
+                self.emu.expire_session(akid)
+                with self.lock:
+                    self.expired.append(akid)
+
+    def start(self) -> "StsEndpoint":
+        super().start()
+        self.watchdog.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.watchdog.join(timeout=5)
+        super().stop()
+
+
+class ServiceWithContainerCredentialsTest(unittest.TestCase):
+    """build/s3json with AWS_CONTAINER_CREDENTIALS_FULL_URI against the
+    strict emulator: keys rotate under load and no request is ever signed
+    with keys past their Expiration (the emulator would say ExpiredToken)."""
+
+    DOC = "foo"
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        try:
+            import harness
+        except ImportError as e:  # no moto here: nothing to sign against
+            raise unittest.SkipTest(f"emulator unavailable: {e}")
+        if not os.access(harness.BINARY, os.X_OK):
+            raise unittest.SkipTest(f"{harness.BINARY} not built")
+        cls.harness = harness
+        cls.emu = harness.emulator()
+        cls.docs = harness.seed_bucket(cls.emu)
+
+    def setUp(self):
+        h = self.harness
+        self.ep = StsEndpoint(self.emu, h.BUCKET, h.PREFIX, lifetime=5).start()
+        self.env = {
+            "S3JSON_BUCKET": h.BUCKET,
+            "S3JSON_PREFIX": h.PREFIX,
+            "AWS_REGION": self.emu.region,
+            "AWS_ENDPOINT_URL_S3": self.emu.endpoint,
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": self.ep.url + "/full" + ECS_PATH,
+            "S3JSON_CACHE_TTL_SECONDS": "0",  # every GET goes to S3
+            "S3JSON_STALE_IF_ERROR_SECONDS": "0",
+        }
+        if self.emu.ca_bundle:
+            self.env["AWS_CA_BUNDLE"] = self.emu.ca_bundle
+
+    def tearDown(self):
+        self.ep.stop()
+
+    def poll(self, svc, seconds: float, during=None) -> list[tuple[float, int, dict]]:
+        """GET the document every 200 ms for 'seconds'; 'during(t)' is
+        called with the elapsed time before each GET."""
+        out = []
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < seconds:
+            if during:
+                during(time.monotonic() - t0)
+            r = svc.get(f"/api/{self.DOC}")
+            body = r.json() if r.status != 200 else {}
+            out.append((time.time(), r.status, body))
+            time.sleep(0.2)
+        return out
+
+    def assert_no_secrets_logged(self, svc) -> None:
+        text = "\n".join(svc.lines + svc.stderr)
+        with self.ep.lock:
+            for k in self.ep.issued:
+                self.assertNotIn(k["SecretAccessKey"], text)
+                self.assertNotIn(k["Token"], text)
+
+    def test_rotation_under_load(self):
+        with self.harness.Service(self.env) as svc:
+            results = self.poll(svc, 12)
+        bad = [r for r in results if r[1] != 200]
+        self.assertEqual(bad, [], bad[:3])
+        self.assertEqual(len(self.docs[self.DOC]) > 0, True)
+        with self.ep.lock:
+            issued, expired = len(self.ep.issued), len(self.ep.expired)
+        self.assertGreaterEqual(issued, 3)  # 12 s of 5 s keys
+        self.assertLessEqual(issued, 6)  # refreshed ahead, not per request
+        self.assertGreaterEqual(expired, 2)  # old keys are dead, yet all 200
+        fetched = svc.events("aws_credentials_fetched")
+        self.assertGreaterEqual(len(fetched), issued - 1)
+        self.assert_no_secrets_logged(svc)
+
+    def test_endpoint_outage(self):
+        """200 on the old keys until their Expiration, then 503
+        no_credentials (never 403: nothing signed with expired keys), then
+        200 again once the endpoint is back."""
+
+        # Down for 6 s, longer than any key lives (5 s), so the keys current
+        # when it goes down expire during the outage (at E <= 6 s). Fetches
+        # are retried at E, E + 2, E + 6: one of them falls in [7, 12) s.
+        def during(t: float) -> None:
+            if 1.0 <= t < 7.0:
+                self.ep.set(down=True)
+            elif t >= 7.0:
+                self.ep.set(down=False)
+
+        with self.harness.Service(self.env) as svc:
+            results = self.poll(svc, 14, during)
+        states = []
+        for _, status, body in results:
+            key = status if status == 200 else (status, body.get("error"))
+            if not states or states[-1] != key:
+                states.append(key)
+        self.assertEqual(states, [200, (503, "no_credentials"), 200], results)
+        self.assertIn("aws_credentials_fetch_failed", "\n".join(svc.lines))
+        self.assert_no_secrets_logged(svc)
 
 
 if __name__ == "__main__":
