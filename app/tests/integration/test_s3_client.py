@@ -111,7 +111,8 @@ def run_tool(env, *args):
     if p.returncode != 0:
         raise AssertionError("s3_tool %s exited %d: %s" % (
             args, p.returncode, p.stderr.decode(errors="replace")))
-    return json.loads(p.stdout)
+    # the result is the last line (log lines of other modules may precede)
+    return json.loads(p.stdout.decode().strip().splitlines()[-1])
 
 
 # ---------------------------------------------------------------------------
@@ -303,6 +304,7 @@ class FaultServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), FaultHandler)
         self.script = list(script)
         self.requests = []
+        self.peers = set()  # (ip, port) of each connection seen
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self.serve_forever,
@@ -339,6 +341,7 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.server.requests.append((self.path, dict(self.headers.items())))
+        self.server.peers.add(self.client_address)
         try:
             self.act(self.server.next_action())
         except ConnectionError:  # the client gave up on purpose (too large)
@@ -534,6 +537,27 @@ class FaultTest(unittest.TestCase):
         self.assertEqual((r["code"], r["error_code"], r["error_message"]),
                          ("forbidden", "AccessDenied", "scripted"))
         self.assertNotIn("body", r)
+
+    def test_connections_are_reused_per_thread(self):
+        with FaultServer([(200, b"{}")]) as srv:
+            r = run_tool(self.env(srv), "par", "1", "20", "k")
+            self.assertEqual((r["ok"], len(srv.requests)), (20, 20))
+            self.assertEqual(len(srv.peers), 1)
+            srv.peers.clear()
+            r = run_tool(self.env(srv), "par", "4", "10", "k")
+            self.assertEqual(r["ok"], 40)
+            self.assertLessEqual(len(srv.peers), 4)
+
+    def test_no_credentials(self):
+        env = self.env("http://127.0.0.1:9")
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                  "AWS_SESSION_TOKEN"):
+            del env[k]
+        r = run_tool(env, "get", "k")
+        self.assertEqual((r["code"], r["status"]), ("no_credentials", 0))
+        # a credentials endpoint that is down: same outcome, no S3 request
+        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1:9/c"
+        self.assertEqual(run_tool(env, "get", "k")["code"], "no_credentials")
 
     def test_bad_arguments_make_no_request(self):
         with FaultServer([(200, b"{}")]) as srv:
