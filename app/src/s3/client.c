@@ -921,8 +921,9 @@ static void call_free(struct s3_call *call)
  * GetObject
  *************************************************************************/
 
-/* A condition value fit to sign and send: printable, trimmed, inner runs of
- * white space collapsed (as SigV4 canonicalizes it), not too long. */
+/* A condition value fit to sign and send: printable ASCII (ETags and HTTP
+ * dates are; signers disagree on other white space), trimmed, inner runs of
+ * spaces collapsed (as SigV4 canonicalizes them), not too long. */
 static int clean_condition(const char *v, char out[S3_COND_MAX])
 {
   size_t n = 0;
@@ -935,7 +936,7 @@ static int clean_condition(const char *v, char out[S3_COND_MAX])
       space = n > 0;
       continue;
     }
-    if (ch < 0x20 || ch == 0x7f || n + 2 >= S3_COND_MAX)
+    if (ch < 0x20 || ch >= 0x7f || n + 2 >= S3_COND_MAX)
       return 0;
     if (space)
       out[n++] = ' ';

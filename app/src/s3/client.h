@@ -81,9 +81,9 @@ struct s3_object {
   char last_modified[64]; /* S3's Last-Modified (HTTP date) */
 };
 
-/* Conditions forwarded to S3 (NULL = none). A value with control bytes or
- * longer than 255 bytes is not forwarded; white space runs are collapsed
- * (SigV4 signs them so). */
+/* Conditions forwarded to S3 (NULL = none). A value that is not printable
+ * ASCII or is longer than 255 bytes is not forwarded; white space runs are
+ * collapsed (SigV4 signs them so). */
 struct s3_conditions {
   const char *if_none_match;
   const char *if_modified_since;

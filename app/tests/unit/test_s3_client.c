@@ -201,6 +201,10 @@ static void test_clean_condition(void **state)
       {"   ", 0, NULL},
       {"a\r\nX-Injected: 1", 0, NULL},
       {"a\x01", 0, NULL},
+      {"\"\xc3\xa9\"", 0, NULL},
+      {"a\xc2\xa0"
+       "b",
+       0, NULL},
   };
   char out[S3_COND_MAX], longv[S3_COND_MAX + 10];
   size_t i;
