@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tf-check.sh -- static checks and offline tests of infra/ (`make tf-check`).
 #
-#   1. terraform fmt -check -recursive infra
+#   1. terraform fmt -check -recursive infra; README tables (tf-docs.py)
 #   2. terraform init -backend=false + validate in every root and module
 #   3. terraform test in every directory with a tests/ folder (mock provider:
 #      no credentials, no network)
@@ -34,6 +34,13 @@ if out=$(terraform fmt -check -recursive -diff infra 2>&1); then
   ok "fmt infra"
 else
   ko "fmt infra"; printf '%s\n' "$out"
+fi
+
+# READMEs' Inputs/Outputs tables match the variables and outputs.
+if out=$(python3 scripts/tf-docs.py --check 2>&1); then
+  ok "README tables up to date"
+else
+  ko "README tables up to date"; printf '%s\n' "$out"
 fi
 
 # The environments differ only in values: their .tf files must be identical.

@@ -487,6 +487,7 @@ resource "aws_ecs_service" "this" {
   launch_type                       = "FARGATE"
   desired_count                     = var.autoscaling.min_capacity
   health_check_grace_period_seconds = var.health_check_grace_period_seconds
+  availability_zone_rebalancing     = var.availability_zone_rebalancing
   enable_execute_command            = false
   propagate_tags                    = "SERVICE"
   wait_for_steady_state             = false

@@ -232,6 +232,17 @@ variable "health_check_grace_period_seconds" {
   }
 }
 
+variable "availability_zone_rebalancing" {
+  description = "Let ECS move tasks to restore an even spread over the AZs after a zone recovers"
+  type        = string
+  default     = "ENABLED"
+
+  validation {
+    condition     = contains(["ENABLED", "DISABLED"], var.availability_zone_rebalancing)
+    error_message = "availability_zone_rebalancing must be ENABLED or DISABLED."
+  }
+}
+
 variable "enable_container_insights" {
   description = "Enable CloudWatch Container Insights on the cluster"
   type        = bool

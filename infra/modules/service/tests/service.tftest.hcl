@@ -105,6 +105,10 @@ run "defaults_plan" {
     error_message = "deployment circuit breaker with rollback expected"
   }
   assert {
+    condition     = aws_ecs_service.this.availability_zone_rebalancing == "ENABLED"
+    error_message = "tasks are rebalanced across AZs"
+  }
+  assert {
     condition     = aws_ecs_service.this.desired_count == 2
     error_message = "initial desired_count is the autoscaling minimum"
   }
