@@ -77,6 +77,7 @@ struct s3_exchange {
   struct buf err;  /* other statuses: the error document */
   char etag[128];
   char last_modified[64];
+  char request_id[64];
 };
 
 /* What the retry loop decides after one exchange. */
@@ -537,11 +538,13 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
       memcpy(num, sp + 1, 3);
     status = strtol(num, &end, 10);
     x->status = end == num + 3 ? (int)status : 0;
-    x->etag[0] = x->last_modified[0] = '\0';
+    x->etag[0] = x->last_modified[0] = x->request_id[0] = '\0';
   } else if (header_is(line, n, "ETag")) {
     copy_value(x->etag, sizeof(x->etag), line + 5, n - 5);
   } else if (header_is(line, n, "Last-Modified")) {
     copy_value(x->last_modified, sizeof(x->last_modified), line + 14, n - 14);
+  } else if (header_is(line, n, "x-amz-request-id")) {
+    copy_value(x->request_id, sizeof(x->request_id), line + 17, n - 17);
   } else if (x->is_get && x->status == 200 &&
              header_is(line, n, "Content-Length") &&
              too_large_length(x, line + 15, n - 15)) {
@@ -866,6 +869,7 @@ static enum s3_step attempt(struct s3_client *c, CURL *e, struct s3_call *call,
   free_headers(hdrs);
   buf_free(&url);
   d->http_status = call->x.status;
+  memcpy(d->request_id, call->x.request_id, sizeof(d->request_id));
   if (cc != CURLE_OK) {
     set_detail(d, errbuf[0] ? errbuf : curl_easy_strerror(cc));
     return from_curl(cc, &call->x, code);

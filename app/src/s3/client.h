@@ -72,6 +72,8 @@ struct s3_diag {
   int attempts;
   struct s3_error_doc error; /* S3's error Code/Message, when one came */
   char detail[256];          /* curl error or reason, for logs only */
+  char request_id[64];       /* x-amz-request-id of the last answer, "" if none
+                                (what AWS support asks for) */
 };
 
 struct s3_object {

@@ -36,11 +36,11 @@ struct par_arg {
 
 static json_t *diag_json(enum s3_code rc, const struct s3_diag *d)
 {
-  return json_pack("{s:s,s:i,s:i,s:I,s:s,s:s,s:s}", "code", s3_code_name(rc),
-                   "status", d->http_status, "attempts", d->attempts,
-                   "elapsed_ms", (json_int_t)d->elapsed_ms, "error_code",
-                   d->error.code, "error_message", d->error.message, "detail",
-                   d->detail);
+  return json_pack(
+      "{s:s,s:i,s:i,s:I,s:s,s:s,s:s,s:s}", "code", s3_code_name(rc), "status",
+      d->http_status, "attempts", d->attempts, "elapsed_ms",
+      (json_int_t)d->elapsed_ms, "error_code", d->error.code, "error_message",
+      d->error.message, "detail", d->detail, "request_id", d->request_id);
 }
 
 static int print_json(json_t *o)

@@ -332,6 +332,8 @@ static void test_header_callback(void **state)
   assert_string_equal(x.etag, "\"abc\"");
   feed_header(&x, "Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT\r\n");
   assert_string_equal(x.last_modified, "Wed, 21 Oct 2015 07:28:00 GMT");
+  feed_header(&x, "x-amz-request-id: 4442587FB7D0A2F9\r\n");
+  assert_string_equal(x.request_id, "4442587FB7D0A2F9");
   assert_int_not_equal(feed_header(&x, "Content-Length: 100\r\n"), 0);
   assert_false(x.too_large);
   assert_int_equal(feed_header(&x, "Content-Length: 101\r\n"), 0);
