@@ -21,17 +21,19 @@
 /* A query parameter or header, decoded (raw bytes, not percent-encoded). */
 struct sigv4_pair {
   const char *name;
-  const char *value; /* "" for a parameter without '=' */
+  const char *value; /* "" (or NULL, for a query parameter) when empty */
 };
 
 struct sigv4_request {
   const char *method; /* "GET", "HEAD", ... */
-  const char *path;   /* decoded absolute path, e.g. "/bucket/a b.json" */
+  const char *path;   /* decoded absolute path, e.g. "/bucket/a b.json";
+                         must start with '/' */
   int normalize_path; /* 1: remove "." / ".." / "//" segments (most AWS
                          services); 0: use as is (S3) */
   const struct sigv4_pair *query; /* any order; sorted when signing */
   size_t nquery;
-  const struct sigv4_pair *headers; /* to sign; must include "host" */
+  const struct sigv4_pair *headers; /* to sign; must include "host";
+                                       at most 64 */
   size_t nheaders;
   const char *payload_hash; /* lowercase hex SHA-256 of the body, or
                                "UNSIGNED-PAYLOAD" */
