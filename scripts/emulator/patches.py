@@ -602,6 +602,37 @@ def _elbv2_create_load_balancer(self: Any, *args: Any, **kwargs: Any) -> Any:
     return _orig["elbv2_create_lb"](self, *args, **kwargs)
 
 
+# --------------------------------------------------------------------------
+# Patch 8: S3-like ListObjectsV2 continuation tokens.
+#
+# moto's tokens are md5 hex digests: they never contain `+ / =`, so they do
+# not exercise a client's query encoding, while real S3 tokens (base64) do.
+# Ours always contain `+`, `/` and `=`.  An unknown token is 400
+# InvalidArgument as on S3 (moto: 500, comparing a key with None).
+# --------------------------------------------------------------------------
+
+
+def _s3_truncate_result(self: Any, result_keys: Any, max_keys: int) -> Any:
+    import base64
+    import os as _os
+
+    keys, truncated, token = _orig["s3_truncate"](self, result_keys, max_keys)
+    if token is not None:
+        key_id = self._pagination_tokens.pop(token)
+        raw = b"\xfb\xef\xbe\xff\xff\xff" + _os.urandom(18) + b"\x01"
+        token = "1" + base64.b64encode(raw).decode()  # "1++++////...==" like S3's
+        self._pagination_tokens[token] = key_id
+    return keys, truncated, token
+
+
+def _s3_list_objects_v2(self: Any, bucket: Any, prefix: Any, delimiter: Any, continuation_token: Any, *a: Any, **kw: Any) -> Any:
+    if continuation_token and continuation_token not in self._pagination_tokens:
+        from moto.s3.exceptions import InvalidContinuationToken
+
+        raise InvalidContinuationToken()
+    return _orig["s3_list_v2"](self, bucket, prefix, delimiter, continuation_token, *a, **kw)
+
+
 _orig: dict[str, Any] = {}
 _applied = False
 
@@ -645,6 +676,13 @@ def apply() -> None:
 
     _orig["ecs_create_service"] = ECSR.create_service
     ECSR.create_service = _ecs_create_service
+    from moto.s3.models import S3Backend
+
+    _orig["s3_truncate"] = S3Backend._truncate_result
+    S3Backend._truncate_result = _s3_truncate_result
+    _orig["s3_list_v2"] = S3Backend.list_objects_v2
+    S3Backend.list_objects_v2 = _s3_list_objects_v2
+
     _orig["elbv2_create_lb"] = ELBv2Backend.create_load_balancer
     ELBv2Backend.create_load_balancer = _elbv2_create_load_balancer
 

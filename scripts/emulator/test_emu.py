@@ -324,9 +324,27 @@ class TestSigV4RawEncoding(unittest.TestCase):
             r = self.s3.list_objects_v2(**kw)
             keys += [o["Key"] for o in r.get("Contents", [])]
             token = r.get("NextContinuationToken")
+            if token:  # like real S3's, our tokens need query encoding
+                self.assertTrue(set("+/=") <= set(token), token)
             if not token:
                 break
         self.assertEqual(keys, sorted(k for k in self.KEYS if k > "a+b.json"))
+
+    def test_continuation_token_encoding(self) -> None:
+        r = self.s3.list_objects_v2(Bucket=self.bucket, MaxKeys=1)
+        token = r["NextContinuationToken"]
+        from urllib.parse import quote
+
+        st, body = raw_s3("GET", f"/{self.bucket}?list-type=2&max-keys=1&continuation-token={quote(token, safe='')}")
+        self.assertEqual(st, 200, body)
+        # signed over a canonical query that leaves + / = bare: rejected
+        st, body = raw_s3(
+            "GET",
+            f"/{self.bucket}?list-type=2&max-keys=1&continuation-token={quote(token, safe='')}",
+            signed_target=f"/{self.bucket}?list-type=2&max-keys=1&continuation-token={token}",
+        )
+        self.assertEqual(st, 403, body)
+        self.assertEqual(error_of(self.s3.list_objects_v2, Bucket=self.bucket, ContinuationToken="1bogus+/=="), (400, "InvalidArgument"))
 
     def test_raw_request_as_signed(self) -> None:
         st, body = raw_s3("GET", f"/{self.bucket}/a%2Bb.json")
@@ -890,6 +908,68 @@ class TestStoredAttributes(unittest.TestCase):
         self.assertEqual(got["Scheme"], "internet-facing")
         internal = elb.create_load_balancer(Name=uniq("int")[:32], Subnets=subnets, Scheme="internal")["LoadBalancers"][0]
         self.assertEqual(internal["Scheme"], "internal")
+
+
+def _tf_mirror() -> str | None:
+    for root, _dirs, files in os.walk("/opt"):
+        for f in files:
+            if f.startswith("terraform-provider-aws_v5.100.0"):
+                # <mirror>/registry.terraform.io/hashicorp/aws/<v>/<os_arch>/<binary>
+                return os.path.abspath(os.path.join(root, *[".."] * 5))
+    return None
+
+
+@unittest.skipUnless(shutil.which("terraform"), "terraform not on PATH")
+@unittest.skipIf(os.environ.get("EMU_TF_SMOKE") == "0", "EMU_TF_SMOKE=0")
+class TestTerraformProvider(unittest.TestCase):
+    """AWS provider 5.100 against a subprocess emulator: apply, empty plan, destroy."""
+
+    def test_apply_plan_destroy(self) -> None:
+        mirror = _tf_mirror()
+        if mirror is None:
+            self.skipTest("no terraform-provider-aws 5.100.0 mirror under /opt")
+        work = tempfile.mkdtemp(prefix="emu-tf-")
+        e = emu.Emulator(subprocess=True, tls=True, http_port=0, state_dir=os.path.join(work, "emu"))
+        e.start()
+        try:
+            shutil.copy(os.path.join(HERE, "tf-smoke", "main.tf"), work)
+            rc = os.path.join(work, "cli.tfrc")
+            with open(rc, "w") as f:
+                f.write(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n'
+                        f'    include = ["registry.terraform.io/*/*"]\n  }}\n}}\n')  # fmt: skip
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+            env.update(e.env())
+            env.pop("AWS_ENDPOINT_URL")  # the config names every endpoint itself
+            env.update({"TF_CLI_CONFIG_FILE": rc, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
+                        "TF_VAR_endpoint": e.endpoint, "TF_VAR_ca_bundle": e.ca_bundle})  # fmt: skip
+
+            def tf(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+                return subprocess.run(["terraform", f"-chdir={work}", *args, "-no-color"],
+                                      env=env, capture_output=True, text=True, timeout=timeout)  # fmt: skip
+
+            r = tf("init", "-input=false")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            r = tf("apply", "-auto-approve", "-input=false")
+            self.assertEqual(r.returncode, 0, r.stdout[-4000:] + r.stderr[-4000:])
+            r = tf("plan", "-detailed-exitcode", "-input=false")
+            self.assertEqual(r.returncode, 0, "plan not empty:\n" + r.stdout[-4000:] + r.stderr[-2000:])
+
+            aas = e.client("application-autoscaling")
+            t = aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"][0]
+            self.assertEqual(aas.list_tags_for_resource(ResourceARN=t["ScalableTargetARN"])["Tags"],
+                             {"Name": "tf-smoke", "env": "test"})  # fmt: skip
+            key = "v1/a+b \u00fc.json"
+            self.assertEqual(e.client("s3").get_object(Bucket="tf-smoke-bucket", Key=key)["Body"].read(),
+                             b'{"hello":"world"}')  # fmt: skip
+            insecure = e.client("s3", endpoint=e.http_endpoint)
+            self.assertEqual(error_of(insecure.get_object, Bucket="tf-smoke-bucket", Key=key), (403, "AccessDenied"))
+
+            r = tf("destroy", "-auto-approve", "-input=false")
+            self.assertEqual(r.returncode, 0, r.stdout[-4000:] + r.stderr[-4000:])
+            self.assertNotIn("tf-smoke-bucket", [b["Name"] for b in e.client("s3").list_buckets()["Buckets"]])
+        finally:
+            e.close()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
