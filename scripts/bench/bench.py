@@ -17,7 +17,9 @@ Contenders (all serve the same document, BENCH_DOC, default "foo"):
   flask-boto3        the original exercise: Flask dev server, boto3
                      get_object per request (scripts/bench/flask_app.py)
   s3json-nocache     s3json with S3JSON_CACHE_TTL_SECONDS=0
-  s3json-cached      s3json with S3JSON_CACHE_TTL_SECONDS=BENCH_TTL
+  s3json-cached      s3json with S3JSON_CACHE_TTL_SECONDS=BENCH_TTL; plus one
+                     run over every document in turn at the largest
+                     connection count, for the S3 request bound
   emulator-direct    wrk straight at the emulator with a signed GetObject
                      (for reference: what any per-request design is bound by)
 
@@ -128,6 +130,7 @@ class Config:
             d = self.slow_duration if c in SLOW else self.duration
             planned += self.rounds * len(self.connections) * (d + per_server + (2 if c == "flask-boto3" else 0))
         planned += 15 + self.ready_runs * 1.5 + (self.duration + 10 if self.perf else 0)
+        planned += self.duration + 5 if "s3json-cached" in self.contenders else 0
         self.planned = planned
         self.max_seconds = _env_num("BENCH_MAX_SECONDS", planned * 2 + 120, 10, 86400)
 
@@ -579,13 +582,18 @@ class Bench:
             _, h2, _ = http_get(srv.port, srv.path)
             self.x_cache = h2.get("x-cache")
 
-    def wrk(self, srv: Server, conns: int, seconds: float) -> dict[str, Any]:
+    def wrk(self, srv: Server, conns: int, seconds: float,
+            paths: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+        """wrk at srv.url; with 'paths', every one of them in turn."""
+        script = "wrk_docs.lua" if paths else "wrk_report.lua"
         cmd = ["wrk", f"-t{min(self.cfg.threads, conns)}", f"-c{conns}", f"-d{seconds:g}s",
-               f"--timeout={self.cfg.wrk_timeout}s", "-s", os.path.join(HERE, "wrk_report.lua")]  # fmt: skip
+               f"--timeout={self.cfg.wrk_timeout}s", "-s", os.path.join(HERE, script)]  # fmt: skip
         for k, v in srv.headers.items():
             if k.lower() != "host":
                 cmd += ["-H", f"{k}: {v}"]
         cmd.append(srv.url)
+        if paths:
+            cmd += ["--", *paths]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + self.cfg.wrk_timeout + 30)
         for line in r.stdout.splitlines():
             if line.startswith("BENCH_JSON "):
@@ -679,6 +687,40 @@ class Bench:
                 except ValueError:
                     pass
         return out
+
+    # -- S3 request bound over every document ------------------------------
+
+    def bound_all_documents(self, conns: int = 256) -> dict[str, Any]:
+        """s3json-cached under wrk asking for every document in turn: the S3
+        GETs the emulator sees must stay within docs x time / TTL + docs."""
+        assert self.emu is not None
+        self.check_deadline("S3 request bound over every document")
+        before = self.emu.counts()
+        srv = self.start("s3json-cached")
+        paths = [f"/api/{n}" for n in sorted(self.docs)]
+        try:
+            for p in paths:
+                status, _, body = http_get(srv.port, p)
+                if status != 200 or json.loads(body) != json.loads(self.docs[p[len("/api/"):]]):
+                    raise RuntimeError(f"s3json-cached: GET {p} -> {status} {body[:100]!r}")
+            w = self.wrk(srv, conns, self.cfg.duration, paths)
+        finally:
+            lifetime = time.monotonic() - srv.started
+            stop(srv.proc)
+        after = self.settled_counts()
+        gets = {k: after.get("get_object", {}).get(k, 0) - before.get("get_object", {}).get(k, 0)
+                for k in after.get("get_object", {})}  # fmt: skip
+        n = len(paths)
+        res = {
+            "documents": n, "connections": conns, "requests": w["requests"],
+            "rps": w["requests"] / (w["duration_us"] / 1e6),
+            "errors": w["status"] + w["connect"] + w["read"] + w["write"] + w["timeout"],
+            "s3_gets": sum(gets.values()), "s3_gets_by_status": gets,
+            "lifetime_s": round(lifetime, 2), "bound": round(n * lifetime / self.cfg.ttl + n, 2),
+        }  # fmt: skip
+        self.say(f"bound check: {n} documents, c={conns}: {res['requests']} requests, "
+                 f"{res['s3_gets']} S3 GETs {gets} in {lifetime:.1f} s (bound {res['bound']})")  # fmt: skip
+        return res
 
     # -- start-to-ready ----------------------------------------------------
 
@@ -811,6 +853,14 @@ class Bench:
                     raw[name].append(res)
             for name, lst in raw.items():
                 self.results["runs"].setdefault(str(conns), {})[name] = aggregate(lst, cfg.ttl)
+        if CONTENDER in cfg.contenders:
+            try:
+                self.results["bound_all_documents"] = self.bound_all_documents(max(cfg.connections))
+            except TimeoutError:
+                raise
+            except Exception as e:
+                self.say(f"bound check FAILED: {e}")
+                self.results["bound_all_documents"] = {"failed": str(e)}
         if CONTENDER in cfg.contenders or "s3json-nocache" in cfg.contenders:
             try:
                 t = self.start_to_ready()
@@ -1060,6 +1110,15 @@ def targets(results: dict[str, Any], cfg: Config) -> tuple[bool, list[tuple[str,
             f"{c['s3_gets']} for {c['s3_requests_of_worst']} client requests in {c['lifetime_s']:.1f} s "
             f"(bound {c['s3_bound']:.1f})", c["s3_bound_ok"])  # fmt: skip
         add(f"no errors in the cached run ({conns} conns)", str(c["errors"]), c["errors"] == 0)
+    b = results.get("bound_all_documents")
+    if b and "failed" not in b:
+        add(f"S3 GETs <= docs x time / TTL + docs, all {b['documents']} documents in turn "
+            f"({b['connections']} conns)",
+            f"{b['s3_gets']} {b['s3_gets_by_status']} for {b['requests']} client requests in "
+            f"{b['lifetime_s']:.1f} s (bound {b['bound']:.1f}), {b['errors']} errors",
+            b["s3_gets"] <= b["bound"] and b["errors"] == 0)  # fmt: skip
+    elif b:
+        add("S3 GETs bound, all documents", b["failed"][:80], False)
     ok = all(c[2] != "FAIL" for c in checks)
     return ok, checks
 
