@@ -160,7 +160,9 @@ class EmulatorTest(unittest.TestCase):
                         AWS_ACCESS_KEY_ID=c["access_key_id"],
                         AWS_SECRET_ACCESS_KEY=c["secret_access_key"],
                         AWS_SESSION_TOKEN=c.get("session_token"),
-                        S3JSON_MAX_OBJECT_BYTES=str(MAX_BYTES), **extra)
+                        S3JSON_MAX_OBJECT_BYTES=str(MAX_BYTES),
+                        # generous: the emulator is slow on a loaded machine
+                        S3JSON_S3_TIMEOUT_MS="20000", **extra)
 
     def get(self, key, *args, env=None):
         return run_tool(env or self.env(), "get", key, *args)
