@@ -5,7 +5,7 @@
  *   byte 0: 'cap' for the calls that take one (255: a roomy 8 KiB);
  *   bytes 1, 2: 'def' and 'max' of names_parse_limit.
  * Checks, besides the sanitizers (every output is a heap block of exactly
- * 'cap' bytes, so one byte too many is an ASan report):
+ * 'cap' bytes, even 0, so one byte too many is an ASan report):
  *   - names_query_decode agrees with a plain reference decoder, and its
  *     result fits 'cap' with its NUL;
  *   - names_parse_limit agrees with a reference (1 to 9 decimal digits
@@ -96,10 +96,10 @@ static int b64url_char(char c)
 
 static void check_query_decode(const char *v, size_t n, size_t cap)
 {
-  char *out = malloc(cap ? cap : 1), *ref = malloc(n + 1);
+  char *out = malloc(cap), *ref = malloc(n + 1);
   long r, want;
 
-  if (!out || !ref)
+  if ((!out && cap) || !ref)
     abort();
   r = names_query_decode(v, n, out, cap);
   want = ref_query_decode(v, n, ref, cap);
@@ -137,13 +137,13 @@ static void check_cursor_roundtrip(const char *x, size_t n, size_t cap)
   for (i = 0; i < need; i++)
     FUZZ_CHECK(b64url_char(enc[i]));
   /* One byte less never fits. */
-  small = malloc(need ? need : 1);
-  if (!small)
+  small = malloc(need);
+  if (!small && need)
     abort();
   FUZZ_CHECK(names_cursor_encode(x, n, small, need) == -1);
   free(small);
-  small = malloc(cap ? cap : 1);
-  if (!small)
+  small = malloc(cap);
+  if (!small && cap)
     abort();
   r = names_cursor_encode(x, n, small, cap);
   FUZZ_CHECK(need + 1 <= cap ? r == (long)need && !strcmp(small, enc)
@@ -163,10 +163,10 @@ static void check_cursor_roundtrip(const char *x, size_t n, size_t cap)
 /* decode then encode: a cursor that decodes is the canonical spelling. */
 static void check_cursor_decode(const char *c, size_t n, size_t cap)
 {
-  char *dec = malloc(BIG_CAP), *enc, *small = malloc(cap ? cap : 1);
+  char *dec = malloc(BIG_CAP), *enc, *small = malloc(cap);
   long r, r2;
 
-  if (!dec || !small)
+  if (!dec || (!small && cap))
     abort();
   r = names_cursor_decode(c, n, dec, BIG_CAP);
   if (r >= 0) {
