@@ -65,7 +65,7 @@ ensure_backend --create
 ################################################################################
 
 step "applying infra/global/ecr"
-tf_quiet ecr-apply global/ecr apply -auto-approve -input=false -lock-timeout=5m "${TF_VARS[@]}"
+tf_quiet ecr-apply global/ecr apply -auto-approve -input=false -no-color -lock-timeout=5m "${TF_VARS[@]}"
 repo_url=$(tf_out global/ecr repository_url)
 repo_name=${repo_url#*/}
 
@@ -108,7 +108,11 @@ build_and_push() {
   push_ref=$host/$repo_name:$tag
 
   step "building $push_ref with $ENGINE"
-  "$REPO/scripts/image/build.sh" --refresh -t "$push_ref" >&2
+  # --refresh: a deployment rebuilds the apt layer once a day (security
+  # updates); S3JSON_DEPLOY_REFRESH=0 reuses the cached one (tests).
+  refresh=(--refresh)
+  [ "${S3JSON_DEPLOY_REFRESH:-1}" != 0 ] || refresh=()
+  "$REPO/scripts/image/build.sh" "${refresh[@]}" -t "$push_ref" >&2
   step "pushing $push_ref"
   if [ "$ENGINE" = podman ]; then
     rm -f "$WORK/digest"
@@ -141,7 +145,7 @@ fi
 
 root=environments/$env
 step "applying infra/$root"
-tf_quiet "$env-apply" "$root" apply -auto-approve -input=false -lock-timeout=5m "${TF_VARS[@]}" \
+tf_quiet "$env-apply" "$root" apply -auto-approve -input=false -no-color -lock-timeout=5m "${TF_VARS[@]}" \
   -var "image_digest=$digest"
 url=$(tf_out "$root" url)
 cluster=$(tf_out "$root" cluster_name)

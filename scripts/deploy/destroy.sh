@@ -32,5 +32,5 @@ case $current in
 esac
 
 log "destroying infra/$root"
-tf_quiet "$env-destroy" "$root" destroy -auto-approve -input=false -lock-timeout=5m "${TF_VARS[@]}" "${image[@]}"
+tf_quiet "$env-destroy" "$root" destroy -auto-approve -input=false -no-color -lock-timeout=5m "${TF_VARS[@]}" "${image[@]}"
 log "done: $env destroyed (global/ecr and the state backend are kept)"

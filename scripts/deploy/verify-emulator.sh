@@ -9,7 +9,8 @@
 #     `/s3json healthcheck` as its health check;
 #   - the pushed image, pulled back from the registry by digest, started as
 #     ECS would start that task definition (its environment, read-only,
-#     non-root) with the credentials of the task role (STS AssumeRole), serves
+#     non-root) with the task role's permissions (STS AssumeRole, or its
+#     policies on a throw-away user where the trust policy forbids), serves
 #     GET /api/foo equal to data/foo.json from the bucket Terraform filled.
 #
 # Usage: verify-emulator.sh CLUSTER SERVICE IMAGE   (IMAGE = repository_url@digest)
@@ -46,19 +47,46 @@ ok "task definition $(jq -r '.family + ":" + (.revision | tostring)' <<<"$td") r
 ok "container: health check /s3json healthcheck, read-only root, user 10001"
 
 # The task role's credentials, as the ECS agent would hand them to the task.
+# The emulator enforces the trust policy (only ecs-tasks.amazonaws.com may
+# assume it); then a throw-away user gets the role's own inline policies,
+# the same documents, and runs the task with them.
 role=$(jq -r .taskRoleArn <<<"$td")
-creds=$(aws sts assume-role --role-arn "$role" --role-session-name deploy-verify \
-  --query Credentials --output json)
-ok "assumed the task role $role"
+role_name=${role##*/} user=""
+if creds=$(aws sts assume-role --role-arn "$role" --role-session-name deploy-verify \
+  --query Credentials --output json 2>/dev/null); then
+  ok "assumed the task role $role"
+else
+  user=verify-$role_name-$$
+  aws iam create-user --user-name "$user" >/dev/null
+  for p in $(aws iam list-role-policies --role-name "$role_name" --query 'PolicyNames[]' --output text); do
+    aws iam put-user-policy --user-name "$user" --policy-name "$p" --policy-document \
+      "$(aws iam get-role-policy --role-name "$role_name" --policy-name "$p" --query PolicyDocument --output json)"
+  done
+  creds=$(aws iam create-access-key --user-name "$user" --query AccessKey --output json)
+  ok "task role $role_name's policies ($(aws iam list-user-policies --user-name "$user" --query 'PolicyNames' --output text)) on user $user"
+fi
+cleanup_user() {
+  [ -n "$user" ] || return 0
+  for k in $(aws iam list-access-keys --user-name "$user" --query 'AccessKeyMetadata[].AccessKeyId' --output text); do
+    aws iam delete-access-key --user-name "$user" --access-key-id "$k"
+  done
+  for p in $(aws iam list-user-policies --user-name "$user" --query 'PolicyNames[]' --output text); do
+    aws iam delete-user-policy --user-name "$user" --policy-name "$p"
+  done
+  aws iam delete-user --user-name "$user"
+}
+trap cleanup_user EXIT
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ref=$S3JSON_REGISTRY_OVERRIDE/${image#*/}
-args=(run -d --read-only --network=host --cap-drop=ALL --security-opt=no-new-privileges
+args=(run -d --quiet --read-only --network=host --cap-drop=ALL --security-opt=no-new-privileges
   -e "S3JSON_PORT=$port" -e S3JSON_BIND=127.0.0.1
   -e "AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL"
   -e "AWS_ACCESS_KEY_ID=$(jq -r .AccessKeyId <<<"$creds")"
   -e "AWS_SECRET_ACCESS_KEY=$(jq -r .SecretAccessKey <<<"$creds")"
-  -e "AWS_SESSION_TOKEN=$(jq -r .SessionToken <<<"$creds")")
+)
+token=$(jq -r '.SessionToken // empty' <<<"$creds")
+[ -z "$token" ] || args+=(-e "AWS_SESSION_TOKEN=$token")
 if [ -n "${AWS_CA_BUNDLE:-}" ]; then
   args+=(-v "$AWS_CA_BUNDLE:/etc/emulator-ca.pem:ro" -e AWS_CA_BUNDLE=/etc/emulator-ca.pem)
 fi
@@ -69,7 +97,7 @@ while IFS= read -r kv; do
 done < <(jq -r '.environment[] | "\(.name)=\(.value)"' <<<"$c")
 
 cid=$(eng "${args[@]}" "$ref")
-trap 'eng rm -f -t 0 "$cid" >/dev/null 2>&1 || true' EXIT
+trap 'eng rm -f -t 0 "$cid" >/dev/null 2>&1 || true; cleanup_user' EXIT
 ok "started $ref (pulled by digest) as the task would run"
 
 want=$(jq -cS . "$REPO/data/foo.json") got=""
