@@ -82,7 +82,7 @@ static void probe(struct health *h)
                           "s3_status", diag.http_status, "s3_code",
                           diag.error.code, "detail", diag.detail));
   }
-  memset(&cred, 0, sizeof(cred));
+  aws_cred_wipe(&cred);
   if (why == WHY_OK)
     /* Ready for three intervals: one failed probe is not enough to take
      * the task out of service, three in a row are. */

@@ -220,6 +220,10 @@ int main(int argc, char **argv)
     goto fail;
   }
   log_start(&s, creds, since_ms(&t0));
+  if (aws_cred_source(creds) == AWS_CRED_NONE)
+    log_msg(LOG_WARN, "no_credentials",
+            "no credential source is configured (env, profile, ECS, IMDS): "
+            "every S3 call will fail with 503 no_credentials");
 
   while (sigwait(&sigs, &sig) != 0)
     ;
@@ -232,10 +236,19 @@ int main(int argc, char **argv)
   health_set_draining(health);
   http_server_quiesce(srv);
   unsigned left = drain(srv, s.drain_seconds);
+  if (left > 0) {
+    /* Requests still stuck (in an S3 call) at the deadline: stopping the
+     * server would wait for their threads. The deadline wins: exit now and
+     * let the kernel close their sockets. Logs are unbuffered writes, so
+     * nothing is lost; cleanup is skipped on purpose. */
+    log_event(LOG_WARN, "stop",
+              json_pack("{s:i,s:f}", "abandoned", (int)left, "drain_ms",
+                        since_ms(&t0)));
+    _exit(0);
+  }
   http_server_stop(srv);
   log_event(LOG_INFO, "stop",
-            json_pack("{s:i,s:f}", "abandoned", (int)left, "drain_ms",
-                      since_ms(&t0)));
+            json_pack("{s:i,s:f}", "abandoned", 0, "drain_ms", since_ms(&t0)));
   rc = 0;
   srv = NULL;
   goto out;
