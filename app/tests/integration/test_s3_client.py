@@ -307,6 +307,7 @@ class FaultServer(http.server.ThreadingHTTPServer):
         self.script = list(script)
         self.requests = []
         self.peers = set()  # (ip, port) of each connection seen
+        self.times = []  # time.monotonic() of each request
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self.serve_forever,
@@ -344,6 +345,7 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.server.requests.append((self.path, dict(self.headers.items())))
         self.server.peers.add(self.client_address)
+        self.server.times.append(time.monotonic())
         try:
             self.act(self.server.next_action())
         except ConnectionError:  # the client gave up on purpose (too large)
@@ -477,15 +479,16 @@ class FaultTest(unittest.TestCase):
 
     def test_retries_stay_within_the_budget(self):
         with FaultServer([(503, error_xml("SlowDown"))]) as srv:
-            t0 = time.monotonic()
             r = run_tool(self.env(srv, S3JSON_S3_MAX_ATTEMPTS="10",
                                   S3JSON_S3_TIMEOUT_MS="1000"), "get", "k")
-            took = time.monotonic() - t0
         # the last attempt either got its 503 or ran into the deadline
         self.assertIn(r["code"], ("unavailable", "timeout"))
         self.assertGreater(r["attempts"], 1)
-        self.assertLessEqual(r["elapsed_ms"], 1050)
-        self.assertLess(took, 3.0)
+        self.assertEqual(len(srv.times), r["attempts"])
+        # No attempt starts after the budget. Measured where the requests
+        # arrive, so a loaded machine (2 CPUs shared with other suites)
+        # stalling the tool after its last request does not fail the test.
+        self.assertLess(srv.times[-1] - srv.times[0], 1.2)
 
     def test_no_answer_times_out(self):
         with FaultServer([("hang",)]) as srv:
@@ -495,7 +498,7 @@ class FaultTest(unittest.TestCase):
         self.assertEqual((r["code"], r["attempts"], r["status"]),
                          ("timeout", 1, 0))
         self.assertGreaterEqual(r["elapsed_ms"], 450)
-        self.assertLess(took, 3.0)
+        self.assertLess(took, NO_ANSWER_S - 2)  # did not wait for the server
 
     def test_refused_connection(self):
         with socket.socket() as s:  # a port nobody listens on
@@ -509,8 +512,9 @@ class FaultTest(unittest.TestCase):
     def test_too_large_by_content_length_aborts_early(self):
         with FaultServer([("length", 50 * 1024 * 1024, 10)]) as srv:
             r = run_tool(self.env(srv, S3JSON_S3_TIMEOUT_MS="5000"), "get", "k")
+        # without the early abort this would be a short body: bad_response
         self.assertEqual((r["code"], r["attempts"]), ("too_large", 1))
-        self.assertLess(r["elapsed_ms"], 1000)
+        self.assertLess(r["elapsed_ms"], 5000)
 
     def test_too_large_without_length(self):
         with FaultServer([("chunked", MAX_BYTES * 4)]) as srv:
