@@ -12,13 +12,17 @@
  *     ASCII without spaces and NUL-terminated inside its array, and
  *     expiration is 0 (profile keys do not expire);
  *   - any error: a code the parser may return, 'out' unchanged to the byte,
- *     'err' a non-empty string that fits;
+ *     'err' a non-empty string that fits, which never quotes a key: no
+ *     value of an aws_* key line that holds '/', '+' or '=' (as real keys
+ *     do, and no message does) is in it, unless it is part of the profile
+ *     name, which messages do name;
  * The text is libFuzzer's exact-size buffer, so an over-read is an ASan
  * report.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws/credentials.h"
 #include "fuzz.h"
@@ -31,6 +35,44 @@ static void check_field(const char *s, size_t cap, int may_be_empty)
   FUZZ_CHECK(may_be_empty || n > 0);
   for (i = 0; i < n; i++)
     FUZZ_CHECK((unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f);
+}
+
+static int blank(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Every "aws_... = value" line of 'text': its value is not in 'err'. */
+static void check_not_quoted(const char *text, size_t len, const char *profile,
+                             const char *err)
+{
+  const char *p = text, *end = text + len;
+
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *le = nl ? nl : end, *eq = memchr(p, '=', (size_t)(le - p));
+    const char *ks = p, *vs, *ve = le;
+
+    p = nl ? nl + 1 : end;
+    if (!eq)
+      continue;
+    while (ks < eq && blank(*ks))
+      ks++;
+    vs = eq + 1;
+    while (vs < ve && blank(*vs))
+      vs++;
+    while (ve > vs && blank(ve[-1]))
+      ve--;
+    if (eq - ks >= 4 && !strncasecmp(ks, "aws_", 4) && ve - vs >= 4 &&
+        !memchr(vs, '\0', (size_t)(ve - vs))) {
+      char *v = strndup(vs, (size_t)(ve - vs));
+
+      FUZZ_CHECK(v != NULL);
+      if (strpbrk(v, "/+=") && !strstr(profile, v))
+        FUZZ_CHECK(!strstr(err, v));
+      free(v);
+    }
+  }
 }
 
 static void lookup(const char *text, size_t len, const char *profile,
@@ -55,6 +97,7 @@ static void lookup(const char *text, size_t len, const char *profile,
                rc == AWS_CRED_NO_MEMORY);
     FUZZ_CHECK(!memcmp(&out, &before, sizeof(out)));
     FUZZ_CHECK(memchr(err, '\0', sizeof(err)) && err[0]);
+    check_not_quoted(text, len, profile, err);
   }
   aws_cred_wipe(&out);
 }
