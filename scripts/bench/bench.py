@@ -45,6 +45,11 @@ Environment (all optional):
                            inspect); default: build/image-size.txt or
                            build/image/last.env (scripts/image/build.sh)
   BENCH_WORKDIR=build/bench   configs, logs, results.json, results.md
+  BENCH_PAIRS=0            N: then N head-to-head pairs at 64 connections,
+                           nginx-static then s3json-cached, BENCH_PAIR_SECONDS
+                           (5) each; the ratio of each pair, and the median
+                           over the pairs where neither run had more than
+                           BENCH_QUIET_LOAD (0.25) cores of unrelated load
   BENCH_STRICT=0           1: exit 1 when a target of issue 5 is missed
                            (otherwise only a broken harness fails)
   BENCH_MAX_SECONDS        hard bound of the whole bench (default: planned
@@ -105,6 +110,9 @@ class Config:
         self.ttl = int(_env_num("BENCH_TTL", 5, 1, 3600))
         self.ready_runs = int(_env_num("BENCH_READY_RUNS", 7, 1, 100))
         self.rounds = int(_env_num("BENCH_ROUNDS", 1, 1, 20))
+        self.pairs = int(_env_num("BENCH_PAIRS", 0, 0, 100))
+        self.pair_seconds = int(_env_num("BENCH_PAIR_SECONDS", 5, 1, 60))
+        self.quiet = _env_num("BENCH_QUIET_LOAD", 0.25, 0, 2)
         self.wrk_timeout = int(_env_num("BENCH_WRK_TIMEOUT", 5, 1, 60))
         self.perf = os.environ.get("BENCH_PERF", "0") not in ("", "0")
         self.strict = os.environ.get("BENCH_STRICT", "0") not in ("", "0")
@@ -131,6 +139,7 @@ class Config:
             planned += self.rounds * len(self.connections) * (d + per_server + (2 if c == "flask-boto3" else 0))
         planned += 15 + self.ready_runs * 1.5 + (self.duration + 10 if self.perf else 0)
         planned += self.duration + 5 if "s3json-cached" in self.contenders else 0
+        planned += self.pairs * 2 * (self.pair_seconds + per_server)
         self.planned = planned
         self.max_seconds = _env_num("BENCH_MAX_SECONDS", planned * 2 + 120, 10, 86400)
 
@@ -600,10 +609,10 @@ class Bench:
                 return json.loads(line[len("BENCH_JSON "):])
         raise RuntimeError(f"wrk gave no summary (rc {r.returncode}): {r.stdout[-500:]} {r.stderr[-500:]}")
 
-    def measure(self, name: str, conns: int) -> dict[str, Any]:
+    def measure(self, name: str, conns: int, seconds: float | None = None) -> dict[str, Any]:
         assert self.emu is not None
         self.check_deadline(f"{name} at {conns} connections")
-        seconds = self.cfg.run_seconds(name)
+        seconds = seconds or self.cfg.run_seconds(name)
         before = self.emu.counts()
         srv = self.start(name)
         try:
@@ -687,6 +696,34 @@ class Bench:
                 except ValueError:
                     pass
         return out
+
+    # -- head to head ------------------------------------------------------
+
+    def head_to_head(self, conns: int, n: int) -> dict[str, Any]:
+        """n pairs of short runs, nginx-static then s3json-cached, back to
+        back: unrelated load on a shared machine drifts slowly, so the ratio
+        within a pair is steadier than a ratio of medians."""
+        pairs = []
+        for i in range(n):
+            a = self.measure("nginx-static", conns, self.cfg.pair_seconds)
+            b = self.measure(CONTENDER, conns, self.cfg.pair_seconds)
+            pairs.append({
+                "nginx_rps": round(a["rps"]), "s3json_rps": round(b["rps"]),
+                "nginx_p99_ms": a["p99_ms"], "s3json_p99_ms": b["p99_ms"],
+                "rps_ratio": round(b["rps"] / a["rps"], 3),
+                "p99_ratio": round(b["p99_ms"] / a["p99_ms"], 3) if a["p99_ms"] else None,
+                "other_load": [a["cpu_cores"]["other"], b["cpu_cores"]["other"]],
+                "errors": a["errors"] + b["errors"],
+            })  # fmt: skip
+        quiet = [p for p in pairs if max(p["other_load"]) <= self.cfg.quiet]
+        use = quiet or pairs
+        return {
+            "connections": conns, "seconds": self.cfg.pair_seconds, "pairs": pairs,
+            "quiet_pairs": len(quiet), "quiet_limit": self.cfg.quiet,
+            "rps_ratio": statistics.median(p["rps_ratio"] for p in use),
+            "p99_ratio": statistics.median(p["p99_ratio"] for p in use if p["p99_ratio"] is not None),
+            "basis": f"{len(quiet)} quiet pairs" if quiet else f"all {len(pairs)} pairs (none quiet)",
+        }  # fmt: skip
 
     # -- S3 request bound over every document ------------------------------
 
@@ -853,6 +890,8 @@ class Bench:
                     raw[name].append(res)
             for name, lst in raw.items():
                 self.results["runs"].setdefault(str(conns), {})[name] = aggregate(lst, cfg.ttl)
+        if cfg.pairs and CONTENDER in cfg.contenders and "nginx-static" in cfg.contenders:
+            self.results["pairs"] = self.head_to_head(64, cfg.pairs)
         if CONTENDER in cfg.contenders:
             try:
                 self.results["bound_all_documents"] = self.bound_all_documents(max(cfg.connections))
@@ -1028,6 +1067,23 @@ def report(results: dict[str, Any], cfg: Config) -> tuple[str, str, bool]:
                 out.append(_table(["baseline", "req/s", "p50", "p99", "peak RSS"], rrows, is_md))
                 out.append("")
 
+    hh = results.get("pairs")
+    if hh:
+        for out, is_md in ((text, False), (md, True)):
+            out.append(("### " if is_md else "== ") + f"head to head, {hh['connections']} connections, "
+                       f"{hh['seconds']} s runs" + ("" if is_md else " =="))  # fmt: skip
+            out.append("")
+            rows = [[str(i + 1), str(p["nginx_rps"]), str(p["s3json_rps"]), f"{p['rps_ratio']:.2f}x",
+                     _fmt(p["nginx_p99_ms"]), _fmt(p["s3json_p99_ms"]),
+                     "-" if p["p99_ratio"] is None else f"{p['p99_ratio']:.2f}x",
+                     f"{p['other_load'][0]:.2f} / {p['other_load'][1]:.2f}"]
+                    for i, p in enumerate(hh["pairs"])]  # fmt: skip
+            out.append(_table(["pair", "nginx req/s", "s3json req/s", "ratio", "nginx p99 ms",
+                               "s3json p99 ms", "p99 ratio", "other load"], rows, is_md))  # fmt: skip
+            out.append("")
+            out.append(f"median over {hh['basis']} (other load <= {hh['quiet_limit']:g} in both runs): "
+                       f"req/s {hh['rps_ratio']:.2f}x, p99 {hh['p99_ratio']:.2f}x")  # fmt: skip
+            out.append("")
     ok, checks = targets(results, cfg)
     extra: list[str] = []
     sr = results.get("start_to_ready_ms") or {}
@@ -1085,6 +1141,12 @@ def targets(results: dict[str, Any], cfg: Config) -> tuple[bool, list[tuple[str,
         add("p99 <= 1.5x nginx static's (64 conns)", f"{c64['p99_ms']:.2f} ms vs {s64['p99_ms']:.2f} ms = {r:.2f}x", r <= 1.5)
     else:
         add("cached GET >= 0.9x nginx static req/s (64 conns)", "not measured", None)
+    hh = results.get("pairs")
+    if hh:
+        add(f"head to head: cached GET >= 0.9x nginx static ({hh['basis']})",
+            f"{hh['rps_ratio']:.2f}x", hh["rps_ratio"] >= 0.9)  # fmt: skip
+        add(f"head to head: p99 <= 1.5x nginx static's ({hh['basis']})",
+            f"{hh['p99_ratio']:.2f}x", hh["p99_ratio"] <= 1.5)  # fmt: skip
     if c64 and p64:
         r = c64["rps"] / p64["rps"]
         best = max(c64["rps_all"]) / max(p64["rps_all"])
