@@ -147,9 +147,10 @@ root=environments/$env
 step "applying infra/$root"
 tf_quiet "$env-apply" "$root" apply -auto-approve -input=false -no-color -lock-timeout=5m "${TF_VARS[@]}" \
   -var "image_digest=$digest"
-url=$(tf_out "$root" url)
-cluster=$(tf_out "$root" cluster_name)
-service=$(tf_out "$root" service_name)
+outputs=$(tf_outputs "$root")
+url=$(jq -r .url <<<"$outputs")
+cluster=$(jq -r .cluster_name <<<"$outputs")
+service=$(jq -r .service_name <<<"$outputs")
 gh_output url "$url"
 
 if [ "${S3JSON_DEPLOY_VERIFY:-aws}" = emulator ]; then

@@ -2,7 +2,7 @@
 #
 # Defines: die, log, preflight (tools, credentials, account, region),
 # ensure_backend, tf (scripts/tf-root.sh with the common -var flags),
-# tf_out, env_vars_args. Sets REPO, REGION, ACCOUNT, TF_VARS (array).
+# tf_out, tf_outputs, gh_output. Sets REPO, REGION, ACCOUNT, TF_VARS (array).
 #
 # Env read here:
 #   AWS_REGION / AWS_DEFAULT_REGION  region of every root (required)
@@ -103,6 +103,10 @@ tf_quiet() {
 
 # tf_out ROOT NAME: one output of a root, raw.
 tf_out() { tf "$1" output -raw "$2"; }
+
+# tf_outputs ROOT: every output of a root as one JSON object {name: value}
+# (one init instead of one per output).
+tf_outputs() { tf "$1" output -json | jq 'map_values(.value)'; }
 
 # gh_output NAME VALUE: a step output when running in GitHub Actions.
 gh_output() { [ -z "${GITHUB_OUTPUT:-}" ] || echo "$1=$2" >>"$GITHUB_OUTPUT"; }
