@@ -30,6 +30,10 @@ from emu import Emulator  # noqa: E402
 BUCKET = "s3json-docs"
 PREFIX = "docs/"
 BINARY = os.environ.get("S3JSON_TEST_BINARY", os.path.join(ROOT, "build", "s3json"))
+# A command to run the binary under, e.g. "valgrind --error-exitcode=97".
+WRAPPER = os.environ.get("S3JSON_TEST_WRAPPER", "").split()
+# Under valgrind everything is ~20x slower: waits for start-up stretch.
+SLOW = 10.0 if WRAPPER else 1.0
 DATA = os.path.join(ROOT, "data")
 
 _emu: Emulator | None = None
@@ -128,7 +132,8 @@ class Service:
     # -- life cycle -------------------------------------------------------
 
     def start(self, timeout: float = 15.0) -> Service:
-        self.proc = subprocess.Popen([BINARY], env=self.env, stdin=subprocess.DEVNULL,
+        timeout *= SLOW
+        self.proc = subprocess.Popen([*WRAPPER, BINARY], env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         for stream, sink in ((self.proc.stdout, self.lines), (self.proc.stderr, self.stderr)):
             t = threading.Thread(target=self._pump, args=(stream, sink), daemon=True)
@@ -156,6 +161,7 @@ class Service:
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
         """Sends 'sig' to the process (by PID) and waits for it to exit."""
+        timeout *= SLOW
         if self.proc is None:
             return 0
         if self.proc.poll() is None:

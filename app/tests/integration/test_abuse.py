@@ -1,0 +1,187 @@
+"""Abuse: idle and trickling connections, oversized requests, floods of
+malformed requests. Everything on loopback, bounded in count and time."""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+import time
+import unittest
+
+from faults import rss_kb, wait_for
+from harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
+
+
+def raw(port: int, data: bytes, timeout: float = 3.0, half_close: bool = False) -> bytes:
+    """Sends 'data' on a new connection, returns all that comes back.
+    'half_close' ends the sending side, as a client that gives up does."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    out = b""
+    try:
+        s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError:
+        pass
+    finally:
+        s.close()
+    return out
+
+
+def closed_by_peer(s: socket.socket, timeout: float) -> bool:
+    """True when the server closes 's' within 'timeout'."""
+    s.settimeout(timeout)
+    try:
+        return s.recv(1) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+class AbuseTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = emulator()
+        seed_bucket(cls.emu)
+        creds = cls.emu.create_restricted_user(BUCKET, PREFIX)
+        cls.svc = Service(service_env(cls.emu, creds, S3JSON_CONNECTION_TIMEOUT_SECONDS="2",
+                                      S3JSON_MAX_CONNECTIONS="64", S3JSON_LOG_LEVEL="warn")).start()  # fmt: skip
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.svc.stop() == 0, cls.svc.stderr[-20:]
+
+    def test_idle_connections_are_cut(self):
+        socks = [socket.create_connection(("127.0.0.1", self.svc.port)) for _ in range(20)]
+        try:
+            t0 = time.monotonic()
+            self.assertTrue(all(closed_by_peer(s, 5) for s in socks))
+            self.assertLess(time.monotonic() - t0, 4.5)
+        finally:
+            for s in socks:
+                s.close()
+
+    def test_trickling_headers_are_cut(self):
+        s = socket.create_connection(("127.0.0.1", self.svc.port))
+        try:
+            s.sendall(b"GET /api/foo HTTP/1.1\r\nHost: x\r\n")
+            cut = False
+            for i in range(10):  # one header byte every 3 s > the 2 s timeout
+                time.sleep(3)
+                try:
+                    s.sendall(b"X")
+                except OSError:
+                    cut = True
+                    break
+                if closed_by_peer(s, 0.1):
+                    cut = True
+                    break
+            self.assertTrue(cut)
+        finally:
+            s.close()
+
+    def test_connection_limit_holds_and_recovers(self):
+        rss0 = rss_kb(self.svc.proc.pid)
+        socks = []
+        try:
+            for _ in range(100):  # 64 allowed
+                try:
+                    socks.append(socket.create_connection(("127.0.0.1", self.svc.port), timeout=2))
+                except OSError:
+                    pass
+            # Connections past the limit are closed at once by the server.
+            refused = sum(1 for s in socks if closed_by_peer(s, 0.5))
+            self.assertGreaterEqual(refused, 100 - 64 - 2)
+            # Once the idle ones time out, service is back.
+            self.assertTrue(wait_for(lambda: self._get_ok(), 6))
+        finally:
+            for s in socks:
+                s.close()
+        self.assertLess(rss_kb(self.svc.proc.pid) - rss0, 4096)
+
+    def _get_ok(self) -> bool:
+        try:
+            return self.svc.get("/api/foo", timeout=1).status == 200
+        except OSError:
+            return False
+
+    def test_oversized_request_line_and_headers(self):
+        r = raw(self.svc.port, b"GET /api/" + b"a" * 40000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 414 "), r[:80])
+        r = raw(self.svc.port, b"GET /api/foo HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 40000 + b"\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 431 "), r[:80])
+        many = b"".join(b"X-%d: y\r\n" % i for i in range(5000))
+        r = raw(self.svc.port, b"GET /api/foo HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 431 "), r[:80])
+        self.assertEqual(self.svc.get("/api/foo").status, 200)
+
+    def test_ten_thousand_malformed_requests(self):
+        rng = random.Random(6)
+        bad = [
+            b"GET /api/%2e%2e/secret HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /api/a%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /api?limit=0 HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /api?cursor=!!! HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"DELETE /api/foo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+            b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"BLAH\r\n\r\n",
+            b"GET /api/foo HTTP/9.9\r\n\r\n",
+            b"GET /api/foo\r\n\r\n",
+            b"\x00\x01\x02\x03\r\n\r\n",
+            b"GET /api/foo HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+            b"GET /api/foo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n",
+            b"GET /api/" + b"%41" * 600 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        ]
+        # Warm up, then measure: RSS must not grow with the flood.
+        self._flood(rng, bad, 500)
+        rss0 = rss_kb(self.svc.proc.pid)
+        counts = self._flood(rng, bad, 10000)
+        self.assertEqual(counts.get("2xx", 0) + counts.get("5xx", 0), 0, counts)
+        self.assertEqual(sum(counts.values()), 10000)
+        self.assertEqual(self.svc.get("/api/foo").status, 200)
+        growth = rss_kb(self.svc.proc.pid) - rss0
+        print(f"\n  10000 malformed requests: {counts}, RSS {rss0} KiB -> +{growth} KiB")
+        self.assertLess(growth, 1024)
+
+    def _flood(self, rng, bad, n: int) -> dict:
+        counts: dict[str, int] = {}
+        lock = threading.Lock()
+        per = n // 4
+
+        def worker(seed: int):
+            r = random.Random(seed)
+            for _ in range(per):
+                data = r.choice(bad)
+                if r.random() < 0.2:  # cut short at a random point
+                    data = data[: r.randrange(1, len(data))]
+                out = raw(self.svc.port, data, timeout=5, half_close=True)
+                if out.startswith(b"HTTP/1.1 4") or out.startswith(b"HTTP/1.0 4"):
+                    k = "4xx"
+                elif out == b"":
+                    k = "closed"
+                elif out.startswith(b"HTTP/1.1 505"):
+                    k = "505 (bad version)"
+                elif out.startswith(b"HTTP/1.1 2"):
+                    k = "2xx"
+                else:
+                    k = "5xx" if out[9:10] == b"5" else "other"
+                with lock:
+                    counts[k] = counts.get(k, 0) + 1
+
+        ts = [threading.Thread(target=worker, args=(rng.random(),)) for _ in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(300)
+        return counts
+
+
+if __name__ == "__main__":
+    unittest.main()

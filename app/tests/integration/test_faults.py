@@ -1,0 +1,244 @@
+"""Fault injection: S3 and the credentials endpoint misbehaving.
+
+The service talks to S3 through faults.FaultProxy (or a server that never
+answers), and to a local stand-in for the ECS credentials endpoint; every
+outcome must be a clean JSON error, a bounded wait and a recovery, never a
+crash or a wrong body.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import threading
+import time
+import unittest
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from faults import FaultProxy, HangingServer, threads_of, wait_for
+from harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
+
+
+class S3FaultTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = emulator()
+        seed_bucket(cls.emu)
+        cls.creds = cls.emu.create_restricted_user(BUCKET, PREFIX)
+
+    def service(self, endpoint: str, **env) -> Service:
+        base = {"S3JSON_CACHE_TTL_SECONDS": "0", "AWS_ENDPOINT_URL_S3": endpoint,
+                "S3JSON_S3_TIMEOUT_MS": "1500"}  # fmt: skip
+        base.update(env)
+        return Service(service_env(self.emu, self.creds, **base))
+
+    def assertError(self, r, status, code):
+        self.assertEqual(r.status, status, r)
+        self.assertEqual(r.json()["error"], code)
+        self.assertNotIn(b"<", r.body)
+        self.assertNotIn(b"FAULT", r.body)
+
+    def test_5xx_and_slowdown_are_retried_then_succeed(self):
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint) as svc:
+            for fault in [("status", 503, "SlowDown"), ("status", 500, "InternalError"),
+                          ("status", 503, "ServiceUnavailable")]:  # fmt: skip
+                with self.subTest(fault=fault):
+                    fp.reset()
+                    fp.queue(fault, fault)
+                    r = svc.get("/api/foo")
+                    self.assertEqual((r.status, r.body), (200, b'{"greeting":"I am the Foo"}'))
+                    self.assertEqual(fp.count("/foo.json"), 3)
+
+    def test_bounded_retries_then_503(self):
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint) as svc:
+            fp.always(("status", 503, "SlowDown"))
+            t0 = time.monotonic()
+            r = svc.get("/api/foo")
+            self.assertError(r, 503, "upstream_unavailable")
+            self.assertEqual(r.headers["retry-after"], "1")
+            self.assertLess(time.monotonic() - t0, 1.5 + 0.5)
+            self.assertEqual(fp.count("/foo.json"), 3)  # S3JSON_S3_MAX_ATTEMPTS
+            line = svc.wait_event("access", lambda d: d["path"] == "/api/foo")
+            self.assertEqual(line["s3_status"], 503)
+            fp.always(None)
+            self.assertEqual(svc.get("/api/foo").status, 200)
+
+    def test_403_is_not_retried(self):
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint) as svc:
+            fp.queue(("status", 403, "AccessDenied"))
+            self.assertError(svc.get("/api/foo"), 502, "upstream_forbidden")
+            self.assertEqual(fp.count("/foo.json"), 1)
+
+    def test_slow_s3_gives_504_within_timeout_without_pile_up(self):
+        with HangingServer() as hs, self.service(hs.endpoint, S3JSON_S3_TIMEOUT_MS="500",
+                                                 S3JSON_THREADS="4") as svc:  # fmt: skip
+            base_threads = threads_of(svc.proc.pid)
+            t0 = time.monotonic()
+            r = svc.get("/api/foo")
+            took = time.monotonic() - t0
+            self.assertError(r, 504, "upstream_timeout")
+            self.assertLess(took, 0.5 + 0.4)
+            results = []
+
+            def one():
+                results.append(svc.get("/api/foo", timeout=10).status)
+
+            ts = [threading.Thread(target=one) for _ in range(16)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join(15)
+            self.assertEqual(results, [504] * 16)
+            self.assertEqual(threads_of(svc.proc.pid), base_threads)
+            self.assertEqual(svc.get("/healthz").status, 200)
+
+    def test_malformed_responses_are_502_never_a_wrong_body(self):
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint,
+                                                               S3JSON_S3_MAX_ATTEMPTS="1") as svc:  # fmt: skip
+            fp.queue(("truncate",))
+            r = svc.get("/api/team/platform")
+            self.assertIn(r.status, (502, 503), r)
+            self.assertNotEqual(r.status, 200)
+            fp.queue(("garbage",))
+            r = svc.get("/api/foo")
+            self.assertIn(r.status, (502, 503), r)
+            fp.queue(("body", 200, b"<ListBucketResult><Contents><Key>a"))
+            self.assertError(svc.get("/api"), 502, "bad_upstream_response")
+            fp.queue(("body", 200, b"not xml at all"))
+            self.assertError(svc.get("/api"), 502, "bad_upstream_response")
+            fp.queue(("body", 404, b"<Error><Code>NoSuchKey</Code><Message>" + b"x" * 100000))
+            self.assertEqual(svc.get("/api/foo").status, 404)
+            # And the service is fine afterwards.
+            self.assertEqual(svc.get("/api/foo").status, 200)
+
+    def test_s3_stopped_then_back(self):
+        with self.service(self.emu.endpoint, S3JSON_READY_PROBE_SECONDS="1") as svc:
+            self.assertTrue(wait_for(lambda: svc.get("/readyz").status == 200, 5))
+            self.emu.stop()
+            try:
+                self.assertError(svc.get("/api/foo"), 503, "upstream_unavailable")
+                self.assertTrue(wait_for(lambda: svc.get("/readyz").status == 503, 5))
+                self.assertEqual(svc.get("/readyz").json()["reason"], "s3_probe_failed")
+            finally:
+                self.emu.start()
+            self.assertEqual(svc.get("/api/foo").status, 200)
+            self.assertTrue(wait_for(lambda: svc.get("/readyz").status == 200, 5))
+
+    def test_object_replaced_under_load_never_torn(self):
+        s3 = self.emu.client("s3")
+        a = json.dumps({"v": "a" * 200000}).encode()
+        b = json.dumps({"v": "b" * 150000}).encode()
+        key = f"{PREFIX}swap.json"
+        s3.put_object(Bucket=BUCKET, Key=key, Body=a)
+        for ttl in ("0", "1"):
+            with self.subTest(ttl=ttl), self.service(self.emu.endpoint, S3JSON_CACHE_TTL_SECONDS=ttl) as svc:
+                stop, bad, seen = threading.Event(), [], set()
+
+                def reader():
+                    while not stop.is_set():
+                        r = svc.get("/api/swap")
+                        if r.status != 200 or r.body not in (a, b):
+                            bad.append((r.status, len(r.body)))
+                        else:
+                            seen.add(r.body[7:8])
+
+                def writer():
+                    i = 0
+                    while not stop.is_set() and i < 40:
+                        s3.put_object(Bucket=BUCKET, Key=key, Body=b if i % 2 == 0 else a)
+                        i += 1
+                        time.sleep(0.05)
+
+                ts = [threading.Thread(target=reader) for _ in range(4)] + [threading.Thread(target=writer)]
+                for t in ts:
+                    t.start()
+                time.sleep(3)
+                stop.set()
+                for t in ts:
+                    t.join(20)
+                self.assertEqual(bad, [])
+                if ttl == "0":  # uncached, both versions must have shown
+                    self.assertEqual(seen, {b"a", b"b"})
+
+
+class CredentialsEndpoint:
+    """A stand-in for the ECS container credentials endpoint that hands out
+    the emulator's STS credentials with a short Expiration, and can fail."""
+
+    def __init__(self, emu, lifetime: int):
+        self.emu, self.lifetime = emu, lifetime
+        self.failing = False
+        self.fetches = 0
+        ep = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                ep.fetches += 1
+                if ep.failing or self.headers.get("Authorization") != "secret-token":
+                    self.send_response(500 if ep.failing else 401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                c = ep.emu.assume_restricted_role(BUCKET, PREFIX)
+                exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=ep.lifetime)
+                doc = json.dumps({"AccessKeyId": c["access_key_id"], "SecretAccessKey": c["secret_access_key"],
+                                  "Token": c["session_token"], "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ")})  # fmt: skip
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(doc)))
+                self.end_headers()
+                self.wfile.write(doc.encode())
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v2/credentials/task"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class CredentialFaultTest(unittest.TestCase):
+    def test_endpoint_down_at_refresh(self):
+        """Valid keys keep working until they expire, then 503, then
+        recovery when the endpoint is back."""
+        emu = emulator()
+        seed_bucket(emu)
+        ep = CredentialsEndpoint(emu, lifetime=8)
+        env = service_env(emu, {"access_key_id": "", "secret_access_key": ""},
+                          S3JSON_CACHE_TTL_SECONDS="0",
+                          AWS_CONTAINER_CREDENTIALS_FULL_URI=ep.url,
+                          AWS_CONTAINER_AUTHORIZATION_TOKEN="secret-token")  # fmt: skip
+        env.pop("AWS_ACCESS_KEY_ID")
+        env.pop("AWS_SECRET_ACCESS_KEY")
+        try:
+            with Service(env) as svc:
+                self.assertEqual(svc.get("/api/foo").status, 200)
+                self.assertEqual(svc.events("start")[0]["credentials"], "ecs")
+                ep.failing = True
+                t0 = time.monotonic()
+                # Until the keys expire (8 s after the fetch), requests work.
+                while time.monotonic() - t0 < 5:
+                    r = svc.get("/api/foo")
+                    self.assertEqual(r.status, 200, (r, svc.lines[-5:]))
+                    time.sleep(0.25)
+                # After expiry: no credentials, a clean 503.
+                self.assertTrue(wait_for(lambda: svc.get("/api/foo").status == 503, 8))
+                r = svc.get("/api/foo")
+                self.assertEqual(r.json()["error"], "no_credentials")
+                self.assertGreater(ep.fetches, 1)
+                ep.failing = False
+                self.assertTrue(wait_for(lambda: svc.get("/api/foo").status == 200, 20))
+                text = "\n".join(svc.lines)
+                self.assertNotIn("SecretAccessKey", text)
+        finally:
+            ep.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
