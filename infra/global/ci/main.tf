@@ -276,7 +276,7 @@ locals {
           Action = [
             "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucket*", "s3:DeleteBucketPolicy",
             "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
-            "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions",
+            "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions",
           ]
           Resource = ["arn:${local.partition}:s3:::${local.prefix}-*-documents-*", "arn:${local.partition}:s3:::${local.prefix}-*-documents-*/*"]
         },
