@@ -85,6 +85,11 @@ build/tools/%: app/tests/tools/%.c build/libs3json.a $(HDR)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(PKG_CFLAGS) -Iapp/src -o $@ $< \
 	  build/libs3json.a $(PKG_LIBS)
 
+build/asan/tools/%: app/tests/tools/%.c build/asan/libs3json.a $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iapp/src -o $@ $< \
+	  build/asan/libs3json.a $(PKG_LIBS)
+
 asan: build/asan/s3json
 unit-build: $(UNIT_BIN) $(UNIT_SAN)
 tools: $(TOOL_BIN)
@@ -168,3 +173,7 @@ FUZZ_SECONDS ?= 300
 .PHONY: fuzz
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run
+
+# Long mixed load (5 minutes by default): errors, RSS growth, freshness.
+soak: build/s3json
+	python3 scripts/soak.py

@@ -68,6 +68,9 @@ static const struct opt opts[] = {
      "TCP port to listen on"},
     {"S3JSON_THREADS", NULL, OPT_UINT, OFF(threads), "0", 0, 256, 0,
      "HTTP worker threads; 0 = 2 x online CPUs (at least 4)"},
+    {"S3JSON_S3_WORKERS", NULL, OPT_UINT, OFF(s3_workers), "16", 1, 1024, 0,
+     "threads that wait for S3 (cache misses, lists), so the HTTP threads "
+     "never block"},
     {"S3JSON_MAX_CONNECTIONS", NULL, OPT_UINT, OFF(max_connections), "1024", 1,
      65536, 0, "open client connections at most; more are refused"},
     {"S3JSON_CONNECTION_TIMEOUT_SECONDS", NULL, OPT_UINT, OFF(conn_timeout_s),

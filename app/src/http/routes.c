@@ -30,6 +30,7 @@ struct routes {
 void http_reply_init(struct http_reply *r)
 {
   memset(r, 0, sizeof(*r));
+  r->route = METRICS_ROUTE_OTHER;
 }
 
 void http_reply_free(struct http_reply *r)
@@ -251,8 +252,11 @@ static void reply_document(struct routes *r, const struct http_request *req,
     http_reply_header(rep, "Warning", "110 - \"Response is Stale\"");
 }
 
-static void get_document(struct routes *r, const struct http_request *req,
-                         const char *raw_name, struct http_reply *rep)
+/* Returns 0, with 'rep' untouched, when answering needs S3 and 'may_block'
+ * is 0; else 1. */
+static int get_document(struct routes *r, const struct http_request *req,
+                        const char *raw_name, struct http_reply *rep,
+                        int may_block)
 {
   char name[NAMES_MAX + 1];
   char key[2 * NAMES_MAX + 16];
@@ -263,20 +267,24 @@ static void get_document(struct routes *r, const struct http_request *req,
   nc = names_decode(raw_name, strlen(raw_name), name);
   if (nc != NAMES_OK) {
     routes_error(rep, 400, "bad_name", names_strerror(nc));
-    return;
+    return 1;
   }
   if ((size_t)snprintf(key, sizeof(key), "%s%s.json", r->settings->prefix,
                        name) >= sizeof(key)) {
     routes_error(rep, 400, "bad_name", names_strerror(NAMES_TOO_LONG));
-    return;
+    return 1;
   }
-  cache_get(r->cache, key, accepts_gzip(req), &res);
+  if (!may_block && !cache_peek(r->cache, key, &res))
+    return 0;
+  if (may_block)
+    cache_get(r->cache, key, accepts_gzip(req), &res);
+  rep->route = METRICS_ROUTE_DOCUMENT;
   rep->s3_called = res.s3_called;
   rep->s3 = res.diag;
   rep->cache = cache_source_name(res.source);
   if (res.code == S3_OK) {
     reply_document(r, req, &res, rep);
-    return;
+    return 1;
   }
   cache_result_release(&res);
   if (res.invalid_document)
@@ -285,6 +293,7 @@ static void get_document(struct routes *r, const struct http_request *req,
   else
     reply_s3_error(rep, res.code);
   http_reply_header(rep, "X-Cache", cache_source_name(res.source));
+  return 1;
 }
 
 /*************************************************************************
@@ -437,24 +446,25 @@ void routes_free(struct routes *r)
   free(r);
 }
 
-void routes_handle(struct routes *r, const struct http_request *req,
-                   struct http_reply *rep)
+/* Answers 'req', or returns 0 (with 'rep' untouched) when that needs an S3
+ * call and 'may_block' is 0. */
+static int dispatch(struct routes *r, const struct http_request *req,
+                    struct http_reply *rep, int may_block)
 {
   const char *p = req->path;
   int known = !strcmp(p, "/healthz") || !strcmp(p, "/readyz") ||
               !strcmp(p, "/metrics") || !strcmp(p, "/api") ||
               !strncmp(p, "/api/", 5);
 
-  rep->route = METRICS_ROUTE_OTHER;
   if (!known) {
     routes_error(rep, 404, "not_found", "no such route");
-    return;
+    return 1;
   }
   if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
     http_reply_header(rep, "Allow", "GET, HEAD");
     routes_error(rep, 405, "method_not_allowed",
                  "only GET and HEAD are allowed here");
-    return;
+    return 1;
   }
   if (!strcmp(p, "/healthz")) {
     rep->route = METRICS_ROUTE_HEALTHZ;
@@ -466,9 +476,24 @@ void routes_handle(struct routes *r, const struct http_request *req,
     rep->route = METRICS_ROUTE_METRICS;
     metrics(r, rep);
   } else if (!strcmp(p, "/api")) {
+    if (!may_block)
+      return 0;
     rep->route = METRICS_ROUTE_LIST;
     list_documents(r, req, rep);
   } else {
-    get_document(r, req, p + 5, rep);
+    return get_document(r, req, p + 5, rep, may_block);
   }
+  return 1;
+}
+
+int routes_answer_now(struct routes *r, const struct http_request *req,
+                      struct http_reply *rep)
+{
+  return dispatch(r, req, rep, 0);
+}
+
+void routes_handle(struct routes *r, const struct http_request *req,
+                   struct http_reply *rep)
+{
+  dispatch(r, req, rep, 1);
 }

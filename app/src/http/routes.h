@@ -70,7 +70,28 @@ struct routes *routes_new(const struct settings *s, struct s3_client *s3,
                           struct aws_cred_provider *creds);
 void routes_free(struct routes *r);
 
-/* Fills 'rep' for 'req'. Never fails: every error becomes a JSON reply. */
+/* The request headers and query arguments routes read: the server copies
+ * them before handing a request to a worker thread. */
+#define ROUTES_HEADERS                                                         \
+  {                                                                            \
+    "If-None-Match", "If-Modified-Since", "Accept-Encoding"                    \
+  }
+#define ROUTES_QUERY                                                           \
+  {                                                                            \
+    "limit", "cursor"                                                          \
+  }
+
+/*
+ * Answers 'req' if that needs no S3 call (probes, bad requests, cache hits)
+ * and returns 1. Returns 0, with 'rep' untouched, when only routes_handle
+ * can answer it, because that may wait for S3: the server then runs it on
+ * a worker thread, so its event loops never block.
+ */
+int routes_answer_now(struct routes *r, const struct http_request *req,
+                      struct http_reply *rep);
+
+/* Fills 'rep' for 'req'. Never fails: every error becomes a JSON reply.
+ * May block on S3 for up to the S3 timeout. */
 void routes_handle(struct routes *r, const struct http_request *req,
                    struct http_reply *rep);
 

@@ -1,10 +1,12 @@
 /* server.c -- the HTTP front door (libmicrohttpd) */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -21,11 +23,32 @@
 #define CONN_MEMORY_LIMIT (32 * 1024)
 #define REQUEST_ID_MAX 128
 
+/* Requests waiting for a worker at most; past it: 503 at once. */
+#define QUEUE_MAX 4096
+
+static const char *const snap_headers[] = ROUTES_HEADERS;
+static const char *const snap_query[] = ROUTES_QUERY;
+#define NSNAP_H (sizeof(snap_headers) / sizeof(snap_headers[0]))
+#define NSNAP_Q (sizeof(snap_query) / sizeof(snap_query[0]))
+
+struct request;
+
 struct http_server {
   struct MHD_Daemon *mhd;
   struct routes *routes;
   atomic_uint inflight;
   atomic_int quiesced;
+  long queue_timeout_ms; /* a job older than this is answered 503 */
+
+  /* Workers: requests that may wait for S3 run here, with their
+   * connection suspended, so the epoll threads never block. */
+  pthread_mutex_t qlock;
+  pthread_cond_t qcond;
+  struct request *qhead, *qtail;
+  unsigned qlen;
+  int qstop;
+  pthread_t *workers;
+  unsigned nworkers;
 };
 
 /* One per request, from the first byte of the request line to the last
@@ -46,6 +69,17 @@ struct request {
   char client[64];
   char *uri; /* raw request target, for the log */
   struct http_server *srv;
+
+  /* The slow path: copied out of the connection before a worker runs it,
+   * so the worker never touches MHD state. */
+  struct MHD_Connection *conn;
+  char *path;
+  char *hdr[NSNAP_H];
+  char *qry[NSNAP_Q];
+  struct timespec queued_at;
+  int done; /* 'reply' is ready: queue it */
+  struct http_reply reply;
+  struct request *qnext;
 };
 
 /*************************************************************************
@@ -137,6 +171,65 @@ static void client_from(struct MHD_Connection *c, char *out, size_t cap)
         out, (socklen_t)cap);
 }
 
+/* Lookups over a request's copied headers and query (worker threads). */
+static const char *snap_lookup(char *const *vals, const char *const *names,
+                               size_t n, const char *name)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!strcasecmp(names[i], name))
+      return vals[i];
+  return NULL;
+}
+
+static const char *snap_header(void *rq, const char *name)
+{
+  return snap_lookup(((struct request *)rq)->hdr, snap_headers, NSNAP_H, name);
+}
+
+static const char *snap_query_arg(void *rq, const char *name)
+{
+  struct request *r = rq;
+
+  for (size_t i = 0; i < NSNAP_Q; i++)
+    if (!strcmp(snap_query[i], name))
+      return r->qry[i];
+  return NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+  return s ? strdup(s) : NULL;
+}
+
+static int snapshot(struct request *rq, struct MHD_Connection *c,
+                    const char *url)
+{
+  size_t i;
+
+  rq->conn = c;
+  rq->path = strdup(url);
+  if (!rq->path)
+    return -1;
+  for (i = 0; i < NSNAP_H; i++)
+    rq->hdr[i] = dup_or_null(
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, snap_headers[i]));
+  for (i = 0; i < NSNAP_Q; i++)
+    rq->qry[i] = dup_or_null(
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, snap_query[i]));
+  return 0;
+}
+
+static void free_snapshot(struct request *rq)
+{
+  size_t i;
+
+  free(rq->path);
+  for (i = 0; i < NSNAP_H; i++)
+    free(rq->hdr[i]);
+  for (i = 0; i < NSNAP_Q; i++)
+    free(rq->qry[i]);
+}
+
 static const char *lookup_header(void *conn, const char *name)
 {
   return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
@@ -214,6 +307,79 @@ static enum MHD_Result queue_reply(struct http_server *srv,
   return ret;
 }
 
+/*************************************************************************
+ * Workers
+ *************************************************************************/
+
+static void run_job(struct http_server *srv, struct request *rq)
+{
+  struct http_request req;
+
+  http_reply_init(&rq->reply);
+  if (elapsed_ms(&rq->queued_at) > (double)srv->queue_timeout_ms) {
+    /* Waited in the queue as long as an S3 call may take: the client has
+     * likely given up, and S3 must not see a backlog of stale work. */
+    http_reply_header(&rq->reply, "Retry-After", "1");
+    routes_error(&rq->reply, 503, "overloaded",
+                 "too many requests are waiting for the document store");
+    return;
+  }
+  req.method = rq->method;
+  req.path = rq->path;
+  req.header = snap_header;
+  req.query = snap_query_arg;
+  req.conn = rq;
+  routes_handle(srv->routes, &req, &rq->reply);
+}
+
+static void *worker_main(void *arg)
+{
+  struct http_server *srv = arg;
+  struct request *rq;
+
+  for (;;) {
+    pthread_mutex_lock(&srv->qlock);
+    while (!srv->qhead && !srv->qstop)
+      pthread_cond_wait(&srv->qcond, &srv->qlock);
+    if (!srv->qhead) {
+      pthread_mutex_unlock(&srv->qlock);
+      return NULL;
+    }
+    rq = srv->qhead;
+    srv->qhead = rq->qnext;
+    if (!srv->qhead)
+      srv->qtail = NULL;
+    srv->qlen--;
+    pthread_mutex_unlock(&srv->qlock);
+    run_job(srv, rq);
+    rq->done = 1;
+    /* MHD calls on_request again for this connection, which queues the
+     * reply; MHD_resume_connection wakes its thread through the ITC. */
+    MHD_resume_connection(rq->conn);
+  }
+}
+
+/* Hands 'rq' to the workers. Returns -1 when the queue is full. */
+static int enqueue(struct http_server *srv, struct request *rq)
+{
+  pthread_mutex_lock(&srv->qlock);
+  if (srv->qlen >= QUEUE_MAX) {
+    pthread_mutex_unlock(&srv->qlock);
+    return -1;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &rq->queued_at);
+  rq->qnext = NULL;
+  if (srv->qtail)
+    srv->qtail->qnext = rq;
+  else
+    srv->qhead = rq;
+  srv->qtail = rq;
+  srv->qlen++;
+  pthread_cond_signal(&srv->qcond);
+  pthread_mutex_unlock(&srv->qlock);
+  return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -248,13 +414,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     request_id_from(c, rq->request_id);
     client_from(c, rq->client, sizeof(rq->client));
   }
+  if (rq->done) { /* a worker answered: send it */
+    ret = queue_reply(srv, c, rq, &rq->reply);
+    http_reply_free(&rq->reply);
+    return ret;
+  }
   req.method = method;
   req.path = url;
   req.header = lookup_header;
   req.query = lookup_query;
   req.conn = c;
   http_reply_init(&rep);
-  routes_handle(srv->routes, &req, &rep);
+  if (!routes_answer_now(srv->routes, &req, &rep)) {
+    /* Needs S3: suspend the connection and let a worker answer. Suspend
+     * first, so a fast worker cannot resume it before it is suspended. */
+    if (snapshot(rq, c, url) == 0) {
+      MHD_suspend_connection(c);
+      if (enqueue(srv, rq) == 0)
+        return MHD_YES;
+      MHD_resume_connection(c);
+    }
+    http_reply_header(&rep, "Retry-After", "1");
+    routes_error(&rep, 503, "overloaded",
+                 "too many requests are waiting for the document store");
+  }
   ret = queue_reply(srv, c, rq, &rep);
   http_reply_free(&rep);
   return ret;
@@ -292,6 +475,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
       json_object_set_new(f, "aborted", json_true());
     log_event(LOG_INFO, "access", f);
   }
+  free_snapshot(rq);
+  http_reply_free(&rq->reply);
   free(rq->uri);
   free(rq);
   atomic_fetch_sub(&srv->inflight, 1);
@@ -316,14 +501,48 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
  * Life cycle
  *************************************************************************/
 
+static void stop_workers(struct http_server *srv)
+{
+  pthread_mutex_lock(&srv->qlock);
+  srv->qstop = 1;
+  pthread_cond_broadcast(&srv->qcond);
+  pthread_mutex_unlock(&srv->qlock);
+  for (unsigned i = 0; i < srv->nworkers; i++)
+    pthread_join(srv->workers[i], NULL);
+  free(srv->workers);
+  srv->workers = NULL;
+  srv->nworkers = 0;
+  pthread_cond_destroy(&srv->qcond);
+  pthread_mutex_destroy(&srv->qlock);
+}
+
+static int start_workers(struct http_server *srv, unsigned n)
+{
+  pthread_mutex_init(&srv->qlock, NULL);
+  pthread_cond_init(&srv->qcond, NULL);
+  srv->workers = calloc(n, sizeof(*srv->workers));
+  if (!srv->workers) {
+    stop_workers(srv);
+    return -1;
+  }
+  for (srv->nworkers = 0; srv->nworkers < n; srv->nworkers++)
+    if (pthread_create(&srv->workers[srv->nworkers], NULL, worker_main, srv)) {
+      stop_workers(srv);
+      return -1;
+    }
+  return 0;
+}
+
 struct http_server *http_server_start(const struct settings *s,
                                       struct routes *routes, char *err,
                                       size_t errlen)
 {
   struct http_server *srv = calloc(1, sizeof(*srv));
   struct sockaddr_in addr;
-  unsigned flags =
-      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  /* ITC: to quiesce and to resume suspended connections from workers;
+   * TURBO: accept4 and fewer per-call sanity checks. */
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+                   MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
   if (!srv) {
     snprintf(err, errlen, "out of memory");
@@ -339,23 +558,32 @@ struct http_server *http_server_start(const struct settings *s,
     return NULL;
   }
   srv->routes = routes;
+  srv->queue_timeout_ms = s->s3_timeout_ms;
+  if (start_workers(srv, s->s3_workers)) {
+    snprintf(err, errlen, "S3JSON_S3_WORKERS: cannot start %u threads",
+             s->s3_workers);
+    free(srv);
+    return NULL;
+  }
   atomic_init(&srv->inflight, 0);
   atomic_init(&srv->quiesced, 0);
   srv->mhd = MHD_start_daemon(
       flags, (uint16_t)s->port, NULL, NULL, on_request, srv,
-      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->threads,
-      MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->max_connections,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->conn_timeout_s,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
-      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_URI_LOG_CALLBACK,
-      on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-      MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+      /* First, so that every message of MHD's goes through it. */
+      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+      (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+      (unsigned)s->threads, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned)s->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned)s->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
+      on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+      MHD_OPTION_END);
   if (!srv->mhd) {
     snprintf(err, errlen,
              "S3JSON_PORT: cannot listen on %s:%u (in use, or not allowed)",
              s->bind, s->port);
+    stop_workers(srv);
     free(srv);
     return NULL;
   }
@@ -381,6 +609,8 @@ void http_server_stop(struct http_server *srv)
 {
   if (!srv)
     return;
+  /* Drained: no job is queued or running, so workers exit at once. */
+  stop_workers(srv);
   MHD_stop_daemon(srv->mhd);
   free(srv);
 }

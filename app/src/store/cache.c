@@ -412,6 +412,43 @@ static int answer_fresh(struct cache *c, struct entry *e, long long now,
   return 1;
 }
 
+/* What can be answered without waiting for S3: a fresh entry, or the
+ * current version while another request revalidates it (it is at most one
+ * S3 round trip older than fresh). Under the lock. */
+static int answer_from_memory(struct cache *c, struct entry *e, long long now,
+                              struct cache_result *out)
+{
+  if (answer_fresh(c, e, now, out))
+    return 1;
+  if (!e->flight || e->kind != ENTRY_DOC ||
+      now >= e->fresh_until +
+                 (long long)(c->cfg.ttl_s + c->cfg.stale_if_error_s) * 1000)
+    return 0;
+  out->code = S3_OK;
+  out->source = CACHE_HIT;
+  out->doc = e->doc;
+  doc_retain(e->doc);
+  metrics_cache(METRICS_CACHE_HIT);
+  return 1;
+}
+
+int cache_peek(struct cache *c, const char *key, struct cache_result *out)
+{
+  uint64_t h = hash_key(key);
+  struct entry *e;
+  int hit = 0;
+
+  memset(out, 0, sizeof(*out));
+  if (c->cfg.ttl_s == 0)
+    return 0;
+  pthread_mutex_lock(&c->lock);
+  e = lookup(c, key, h);
+  if (e)
+    hit = answer_from_memory(c, e, c->clock(), out);
+  pthread_mutex_unlock(&c->lock);
+  return hit;
+}
+
 /* The leader's result becomes the entry's new state. Under the lock. */
 static void publish(struct cache *c, struct entry *e, enum entry_kind kind,
                     const char *etag, long long now, struct cache_result *res)
@@ -476,21 +513,7 @@ void cache_get(struct cache *c, const char *key, int want_gzip,
   }
   pthread_mutex_lock(&c->lock);
   e = lookup(c, key, h);
-  if (e && answer_fresh(c, e, now, out)) {
-    pthread_mutex_unlock(&c->lock);
-    return;
-  }
-  if (e && e->flight && e->kind == ENTRY_DOC &&
-      now < e->fresh_until +
-                (long long)(c->cfg.ttl_s + c->cfg.stale_if_error_s) * 1000) {
-    /* Being revalidated by another request: answer with the version we
-     * have rather than queue behind S3 (it is at most one S3 round trip
-     * older than fresh). */
-    out->code = S3_OK;
-    out->source = CACHE_HIT;
-    out->doc = e->doc;
-    doc_retain(e->doc);
-    metrics_cache(METRICS_CACHE_HIT);
+  if (e && answer_from_memory(c, e, now, out)) {
     pthread_mutex_unlock(&c->lock);
     return;
   }

@@ -93,6 +93,14 @@ void cache_free(struct cache *c); /* accepts NULL */
 void cache_get(struct cache *c, const char *key, int want_gzip,
                struct cache_result *out);
 
+/*
+ * The document at 'key' if memory can answer now (fresh, or being
+ * revalidated by another request): returns 1 with 'out' filled as by
+ * cache_get. Returns 0 without touching S3 when cache_get would have to
+ * fetch or wait; the caller then calls cache_get where blocking is fine.
+ */
+int cache_peek(struct cache *c, const char *key, struct cache_result *out);
+
 void cache_stats(struct cache *c, size_t *bytes, size_t *entries);
 
 /* Pure helpers, exposed for unit tests. */

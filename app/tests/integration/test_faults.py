@@ -87,6 +87,12 @@ class S3FaultTest(unittest.TestCase):
             ts = [threading.Thread(target=one) for _ in range(16)]
             for t in ts:
                 t.start()
+            # S3 calls wait on worker threads: the HTTP threads stay free,
+            # so health checks and cache hits do not queue behind S3.
+            time.sleep(0.1)
+            t1 = time.monotonic()
+            self.assertEqual(svc.get("/healthz").status, 200)
+            self.assertLess(time.monotonic() - t1, 0.25)
             for t in ts:
                 t.join(15)
             self.assertEqual(results, [504] * 16)
