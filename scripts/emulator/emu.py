@@ -826,7 +826,10 @@ def main(argv: list[str] | None = None) -> int:
     emu.start()
     doc = emu.ready
     line = json.dumps(doc, separators=(",", ":"))
-    _write_json(ready_file, doc)
+    tmp = f"{ready_file}.tmp.{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(line + "\n")  # byte for byte the line printed on stdout
+    os.replace(tmp, ready_file)
     real_stdout.write(line + "\n")
     real_stdout.flush()
 

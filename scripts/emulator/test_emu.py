@@ -235,6 +235,8 @@ class TestLifecycle(unittest.TestCase):
         )  # fmt: skip
         try:
             doc = emu._read_ready_line(p, 90, "-")
+            with open(os.path.join(d, "ready.json")) as f:
+                self.assertEqual(json.loads(f.read()), doc)
             e = emu.Emulator(port=doc["port"])
             e.admin = doc["admin"]
             e.client("s3").list_buckets()  # moto would print to stdout here if it could
