@@ -131,35 +131,49 @@ http_endpoint=$(jq -r .http_endpoint "$emu_dir/ready.json")
 region=$AWS_REGION
 echo "emulator: $AWS_ENDPOINT_URL (TLS, CA $AWS_CA_BUNDLE), plain HTTP $http_endpoint" | tee -a "$log"
 
-# Everything the stack could create, one "service kind id" line each.
+# Everything the stack could create, one "kind id" line each. The listings
+# run in parallel (each awscli start costs about a second).
+inv_one() { # KIND AWS-ARGS...
+  local kind=$1
+  shift
+  awsq "$@" | lines | sed "s|^|$kind |" >"$inv_dir/$kind"
+}
+inv_clusters() {
+  # Deleted clusters stay listed as INACTIVE for a while (AWS does the same).
+  for c in $(awsq ecs list-clusters --query 'clusterArns[]'); do
+    awsq ecs describe-clusters --clusters "$c" --query 'clusters[?status==`ACTIVE`].clusterArn'
+  done | lines | sed 's/^/ecs-cluster /' >"$inv_dir/ecs-cluster"
+}
 inventory() {
-  {
-    awsq ec2 describe-vpcs --query 'Vpcs[].VpcId' | lines | sed 's/^/vpc /'
-    awsq ec2 describe-subnets --query 'Subnets[].SubnetId' | lines | sed 's/^/subnet /'
-    awsq ec2 describe-security-groups --query 'SecurityGroups[].GroupId' | lines | sed 's/^/sg /'
-    awsq ec2 describe-route-tables --query 'RouteTables[].RouteTableId' | lines | sed 's/^/rtb /'
-    awsq ec2 describe-internet-gateways --query 'InternetGateways[].InternetGatewayId' | lines | sed 's/^/igw /'
-    awsq ec2 describe-nat-gateways --query 'NatGateways[?State!=`deleted`].NatGatewayId' | lines | sed 's/^/nat /'
-    awsq ec2 describe-addresses --query 'Addresses[].AllocationId' | lines | sed 's/^/eip /'
-    awsq ec2 describe-vpc-endpoints --query 'VpcEndpoints[?State!=`deleted`].VpcEndpointId' | lines | sed 's/^/vpce /'
-    awsq ec2 describe-flow-logs --query 'FlowLogs[].FlowLogId' | lines | sed 's/^/flowlog /'
-    awsq s3api list-buckets --query 'Buckets[].Name' | lines | sed 's/^/bucket /'
-    awsq ecr describe-repositories --query 'repositories[].repositoryName' | lines | sed 's/^/ecr /'
-    # Deleted clusters stay listed as INACTIVE for a while (AWS does the same).
-    for c in $(awsq ecs list-clusters --query 'clusterArns[]'); do
-      awsq ecs describe-clusters --clusters "$c" --query 'clusters[?status==`ACTIVE`].clusterArn'
-    done | lines | sed 's/^/ecs-cluster /'
-    awsq ecs list-task-definitions --status ACTIVE --query 'taskDefinitionArns[]' | lines | sed 's/^/taskdef /'
-    awsq elbv2 describe-load-balancers --query 'LoadBalancers[].LoadBalancerArn' | lines | sed 's/^/alb /'
-    awsq elbv2 describe-target-groups --query 'TargetGroups[].TargetGroupArn' | lines | sed 's/^/tg /'
-    awsq iam list-roles --query 'Roles[].RoleName' | lines | sed 's/^/role /'
-    awsq iam list-users --query 'Users[].UserName' | lines | sed 's/^/user /'
-    awsq logs describe-log-groups --query 'logGroups[].logGroupName' | lines | sed 's/^/loggroup /'
-    awsq cloudwatch describe-alarms --query 'MetricAlarms[].AlarmName' | lines | sed 's/^/alarm /'
-    awsq application-autoscaling describe-scalable-targets --service-namespace ecs --query 'ScalableTargets[].ResourceId' | lines | sed 's/^/scalable /'
-    awsq application-autoscaling describe-scaling-policies --service-namespace ecs --query 'ScalingPolicies[].PolicyName' | lines | sed 's/^/policy /'
-    awsq acm list-certificates --query 'CertificateSummaryList[].CertificateArn' | lines | sed 's/^/cert /'
-  }
+  inv_dir=$(mktemp -d "$work/inv.XXXXXX")
+  inv_one vpc ec2 describe-vpcs --query 'Vpcs[].VpcId' &
+  inv_one subnet ec2 describe-subnets --query 'Subnets[].SubnetId' &
+  inv_one sg ec2 describe-security-groups --query 'SecurityGroups[].GroupId' &
+  inv_one rtb ec2 describe-route-tables --query 'RouteTables[].RouteTableId' &
+  inv_one igw ec2 describe-internet-gateways --query 'InternetGateways[].InternetGatewayId' &
+  inv_one nat ec2 describe-nat-gateways --query 'NatGateways[?State!=`deleted`].NatGatewayId' &
+  wait
+  inv_one eip ec2 describe-addresses --query 'Addresses[].AllocationId' &
+  inv_one vpce ec2 describe-vpc-endpoints --query 'VpcEndpoints[?State!=`deleted`].VpcEndpointId' &
+  inv_one flowlog ec2 describe-flow-logs --query 'FlowLogs[].FlowLogId' &
+  inv_one bucket s3api list-buckets --query 'Buckets[].Name' &
+  inv_one ecr ecr describe-repositories --query 'repositories[].repositoryName' &
+  inv_clusters &
+  wait
+  inv_one taskdef ecs list-task-definitions --status ACTIVE --query 'taskDefinitionArns[]' &
+  inv_one alb elbv2 describe-load-balancers --query 'LoadBalancers[].LoadBalancerArn' &
+  inv_one tg elbv2 describe-target-groups --query 'TargetGroups[].TargetGroupArn' &
+  inv_one role iam list-roles --query 'Roles[].RoleName' &
+  inv_one user iam list-users --query 'Users[].UserName' &
+  inv_one loggroup logs describe-log-groups --query 'logGroups[].logGroupName' &
+  wait
+  inv_one alarm cloudwatch describe-alarms --query 'MetricAlarms[].AlarmName' &
+  inv_one scalable application-autoscaling describe-scalable-targets --service-namespace ecs --query 'ScalableTargets[].ResourceId' &
+  inv_one policy application-autoscaling describe-scaling-policies --service-namespace ecs --query 'ScalingPolicies[].PolicyName' &
+  inv_one cert acm list-certificates --query 'CertificateSummaryList[].CertificateArn' &
+  wait
+  cat "$inv_dir"/* | sort
+  rm -rf "$inv_dir"
 }
 inventory >"$work/inventory.before"
 
@@ -178,7 +192,8 @@ ok "bootstrap wrote the backend file ($state_bucket)"
 eq "backend file locks with use_lockfile" "use_lockfile = true" "$(grep -o 'use_lockfile = true' "$TF_BACKEND_CONFIG")"
 check "backend file carries no endpoint/skip knobs" bash -c "! grep -Eq 'endpoint|skip_|insecure|dynamodb' '$TF_BACKEND_CONFIG'"
 check "bootstrap left no local state" test ! -e "$TF_BOOTSTRAP_STATE"
-eq "bootstrap wrote nothing into the source tree" "" "$(git status --porcelain --ignored infra/global/backend | grep -v '\.terraform\.lock\.hcl$')"
+eq "bootstrap wrote nothing into the source tree" "" \
+  "$(find infra/global/backend -newer "$work/global.tfvars" -not -path '*/.terraform/*' -not -name .terraform.lock.hcl -not -type d)"
 check "backend state is stored in its own bucket" \
   awsq s3api head-object --bucket "$state_bucket" --key global/backend/terraform.tfstate
 
@@ -481,6 +496,25 @@ fi
 # The image is chosen by an immutable tag: `latest` is refused before any API call.
 out=$(timeout "$T_PLAN" "${stg[@]}" plan -input=false -no-color -var-file="$work/staging.tfvars" -var image_tag=latest 2>&1)
 if echo "$out" | grep -q 'never `latest`'; then ok "image_tag=latest is rejected"; else ko "image_tag=latest is rejected"; fi
+
+# prod: same code, prod values. Plan only (against its own state key): the
+# values that make it prod must show up in the plan.
+sed "s/^image_tag.*/image_tag = \"$image_tag\"/" "$work/staging.tfvars" >"$work/prod.tfvars"
+prod=(scripts/tf-root.sh environments/prod)
+if timed "plan environments/prod" "$T_PLAN" "${prod[@]}" plan -input=false -no-color \
+  -var-file="$work/prod.tfvars" -out="$work/prod.tfplan"; then
+  "${prod[@]}" show -json "$work/prod.tfplan" >"$work/prod.json" 2>>"$log"
+  pq() { jq -r "[.resource_changes[] | select(.address == \"$1\") | .change.after.$2] | map(tostring) | join(\" \")" "$work/prod.json"; }
+  eq "prod plan: ALB deletion protection on" "true" "$(pq module.service.aws_lb.this enable_deletion_protection)"
+  eq "prod plan: documents bucket not force-destroyable" "false" "$(pq module.documents.aws_s3_bucket.this force_destroy)"
+  eq "prod plan: 3 private subnets without public IPs" "3 false" \
+    "$(jq -r '[.resource_changes[] | select(.address | startswith("module.network.aws_subnet.private[")) | .change.after.map_public_ip_on_launch] | "\(length) \(unique | map(tostring) | join(","))"' "$work/prod.json")"
+  eq "prod plan: autoscaling 3..12" "3 12" "$(pq module.service.aws_appautoscaling_target.this min_capacity) $(pq module.service.aws_appautoscaling_target.this max_capacity)"
+  eq "prod plan: tasks without public IP" "false" \
+    "$(jq -r '.resource_changes[] | select(.address == "module.service.aws_ecs_service.this") | .change.after.network_configuration[0].assign_public_ip | tostring' "$work/prod.json")"
+else
+  ko "plan environments/prod failed"
+fi
 
 if [ "$keep" -eq 1 ]; then
   echo "kept the stack (--keep): destroy with scripts/tf-root.sh environments/staging destroy -var-file=$work/staging.tfvars"

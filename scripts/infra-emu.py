@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """infra-emu.py -- the project's AWS emulator (scripts/emulator/emu.py) plus
-two moto fixes that scripts/infra-e2e.sh needs to check the stack as AWS
+three moto fixes that scripts/infra-e2e.sh needs to check the stack as AWS
 would report it. Same CLI, same ready line, same state directory as emu.py:
 
     python3 scripts/infra-emu.py --port 0 --tls --state-dir DIR [--http-port 0]
@@ -13,6 +13,10 @@ Fixes (moto 5.2), both making moto answer as AWS does; neither relaxes a check:
   2. ecs CreateService/UpdateService drop deploymentConfiguration (circuit
      breaker, min/max percent); AWS stores it and returns it from
      DescribeServices.
+  3. s3 DeleteObjects naming a version of a key whose current version is a
+     delete marker fails with a 500 (`FakeDeleteMarker` has no `dispose`), so
+     emptying a versioned bucket (force_destroy of the state bucket, whose
+     .tflock objects leave delete markers) retries forever.
 """
 
 from __future__ import annotations
@@ -63,7 +67,16 @@ def _patch_ecs_deployment_configuration() -> None:
     keep("update_service")
 
 
+def _patch_s3_delete_marker_dispose() -> None:
+    from moto.s3.models import FakeDeleteMarker
+
+    if not hasattr(FakeDeleteMarker, "dispose"):
+        # A delete marker holds no data buffer: nothing to release.
+        FakeDeleteMarker.dispose = lambda self, garbage=False: None
+
+
 if __name__ == "__main__":
+    _patch_s3_delete_marker_dispose()
     _patch_elbv2_default_scheme()
     _patch_ecs_deployment_configuration()
     sys.exit(emu.main())

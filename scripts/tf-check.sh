@@ -53,24 +53,45 @@ for e in "${envs[@]:1}"; do
 done
 if [ "$same" -eq 1 ]; then ok "environments share their code"; else ko "environments share their code"; fi
 
-for d in "${dirs[@]}"; do
+# One directory: init, validate, test. Output to DIR.log, status to DIR.rc
+# (0 ok, 1 init/validate failed, 2 tests failed) so runs can go in parallel.
+check_dir() {
+  local d=$1 name=${1//\//_}
+  local out=$TF_WORK_DIR/check/$name.log
   # Keep .terraform/ out of the tree and apart from infra-e2e's.
-  export TF_DATA_DIR=$TF_WORK_DIR/check/${d//\//_}
-  if ! tf_init "$d" -backend=false; then
-    ko "init $d"; continue
-  fi
-  if out=$(terraform -chdir="$d" validate -no-color 2>&1); then
-    ok "validate $d"
-  else
-    ko "validate $d"; printf '%s\n' "$out"
-  fi
-  if [ -d "$d/tests" ]; then
-    echo "--- terraform test $d"
-    terraform -chdir="$d" test -no-color 2>&1 | grep -v '^$'
-    [ "${PIPESTATUS[0]}" -eq 0 ] || test_failed=1
-  fi
+  export TF_DATA_DIR=$TF_WORK_DIR/check/$name
+  {
+    if ! tf_init "$d" -backend=false 2>&1; then
+      echo "FAIL  init $d"; echo 1 >"$out.rc"; return
+    fi
+    if v=$(terraform -chdir="$d" validate -no-color 2>&1); then
+      echo "ok    validate $d"; rc=0
+    else
+      echo "FAIL  validate $d"; printf '%s\n' "$v"; rc=1
+    fi
+    if [ -d "$d/tests" ]; then
+      echo "--- terraform test $d"
+      terraform -chdir="$d" test -no-color 2>&1 | grep -v '^$'
+      [ "${PIPESTATUS[0]}" -eq 0 ] || rc=$((rc == 0 ? 2 : rc))
+    fi
+    echo "$rc" >"$out.rc"
+  } >"$out" 2>&1
+}
+export -f check_dir tf_init
+export TF_WORK_DIR
+mkdir -p "$TF_WORK_DIR/check"
+rm -f "$TF_WORK_DIR"/check/*.rc
+printf '%s\n' "${dirs[@]}" | xargs -P "${TF_CHECK_JOBS:-2}" -I{} bash -c 'check_dir "$1"' _ {}
+
+for d in "${dirs[@]}"; do
+  name=${d//\//_}
+  cat "$TF_WORK_DIR/check/$name.log"
+  case $(cat "$TF_WORK_DIR/check/$name.log.rc" 2>/dev/null || echo 1) in
+    0) pass=$((pass + 1)) ;;
+    2) pass=$((pass + 1)); test_failed=1 ;;
+    *) fail=$((fail + 1)) ;;
+  esac
 done
-unset TF_DATA_DIR
 
 echo "RESULT: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ -z "${test_failed:-}" ]
