@@ -450,6 +450,33 @@ class TestSigV4RawEncoding(unittest.TestCase):
             req = AWSRequest(method="GET", url="https://h/b?" + q)
             self.assertEqual(sigv4.canonical_query(q), S3SigV4Auth(None, "s3", "us-east-1").canonical_query_string(req))
         self.assertEqual(sigv4.canonical_query("prefix=dir/&b=a+b"), "b=a%2Bb&prefix=dir%2F")
+        # non-S3 services: normalised and URI-encoded once more, as botocore does
+        from botocore.auth import SigV4Auth
+
+        for path in ["/2015-03-31/functions/my%2Bfn/invocations", "/a/b%20c/../d", "/x/%E2%9C%93/", "/"]:
+            want = SigV4Auth(Credentials("a", "b"), "lambda", "us-east-1").canonical_request(
+                AWSRequest(method="GET", url="https://h" + path)
+            ).split("\n")[1]
+            self.assertEqual(sigv4.canonical_uri(path, "lambda"), want, path)
+            self.assertEqual(sigv4.canonical_uri(path, "s3"), path)  # S3: as sent
+
+    def test_chunked_request_body(self) -> None:
+        bucket = uniq("chunked")
+        self.s3.create_bucket(Bucket=bucket)
+        # signed over the body's sha256, sent with Transfer-Encoding: chunked
+        req = AWSRequest(method="PUT", url=f"{EMU.endpoint}/{bucket}/chunked.json", data=b'{"a":1}')
+        S3SigV4Auth(Credentials(EMU.admin["access_key_id"], EMU.admin["secret_access_key"]), "s3", EMU.region).add_auth(req)
+        ctx = ssl.create_default_context(cafile=EMU.ca_bundle)
+        c = http.client.HTTPSConnection("127.0.0.1", EMU.port, context=ctx, timeout=10)
+        try:
+            c.request("PUT", f"/{bucket}/chunked.json", body=iter([b'{"a":', b"1}"]),
+                      headers={**dict(req.headers), "Transfer-Encoding": "chunked"}, encode_chunked=True)  # fmt: skip
+            r = c.getresponse()
+            self.assertEqual(r.status, 200, r.read())
+            r.read()
+        finally:
+            c.close()
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="chunked.json")["Body"].read(), b'{"a":1}')
 
 
 class TestSessionTokens(unittest.TestCase):
