@@ -64,9 +64,12 @@ ensure_backend --create
 # Image repository
 ################################################################################
 
-step "applying infra/global/ecr"
-tf_quiet ecr-apply global/ecr apply -auto-approve -input=false -no-color -lock-timeout=5m "${TF_VARS[@]}"
-repo_url=$(tf_out global/ecr repository_url)
+if [ -z "$digest" ] && [ -z "$tag" ]; then
+  step "applying infra/global/ecr"
+  tf_quiet ecr-apply global/ecr apply -auto-approve -input=false -no-color -lock-timeout=5m "${TF_VARS[@]}"
+fi
+# A promotion or rollback (image given) only reads it.
+repo_url=$(tf_out global/ecr repository_url) || die "no image repository yet: run \`make deploy ENV=staging\` first"
 repo_name=${repo_url#*/}
 
 # Digest of TAG in ECR, or nothing.

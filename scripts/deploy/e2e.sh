@@ -5,8 +5,9 @@
 # AWS is the strict emulator (scripts/infra-emu.py, TLS, IAM enforced) and a
 # local registry (Debian's docker-registry) on 127.0.0.1 stands in for ECR's
 # endpoint; everything else is what a user runs:
-#   1. clear errors first: wrong account, no or wrong credentials, a dirty
-#      tree, the tag `latest`, a destroy without confirmation
+#   1. clear errors first: a missing tool, wrong account, no or wrong
+#      credentials, no region, a dirty tree, the tag `latest`, a destroy
+#      without confirmation
 #   2. `make deploy ENV=staging`: bootstraps the backend, applies global/ecr,
 #      builds the image tagged with the commit, pushes it, applies staging
 #      with its digest; the ECS wait and the public smoke test become
@@ -151,6 +152,10 @@ refuses "wrong account" "wrong account" env AWS_ACCOUNT_ID=999999999999 make -s 
 refuses "no credentials" "no usable AWS credentials" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
   AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true make -s deploy ENV=staging
 refuses "wrong secret key" "no usable AWS credentials" env AWS_SECRET_ACCESS_KEY=wrong make -s deploy ENV=staging
+case $(command -v terraform) in
+  /usr/bin/* | /bin/*) echo "note: terraform is in /usr/bin: the missing-tool check cannot hide it" ;;
+  *) refuses "missing tool" "terraform is not installed" env PATH=/usr/bin:/bin make -s deploy ENV=staging ;;
+esac
 refuses "no region" "no region" env -u AWS_REGION -u AWS_DEFAULT_REGION make -s deploy ENV=staging
 refuses "unknown environment" "unknown environment" make -s deploy ENV=qa
 refuses "tag latest" "refusing to deploy the tag 'latest'" scripts/deploy/deploy.sh staging --image-tag latest
