@@ -273,6 +273,13 @@ def _make_server_class() -> Any:
 
         protocol_version = "HTTP/1.1"
 
+        def log_error(self, format: str, *args: Any) -> None:
+            # an idle keep-alive connection reaching IDLE_TIMEOUT is normal
+            if format.startswith("Request timed out"):
+                log.debug(format, *args)
+                return
+            super().log_error(format, *args)
+
         def send_header(self, keyword: str, value: str) -> None:
             if keyword.lower() == "connection" and value.lower() == "close" and not self.close_connection:
                 return
