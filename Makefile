@@ -115,14 +115,17 @@ test:
 
 lint: format-check tidy
 
+FMT_SRC := $(SRC) $(HDR) $(UNIT_SRC) $(TOOL_SRC)
+
 format-check:
-	clang-format --dry-run -Werror $(SRC) $(HDR) $(UNIT_SRC)
+	clang-format --dry-run -Werror $(FMT_SRC)
 
 format:
-	clang-format -i $(SRC) $(HDR) $(UNIT_SRC)
+	clang-format -i $(FMT_SRC)
 
+# Checks and their reasons: .clang-tidy. Warnings are errors.
 tidy:
-	clang-tidy --quiet $(SRC) -- $(WARN) $(DEFS) $(PKG_CFLAGS)
+	clang-tidy --quiet $(SRC) -- -std=c11 $(DEFS) $(PKG_CFLAGS)
 
 tf-check:
 	scripts/tf-check.sh

@@ -80,7 +80,8 @@ json_t *log_string(const char *s, size_t n, size_t max)
     k = utf8_len((const unsigned char *)s + i, n - i);
     if (k == 0) {
       /* U+FFFD keeps the line valid JSON and shows that a byte was bad. */
-      memcpy(out + o, "\xEF\xBF\xBD", 3);
+      /* 'out' is length-counted (json_stringn), never NUL-terminated. */
+      memcpy(out + o, "\xEF\xBF\xBD", 3); /* NOLINT(bugprone-not-null-*) */
       o += 3;
       i++;
       continue;
@@ -90,7 +91,7 @@ json_t *log_string(const char *s, size_t n, size_t max)
     i += k;
   }
   if (i < n) {
-    memcpy(out + o, "...", 3);
+    memcpy(out + o, "...", 3); /* NOLINT(bugprone-not-null-*) */
     o += 3;
   }
   return json_stringn(out, o);
@@ -132,7 +133,7 @@ void log_event(enum log_level level, const char *event, json_t *fields)
   json_object_set_new(line, "level",
                       json_string(settings_log_level_name(level)));
   json_object_set_new(line, "event", json_string(event));
-  if (fields && json_is_object(fields))
+  if (json_is_object(fields))
     json_object_update(line, fields);
   json_decref(fields);
   /* JSON_ENSURE_ASCII: control bytes and non-ASCII from clients are

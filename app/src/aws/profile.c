@@ -394,7 +394,7 @@ int aws_read_file(const char *path, size_t max, char **out, size_t *len)
   if (fd < 0)
     return errno;
   if (fstat(fd, &st))
-    e = errno;
+    e = errno ? errno : EIO;
   else if (!S_ISREG(st.st_mode))
     e = EINVAL;
   else if ((unsigned long long)st.st_size > max)
@@ -412,9 +412,9 @@ int aws_read_file(const char *path, size_t max, char **out, size_t *len)
       n += (size_t)r;
   }
   close(fd);
-  if (e) {
+  if (e || !buf) {
     aws_free_file(buf, size + 1);
-    return e;
+    return e ? e : EIO;
   }
   buf[n] = '\0';
   *out = buf;

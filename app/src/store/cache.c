@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#define ZLIB_CONST /* next_in is const: no cast away of const */
 #include <zlib.h>
 
 #include "../log.h"
@@ -119,7 +120,7 @@ int cache_gzip(const char *in, size_t n, char **out, size_t *out_len)
     deflateEnd(&z);
     return -1;
   }
-  z.next_in = (Bytef *)(uintptr_t)in;
+  z.next_in = (const Bytef *)in;
   z.avail_in = (uInt)n;
   z.next_out = (Bytef *)buf;
   z.avail_out = (uInt)cap;
@@ -208,7 +209,7 @@ static void lru_push(struct cache *c, struct entry *e)
 static void grow(struct cache *c)
 {
   size_t n = c->nbuckets * 2, i;
-  struct entry **b = calloc(n, sizeof(*b));
+  struct entry **b = calloc(n, sizeof(struct entry *));
 
   if (!b)
     return; /* longer chains, still correct */
@@ -562,12 +563,9 @@ void cache_get(struct cache *c, const char *key, int want_gzip,
   e->flight = NULL;
   pthread_cond_broadcast(&f->cond);
   flight_put(f);
-  if (e->kind == ENTRY_EMPTY)
+  /* Nothing to keep, or larger than the whole cache (served, not kept). */
+  if (e->kind == ENTRY_EMPTY || e->charge > c->cfg.max_bytes)
     remove_entry(c, e);
-  else if (e->charge > c->cfg.max_bytes) {
-    /* Larger than the whole cache: served, never kept. */
-    remove_entry(c, e);
-  }
   evict(c);
   pthread_mutex_unlock(&c->lock);
 }
@@ -588,7 +586,7 @@ struct cache *cache_new(const struct cache_config *cfg, cache_fetch_fn fetch_fn,
   c->fetch_arg = fetch_arg;
   c->clock = clock ? clock : real_clock;
   c->nbuckets = 64;
-  c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
+  c->buckets = calloc(c->nbuckets, sizeof(struct entry *));
   if (!c->buckets) {
     free(c);
     return NULL;
@@ -601,8 +599,10 @@ void cache_free(struct cache *c)
 {
   if (!c)
     return;
-  while (c->head)
-    remove_entry(c, c->head);
+  for (struct entry *e = c->head, *next; e; e = next) {
+    next = e->next;
+    remove_entry(c, e);
+  }
   free(c->buckets);
   pthread_mutex_destroy(&c->lock);
   free(c);
