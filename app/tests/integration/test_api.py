@@ -235,6 +235,31 @@ class ForbiddenTest(unittest.TestCase):
             self.assertEqual(r.status, 503)
 
 
+class ProfileCredentialsTest(unittest.TestCase):
+    """Credentials from a shared credentials file and a named profile."""
+
+    def test_named_profile(self):
+        import os
+        import tempfile
+
+        emu = emulator()
+        seed_bucket(emu)
+        creds = emu.create_restricted_user(BUCKET, PREFIX)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "credentials")
+            with open(path, "w") as f:
+                f.write("[default]\naws_access_key_id = AKIAWRONGWRONGWRONG0\n"
+                        "aws_secret_access_key = wrong\n\n"
+                        f"# the reader's profile\n[reader]\naws_access_key_id = {creds['access_key_id']}\n"
+                        f"aws_secret_access_key = {creds['secret_access_key']}\n")  # fmt: skip
+            env = service_env(emu, creds, AWS_PROFILE="reader", AWS_SHARED_CREDENTIALS_FILE=path,
+                              AWS_CONFIG_FILE=os.path.join(d, "none"))  # fmt: skip
+            del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+            with Service(env) as svc:
+                self.assertEqual(svc.get("/api/foo").status, 200)
+                self.assertEqual(svc.events("start")[0]["credentials"], "profile")
+
+
 class StartupTest(unittest.TestCase):
     def run_bin(self, env, *args):
         base = {"PATH": "/usr/bin:/bin", "AWS_EC2_METADATA_DISABLED": "true", "HOME": "/nonexistent"}
