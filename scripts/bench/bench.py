@@ -45,6 +45,10 @@ Environment (all optional):
                            inspect); default: build/image-size.txt or
                            build/image/last.env (scripts/image/build.sh)
   BENCH_WORKDIR=build/bench   configs, logs, results.json, results.md
+  BENCH_S3JSON_BINARY=build/s3json   the binary under test (e.g. a
+                           private build to try a change)
+  BENCH_EMU_NAGLE=0        1: leave Nagle on in the emulator (see
+                           emu_counting.py: 40 ms stalls per S3 request)
   BENCH_PAIRS=0            N: then N head-to-head pairs at 64 connections,
                            nginx-static then s3json-cached, BENCH_PAIR_SECONDS
                            (5) each; the ratio of each pair, and the median
