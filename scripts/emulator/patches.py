@@ -633,6 +633,52 @@ def _s3_list_objects_v2(self: Any, bucket: Any, prefix: Any, delimiter: Any, con
     return _orig["s3_list_v2"](self, bucket, prefix, delimiter, continuation_token, *a, **kw)
 
 
+# --------------------------------------------------------------------------
+# Patch 9: S3 IAM action names.
+#
+# moto authorizes some S3 operations under names that are not IAM actions
+# (s3:HeadBucket, s3:ListObjectsV2, s3:GetBucketEncryption, ...), so a policy
+# written for AWS denies them.  Map them to the action AWS checks.
+# --------------------------------------------------------------------------
+
+S3_IAM_ACTIONS = {
+    "HeadBucket": "ListBucket",
+    "ListObjects": "ListBucket",
+    "ListObjectsV2": "ListBucket",
+    "HeadObject": "GetObject",
+    "ListBuckets": "ListAllMyBuckets",
+    "ListObjectVersions": "ListBucketVersions",
+    "DeleteObjects": "DeleteObject",
+    "CopyObject": "PutObject",
+    "CreateMultipartUpload": "PutObject",
+    "UploadPart": "PutObject",
+    "UploadPartCopy": "PutObject",
+    "CompleteMultipartUpload": "PutObject",
+    "ListParts": "ListMultipartUploadParts",
+    "ListMultipartUploads": "ListBucketMultipartUploads",
+    "GetBucketEncryption": "GetEncryptionConfiguration",
+    "PutBucketEncryption": "PutEncryptionConfiguration",
+    "DeleteBucketEncryption": "PutEncryptionConfiguration",
+    "GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
+    "PutBucketLifecycleConfiguration": "PutLifecycleConfiguration",
+    "GetBucketNotificationConfiguration": "GetBucketNotification",
+    "PutBucketNotificationConfiguration": "PutBucketNotification",
+    "GetBucketAccelerateConfiguration": "GetAccelerateConfiguration",
+    "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
+    "PutPublicAccessBlock": "PutBucketPublicAccessBlock",
+    "DeletePublicAccessBlock": "PutBucketPublicAccessBlock",
+    "GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
+    "GetBucketReplication": "GetReplicationConfiguration",
+}
+
+
+def _iam_request_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    _orig["iam_request_init"](self, *args, **kwargs)
+    service, _, name = self._action.partition(":")
+    if service == "s3" and name in S3_IAM_ACTIONS:
+        self._action = "s3:" + S3_IAM_ACTIONS[name]
+
+
 _orig: dict[str, Any] = {}
 _applied = False
 
@@ -650,6 +696,9 @@ def apply() -> None:
 
     _orig["authenticate"] = AAM._authenticate_and_authorize_action
     AAM._authenticate_and_authorize_action = _authenticate_and_authorize_action
+
+    _orig["iam_request_init"] = ac.IAMRequestBase.__init__
+    ac.IAMRequestBase.__init__ = _iam_request_init
 
     _orig["statement"] = ac.IAMPolicyStatement.is_action_permitted
     ac.IAMPolicyStatement.is_action_permitted = _statement_is_action_permitted

@@ -540,6 +540,13 @@ class TestRestrictedUser(unittest.TestCase):
         self.assertEqual(s3.get_object(Bucket=self.bucket, Key="v1/a.json")["Body"].read(), b"{}")
         self.assertEqual(s3.get_object(Bucket=self.bucket, Key="v1/sub/b+c.json")["Body"].read(), b"{}")
         s3.head_object(Bucket=self.bucket, Key="v1/a.json")
+        s3.head_bucket(Bucket=self.bucket)  # s3:ListBucket, as on AWS
+        self.assertEqual(error_of(s3.head_bucket, Bucket=self.other)[0], 403)
+        self.assertEqual(error_of(s3.list_objects, Bucket=self.other)[0], 403)
+        s3.list_objects(Bucket=self.bucket, Prefix="v1/")
+        r = s3.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": "v1/a.json"}]})  # 200 + per-key errors
+        self.assertEqual([(e["Key"], e["Code"]) for e in r["Errors"]], [("v1/a.json", "AccessDenied")])
+        self.assertEqual(r.get("Deleted", []), [])
         self.assertEqual(error_of(s3.get_object, Bucket=self.bucket, Key="v2/x.json"), (403, "AccessDenied"))
         self.assertEqual(error_of(s3.get_object, Bucket=self.bucket, Key="v1"), (403, "AccessDenied"))
         self.assertEqual(error_of(s3.get_object, Bucket=self.other, Key="v1/a.json"), (403, "AccessDenied"))
