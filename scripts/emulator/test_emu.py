@@ -222,6 +222,14 @@ class TestLifecycle(unittest.TestCase):
             try:
                 self.assertEqual(e2.admin, admin)
                 e2.client("sts").get_caller_identity()
+                e2.client("s3").create_bucket(Bucket="before-reset")
+                # /moto-api/reset wipes the state but keeps the admin and its keys
+                import urllib.request
+
+                req = urllib.request.Request(e2.endpoint + "/moto-api/reset", data=b"", method="POST")
+                self.assertEqual(urllib.request.urlopen(req, timeout=30).status, 200)
+                self.assertEqual(e2.client("s3").list_buckets()["Buckets"], [])
+                self.assertTrue(e2.client("sts").get_caller_identity()["Arn"].endswith(":user/" + emu.ADMIN_USER))
             finally:
                 e2.close()
         finally:
