@@ -964,7 +964,7 @@ def _tf_mirror() -> str | None:
 
 
 @unittest.skipUnless(shutil.which("terraform"), "terraform not on PATH")
-@unittest.skipIf(os.environ.get("EMU_TF_SMOKE") == "0", "EMU_TF_SMOKE=0")
+@unittest.skipIf(os.environ.get("EMU_TF_SMOKE") == "0", "EMU_TF_SMOKE=0: Terraform against the emulator runs in step 60-infra-e2e")
 class TestTerraformProvider(unittest.TestCase):
     """AWS provider 5.100 against a subprocess emulator: apply, empty plan, destroy."""
 
