@@ -145,33 +145,35 @@ inv_clusters() {
   done | lines | sed 's/^/ecs-cluster /' >"$inv_dir/ecs-cluster"
 }
 inventory() {
+  # Waits name the pids: a bare `wait` would also wait for the emulator.
+  local pids=()
   inv_dir=$(mktemp -d "$work/inv.XXXXXX")
-  inv_one vpc ec2 describe-vpcs --query 'Vpcs[].VpcId' &
-  inv_one subnet ec2 describe-subnets --query 'Subnets[].SubnetId' &
-  inv_one sg ec2 describe-security-groups --query 'SecurityGroups[].GroupId' &
-  inv_one rtb ec2 describe-route-tables --query 'RouteTables[].RouteTableId' &
-  inv_one igw ec2 describe-internet-gateways --query 'InternetGateways[].InternetGatewayId' &
-  inv_one nat ec2 describe-nat-gateways --query 'NatGateways[?State!=`deleted`].NatGatewayId' &
-  wait
-  inv_one eip ec2 describe-addresses --query 'Addresses[].AllocationId' &
-  inv_one vpce ec2 describe-vpc-endpoints --query 'VpcEndpoints[?State!=`deleted`].VpcEndpointId' &
-  inv_one flowlog ec2 describe-flow-logs --query 'FlowLogs[].FlowLogId' &
-  inv_one bucket s3api list-buckets --query 'Buckets[].Name' &
-  inv_one ecr ecr describe-repositories --query 'repositories[].repositoryName' &
-  inv_clusters &
-  wait
-  inv_one taskdef ecs list-task-definitions --status ACTIVE --query 'taskDefinitionArns[]' &
-  inv_one alb elbv2 describe-load-balancers --query 'LoadBalancers[].LoadBalancerArn' &
-  inv_one tg elbv2 describe-target-groups --query 'TargetGroups[].TargetGroupArn' &
-  inv_one role iam list-roles --query 'Roles[].RoleName' &
-  inv_one user iam list-users --query 'Users[].UserName' &
-  inv_one loggroup logs describe-log-groups --query 'logGroups[].logGroupName' &
-  wait
-  inv_one alarm cloudwatch describe-alarms --query 'MetricAlarms[].AlarmName' &
-  inv_one scalable application-autoscaling describe-scalable-targets --service-namespace ecs --query 'ScalableTargets[].ResourceId' &
-  inv_one policy application-autoscaling describe-scaling-policies --service-namespace ecs --query 'ScalingPolicies[].PolicyName' &
-  inv_one cert acm list-certificates --query 'CertificateSummaryList[].CertificateArn' &
-  wait
+  inv_one vpc ec2 describe-vpcs --query 'Vpcs[].VpcId' & pids+=($!)
+  inv_one subnet ec2 describe-subnets --query 'Subnets[].SubnetId' & pids+=($!)
+  inv_one sg ec2 describe-security-groups --query 'SecurityGroups[].GroupId' & pids+=($!)
+  inv_one rtb ec2 describe-route-tables --query 'RouteTables[].RouteTableId' & pids+=($!)
+  inv_one igw ec2 describe-internet-gateways --query 'InternetGateways[].InternetGatewayId' & pids+=($!)
+  inv_one nat ec2 describe-nat-gateways --query 'NatGateways[?State!=`deleted`].NatGatewayId' & pids+=($!)
+  wait "${pids[@]}"; pids=()
+  inv_one eip ec2 describe-addresses --query 'Addresses[].AllocationId' & pids+=($!)
+  inv_one vpce ec2 describe-vpc-endpoints --query 'VpcEndpoints[?State!=`deleted`].VpcEndpointId' & pids+=($!)
+  inv_one flowlog ec2 describe-flow-logs --query 'FlowLogs[].FlowLogId' & pids+=($!)
+  inv_one bucket s3api list-buckets --query 'Buckets[].Name' & pids+=($!)
+  inv_one ecr ecr describe-repositories --query 'repositories[].repositoryName' & pids+=($!)
+  inv_clusters & pids+=($!)
+  wait "${pids[@]}"; pids=()
+  inv_one taskdef ecs list-task-definitions --status ACTIVE --query 'taskDefinitionArns[]' & pids+=($!)
+  inv_one alb elbv2 describe-load-balancers --query 'LoadBalancers[].LoadBalancerArn' & pids+=($!)
+  inv_one tg elbv2 describe-target-groups --query 'TargetGroups[].TargetGroupArn' & pids+=($!)
+  inv_one role iam list-roles --query 'Roles[].RoleName' & pids+=($!)
+  inv_one user iam list-users --query 'Users[].UserName' & pids+=($!)
+  inv_one loggroup logs describe-log-groups --query 'logGroups[].logGroupName' & pids+=($!)
+  wait "${pids[@]}"; pids=()
+  inv_one alarm cloudwatch describe-alarms --query 'MetricAlarms[].AlarmName' & pids+=($!)
+  inv_one scalable application-autoscaling describe-scalable-targets --service-namespace ecs --query 'ScalableTargets[].ResourceId' & pids+=($!)
+  inv_one policy application-autoscaling describe-scaling-policies --service-namespace ecs --query 'ScalingPolicies[].PolicyName' & pids+=($!)
+  inv_one cert acm list-certificates --query 'CertificateSummaryList[].CertificateArn' & pids+=($!)
+  wait "${pids[@]}"; pids=()
   cat "$inv_dir"/* | sort
   rm -rf "$inv_dir"
 }
@@ -439,10 +441,6 @@ awsq iam delete-user --user-name "$sim"
 # code is not changed for them.
 cat >"$work/ignored.json" <<'EOF'
 {
-  "aws_ecs_service.health_check_grace_period_seconds":
-    "moto's ECS does not store healthCheckGracePeriodSeconds (DescribeServices omits it, read as 0)",
-  "aws_ecs_service.availability_zone_rebalancing":
-    "moto's ECS does not store availabilityZoneRebalancing (DescribeServices omits it)",
   "aws_vpc_security_group_ingress_rule.description":
     "moto's DescribeSecurityGroupRules drops the description of rules that reference a security group or prefix list",
   "aws_vpc_security_group_egress_rule.description":
