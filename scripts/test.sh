@@ -10,6 +10,13 @@
 # as skipped, with its reason. The last line is the total:
 #   N passed, N failed, N skipped
 #
+# A step whose file has the line "# test.sh: background" is started in the
+# background and the next steps go on meanwhile; it is waited for at the
+# end. Only steps that mostly wait (Terraform against the emulator: the
+# provider's fixed waits for load balancers and buckets) and that assert no
+# tight timings are marked so; each gets its own Terraform plugin cache
+# (TF_WORK_DIR), the one thing they would otherwise share.
+#
 # Usage: scripts/test.sh [STEP-GLOB]   e.g. scripts/test.sh '*unit*'
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,20 +46,13 @@ count_from() { # log -> sets p f s
   while read -r a b c; do p=$((p + a)); f=$((f + b)); s=$((s + ${c:-0})); done < <(sed -nE 's/^RESULT: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/p' "$log")
 }
 
-for step in scripts/test.d/$glob.sh; do
-  [ -f "$step" ] || continue
-  name=$(basename "$step" .sh)
-  log=$logs/$name.log
-  echo "=== $name"
-  start=$(date +%s)
-  bash "$step" 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  secs=$(( $(date +%s) - start ))
+record() { # name rc secs log
+  local name=$1 rc=$2 secs=$3 log=$4
   count_from "$log"
-  if [ $rc -eq 0 ] && grep -aqE '^SKIP: ' "$log" && [ $p -eq 0 ]; then
+  if [ "$rc" -eq 0 ] && grep -aqE '^SKIP: ' "$log" && [ $p -eq 0 ]; then
     s=$((s > 0 ? s : 1))
     summary+=("skip  $name (${secs}s): $(grep -aE '^SKIP: ' "$log" | head -1 | cut -c7-)")
-  elif [ $rc -eq 0 ]; then
+  elif [ "$rc" -eq 0 ]; then
     [ $((p + f + s)) -eq 0 ] && p=1
     summary+=("ok    $name (${secs}s): $p passed, $s skipped")
   else
@@ -60,6 +60,34 @@ for step in scripts/test.d/$glob.sh; do
     summary+=("FAIL  $name (${secs}s, exit $rc): $p passed, $f failed; log: $log")
   fi
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
+}
+
+bg_names=() bg_pids=() bg_start=()
+for step in scripts/test.d/$glob.sh; do
+  [ -f "$step" ] || continue
+  name=$(basename "$step" .sh)
+  log=$logs/$name.log
+  if grep -q '^# test.sh: background' "$step"; then
+    echo "=== $name (in the background; its log is shown at the end)"
+    TF_WORK_DIR=$root/build/terraform-$name bash "$step" > "$log" 2>&1 &
+    bg_names+=("$name"); bg_pids+=($!); bg_start+=("$(date +%s)")
+    continue
+  fi
+  echo "=== $name"
+  start=$(date +%s)
+  bash "$step" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  record "$name" "$rc" $(( $(date +%s) - start )) "$log"
+done
+
+for i in "${!bg_pids[@]}"; do
+  name=${bg_names[$i]}
+  wait "${bg_pids[$i]}"
+  rc=$?
+  secs=$(( $(date +%s) - ${bg_start[$i]} ))
+  echo "=== $name (background, finished after ${secs}s)"
+  cat "$logs/$name.log"
+  record "$name" "$rc" "$secs" "$logs/$name.log"
 done
 
 echo

@@ -128,13 +128,14 @@ static uint64_t next_random(void)
 static void new_request_id(char out[REQUEST_ID_MAX])
 {
   static const char hex[] = "0123456789abcdef";
-  uint64_t r[2] = {next_random(), next_random()};
-  const unsigned char *p = (const unsigned char *)r;
-  size_t i;
+  uint64_t r = next_random();
+  int i;
 
-  for (i = 0; i < sizeof(r); i++) {
-    out[2 * i] = hex[p[i] >> 4];
-    out[2 * i + 1] = hex[p[i] & 15];
+  for (i = 0; i < 32; i++) {
+    if (i == 16)
+      r = next_random();
+    out[i] = hex[r & 15];
+    r >>= 4;
   }
   out[32] = '\0';
 }
