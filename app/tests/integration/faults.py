@@ -2,8 +2,10 @@
 
 The service under test points AWS_ENDPOINT_URL_S3 at FaultProxy.endpoint.
 By default every request is forwarded unchanged to the emulator (the Host
-header included, so SigV4 signatures stay valid). A test queues faults; each
-request pops the next one (or, with `sticky`, keeps applying it):
+header included, so SigV4 signatures stay valid). A test queues faults for
+the requests whose path contains 'match' (so the service's own readiness
+probe does not take them); each such request pops the next one (or, with
+`always`, keeps getting it):
 
   ("status", 503, code)   an S3 error document with that status and <Code>
   ("hang", seconds)       read the request, answer nothing for that long
@@ -35,6 +37,7 @@ class FaultProxy:
         self.upstream = (u.hostname, u.port)
         self.faults: list[tuple] = []
         self.sticky: tuple | None = None
+        self.match = ""
         self.seen: list[tuple[str, str]] = []  # (method, path) per request
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -68,13 +71,15 @@ class FaultProxy:
 
     # -- control ------------------------------------------------------------
 
-    def queue(self, *faults: tuple) -> None:
+    def queue(self, *faults: tuple, match: str = "") -> None:
         with self.lock:
             self.faults.extend(faults)
+            self.match = match
 
-    def always(self, fault: tuple | None) -> None:
+    def always(self, fault: tuple | None, match: str = "") -> None:
         with self.lock:
             self.sticky = fault
+            self.match = match
 
     def count(self, path_part: str = "") -> int:
         with self.lock:
@@ -84,6 +89,7 @@ class FaultProxy:
         with self.lock:
             self.faults.clear()
             self.sticky = None
+            self.match = ""
             self.seen.clear()
 
     # -- serving ------------------------------------------------------------
@@ -91,6 +97,8 @@ class FaultProxy:
     def _next_fault(self, path: str) -> tuple | None:
         with self.lock:
             self.seen.append(("", path))
+            if self.match not in path:
+                return None
             if self.faults:
                 return self.faults.pop(0)
             return self.sticky

@@ -45,14 +45,14 @@ class S3FaultTest(unittest.TestCase):
                           ("status", 503, "ServiceUnavailable")]:  # fmt: skip
                 with self.subTest(fault=fault):
                     fp.reset()
-                    fp.queue(fault, fault)
+                    fp.queue(fault, fault, match="/foo.json")
                     r = svc.get("/api/foo")
                     self.assertEqual((r.status, r.body), (200, b'{"greeting":"I am the Foo"}'))
                     self.assertEqual(fp.count("/foo.json"), 3)
 
     def test_bounded_retries_then_503(self):
         with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint) as svc:
-            fp.always(("status", 503, "SlowDown"))
+            fp.always(("status", 503, "SlowDown"), match="/foo.json")
             t0 = time.monotonic()
             r = svc.get("/api/foo")
             self.assertError(r, 503, "upstream_unavailable")
@@ -66,7 +66,7 @@ class S3FaultTest(unittest.TestCase):
 
     def test_403_is_not_retried(self):
         with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint) as svc:
-            fp.queue(("status", 403, "AccessDenied"))
+            fp.queue(("status", 403, "AccessDenied"), match="/foo.json")
             self.assertError(svc.get("/api/foo"), 502, "upstream_forbidden")
             self.assertEqual(fp.count("/foo.json"), 1)
 
@@ -102,18 +102,18 @@ class S3FaultTest(unittest.TestCase):
     def test_malformed_responses_are_502_never_a_wrong_body(self):
         with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint,
                                                                S3JSON_S3_MAX_ATTEMPTS="1") as svc:  # fmt: skip
-            fp.queue(("truncate",))
+            fp.queue(("truncate",), match="/platform.json")
             r = svc.get("/api/team/platform")
             self.assertIn(r.status, (502, 503), r)
             self.assertNotEqual(r.status, 200)
-            fp.queue(("garbage",))
+            fp.queue(("garbage",), match="/foo.json")
             r = svc.get("/api/foo")
             self.assertIn(r.status, (502, 503), r)
-            fp.queue(("body", 200, b"<ListBucketResult><Contents><Key>a"))
+            fp.queue(("body", 200, b"<ListBucketResult><Contents><Key>a"), match="max-keys=1000")
             self.assertError(svc.get("/api"), 502, "bad_upstream_response")
-            fp.queue(("body", 200, b"not xml at all"))
+            fp.queue(("body", 200, b"not xml at all"), match="max-keys=1000")
             self.assertError(svc.get("/api"), 502, "bad_upstream_response")
-            fp.queue(("body", 404, b"<Error><Code>NoSuchKey</Code><Message>" + b"x" * 100000))
+            fp.queue(("body", 404, b"<Error><Code>NoSuchKey</Code><Message>" + b"x" * 100000), match="/foo.json")
             self.assertEqual(svc.get("/api/foo").status, 404)
             # And the service is fine afterwards.
             self.assertEqual(svc.get("/api/foo").status, 200)

@@ -122,7 +122,7 @@ class ShutdownTest(unittest.TestCase):
             keep = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=5)
             keep.request("GET", "/healthz")
             keep.getresponse().read()
-            fp.queue(("delay", 1.5))
+            fp.queue(("delay", 1.5), match="/foo.json")
             result = {}
 
             def slow():
@@ -157,7 +157,7 @@ class ShutdownTest(unittest.TestCase):
                 self.emu, self.creds, AWS_ENDPOINT_URL_S3=fp.endpoint,
                 S3JSON_CACHE_TTL_SECONDS="0", S3JSON_DRAIN_SECONDS="1",
                 S3JSON_S3_TIMEOUT_MS="10000")) as svc:  # fmt: skip
-            fp.always(("hang", 8))
+            fp.always(("hang", 8), match="/foo.json")
             t = threading.Thread(target=lambda: self._ignore(lambda: svc.get("/api/foo", timeout=15)))
             t.start()
             time.sleep(0.3)
