@@ -11,8 +11,11 @@
 #include "routes.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
-#define LIST_MAX 1000   /* S3's own page size limit */
-#define CURSOR_MAX 2048 /* S3 continuation tokens are well below 1 KiB */
+#define LIST_MAX 1000 /* S3's own page size limit */
+/* A continuation token as long as the XML parser accepts (S3_TOKEN_MAX),
+ * NUL included; its base64url cursor is 4/3 of that. */
+#define TOKEN_BUF (S3_TOKEN_MAX + 1)
+#define CURSOR_BUF ((S3_TOKEN_MAX + 2) / 3 * 4 + 1)
 
 struct routes {
   const struct settings *settings;
@@ -324,7 +327,7 @@ static const char *doc_name(const char *prefix, const char *key, char *out)
 static void list_documents(struct routes *r, const struct http_request *req,
                            struct http_reply *rep)
 {
-  char token[CURSOR_MAX], cursor[CURSOR_MAX * 2], name[NAMES_MAX + 1];
+  char token[TOKEN_BUF], cursor[CURSOR_BUF], name[NAMES_MAX + 1];
   const char *raw_cursor = req->query(req->conn, "cursor");
   long limit =
       names_parse_limit(req->query(req->conn, "limit"), LIST_MAX, LIST_MAX);
@@ -339,7 +342,7 @@ static void list_documents(struct routes *r, const struct http_request *req,
     return;
   }
   if (raw_cursor) {
-    char dec[CURSOR_MAX * 2];
+    char dec[CURSOR_BUF];
     long n =
         names_query_decode(raw_cursor, strlen(raw_cursor), dec, sizeof(dec));
     if (n <= 0 ||
