@@ -163,6 +163,11 @@ class CacheTest(unittest.TestCase):
     def test_metrics_exposition(self):
         with self.service() as svc:
             svc.get("/api/foo")
+            # Request counters are updated when a reply has been sent, which
+            # can be just after the client read it: wait for the count.
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and 'route="document",status="200"' not in svc.get("/metrics").body.decode():
+                time.sleep(0.05)
             text = svc.get("/metrics")
             self.assertTrue(text.headers["content-type"].startswith("text/plain; version=0.0.4"))
             body = text.body.decode()
