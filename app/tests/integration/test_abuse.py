@@ -3,6 +3,7 @@ malformed requests. Everything on loopback, bounded in count and time."""
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 import threading
@@ -10,7 +11,7 @@ import time
 import unittest
 
 from faults import rss_kb, wait_for
-from harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
+from harness import BINARY, BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
 
 
 def raw(port: int, data: bytes, timeout: float = 3.0, half_close: bool = False) -> bytes:
@@ -148,11 +149,18 @@ class AbuseTest(unittest.TestCase):
         self.assertEqual(self.svc.get("/api/foo").status, 200)
         growth = rss_kb(self.svc.proc.pid) - rss0
         print(f"\n  10000 malformed requests: {counts}, RSS {rss0} KiB -> +{growth} KiB")
-        self.assertLess(growth, 1024)
+        if "asan" in os.path.basename(os.path.dirname(BINARY)):
+            # ASan keeps freed memory in quarantine (up to 256 MiB), so RSS
+            # says nothing about leaks there; the plain build checks it.
+            print("  RSS bound not checked: AddressSanitizer build (quarantine)")
+        else:
+            self.assertLess(growth, 1024)
 
     def _flood(self, rng, bad, n: int) -> dict:
         counts: dict[str, int] = {}
         lock = threading.Lock()
+        # A request cut short inside its request line is only dropped at the
+        # idle timeout (libmicrohttpd waits for the line): 2 s here.
         per = n // 4
 
         def worker(seed: int):
