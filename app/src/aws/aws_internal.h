@@ -102,4 +102,8 @@ enum aws_cred_code aws_imds_fetch(const char *base, long timeout_ms,
                                   struct aws_credentials *out, char *err,
                                   size_t errlen);
 
+/* A one-line reason into 'err' ('errlen' bytes; NULL is fine). */
+void aws_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif /* HEADER_S3JSON_AWS_INTERNAL_H */

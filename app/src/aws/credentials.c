@@ -52,20 +52,6 @@ struct aws_cred_provider {
   char last_err[ERR_LEN]; /* why the last fetch failed, no secrets */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (!err || !errlen)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 static int is_set(const char *s)
 {
   return s && s[0]; /* empty counts as unset, as in the SDKs */
@@ -132,9 +118,9 @@ static enum aws_cred_code from_env(struct aws_cred_provider *p,
   if (!id && !sec)
     return AWS_CRED_OK;
   if (!id || !sec) {
-    set_err(err, errlen, "%s is set but %s is not",
-            id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
-            id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+    aws_set_err(err, errlen, "%s is set but %s is not",
+                id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+                id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
     return AWS_CRED_BAD_CONFIG;
   }
   if ((rc = aws_cred_copy_field(c->access_key_id, sizeof(c->access_key_id),
@@ -175,17 +161,18 @@ static enum aws_cred_code from_profile(struct aws_cred_provider *p,
   case AWS_PROFILE_NO_KEYS:
     if (!is_set(env->profile))
       return AWS_CRED_OK;
-    set_err(err, errlen,
-            "AWS_PROFILE: profile \"%.64s\" %s in the shared credentials or "
-            "config file",
-            name, st == AWS_PROFILE_ABSENT ? "not found" : "has no keys");
+    aws_set_err(
+        err, errlen,
+        "AWS_PROFILE: profile \"%.64s\" %s in the shared credentials or "
+        "config file",
+        name, st == AWS_PROFILE_ABSENT ? "not found" : "has no keys");
     return AWS_CRED_BAD_CONFIG;
   case AWS_PROFILE_UNSUPPORTED:
-    set_err(err, errlen,
-            "profile \"%.64s\" uses role_arn, sso or credential_process, "
-            "which s3json does not support; give it static keys or use the "
-            "ECS task role",
-            name);
+    aws_set_err(err, errlen,
+                "profile \"%.64s\" uses role_arn, sso or credential_process, "
+                "which s3json does not support; give it static keys or use the "
+                "ECS task role",
+                name);
     return AWS_CRED_BAD_CONFIG;
   }
   return AWS_CRED_BAD_CONFIG;
@@ -264,18 +251,18 @@ static enum aws_cred_code ecs_url(struct aws_cred_provider *p,
   }
   if (check_url(env->container_full_uri, &https, hostname, sizeof(hostname)) ||
       (!https && !http_host_allowed(hostname))) {
-    set_err(err, errlen,
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI: expected an https URL, or "
-            "http on a loopback, ECS or EKS address");
+    aws_set_err(err, errlen,
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI: expected an https URL, or "
+                "http on a loopback, ECS or EKS address");
     return AWS_CRED_BAD_CONFIG;
   }
   if (!(p->ecs.url = strdup(env->container_full_uri)))
     return AWS_CRED_NO_MEMORY;
   return AWS_CRED_OK;
 bad_rel:
-  set_err(err, errlen,
-          "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: expected a path "
-          "starting with /");
+  aws_set_err(err, errlen,
+              "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: expected a path "
+              "starting with /");
   return AWS_CRED_BAD_CONFIG;
 }
 
@@ -296,9 +283,9 @@ static enum aws_cred_code from_ecs(struct aws_cred_provider *p,
       return AWS_CRED_NO_MEMORY;
   } else if (is_set(tok)) {
     if (strcspn(tok, "\r\n") != strlen(tok)) {
-      set_err(err, errlen,
-              "AWS_CONTAINER_AUTHORIZATION_TOKEN: holds a "
-              "line break");
+      aws_set_err(err, errlen,
+                  "AWS_CONTAINER_AUTHORIZATION_TOKEN: holds a "
+                  "line break");
       return AWS_CRED_BAD_CONFIG;
     }
     if (!(p->ecs.token = strdup(tok)))
@@ -321,9 +308,9 @@ static enum aws_cred_code from_imds(struct aws_cred_provider *p,
   if (env->imds_disabled)
     return AWS_CRED_OK;
   if (check_url(base, &https, NULL, 0)) {
-    set_err(err, errlen,
-            "AWS_EC2_METADATA_SERVICE_ENDPOINT: expected an "
-            "http:// or https:// URL");
+    aws_set_err(err, errlen,
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT: expected an "
+                "http:// or https:// URL");
     return AWS_CRED_BAD_CONFIG;
   }
   if (!(p->imds_base = strdup(base)))
@@ -359,7 +346,7 @@ static enum aws_cred_code choose(struct aws_cred_provider *p,
       p->have = rc == AWS_CRED_OK &&
                 (p->source == AWS_CRED_ENV || p->source == AWS_CRED_PROFILE);
       if (rc == AWS_CRED_NO_MEMORY)
-        set_err(err, errlen, "out of memory");
+        aws_set_err(err, errlen, "out of memory");
       return rc;
     }
   }
@@ -402,11 +389,11 @@ struct aws_cred_provider *aws_cred_provider_new(const struct aws_env *env,
   struct aws_cred_provider *p;
 
   if (!env) {
-    set_err(err, errlen, "no environment");
+    aws_set_err(err, errlen, "no environment");
     return NULL;
   }
   if (!(p = calloc(1, sizeof(*p)))) {
-    set_err(err, errlen, "out of memory");
+    aws_set_err(err, errlen, "out of memory");
     return NULL;
   }
   p->timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
@@ -417,13 +404,13 @@ struct aws_cred_provider *aws_cred_provider_new(const struct aws_env *env,
   atomic_init(&p->failed, 0);
   if (pthread_mutex_init(&p->lock, NULL)) {
     free(p);
-    set_err(err, errlen, "pthread_mutex_init failed");
+    aws_set_err(err, errlen, "pthread_mutex_init failed");
     return NULL;
   }
   if (pthread_cond_init(&p->done, NULL)) {
     pthread_mutex_destroy(&p->lock);
     free(p);
-    set_err(err, errlen, "pthread_cond_init failed");
+    aws_set_err(err, errlen, "pthread_cond_init failed");
     return NULL;
   }
   if (choose(p, env, err, errlen) != AWS_CRED_OK) {
@@ -599,7 +586,7 @@ enum aws_cred_code aws_cred_get(struct aws_cred_provider *p,
   int fetched = 0;
 
   if (!p || !out) {
-    set_err(err, errlen, "no credential provider");
+    aws_set_err(err, errlen, "no credential provider");
     return AWS_CRED_UNAVAILABLE;
   }
   pthread_mutex_lock(&p->lock);
@@ -619,10 +606,10 @@ enum aws_cred_code aws_cred_get(struct aws_cred_provider *p,
       break;
     case FAIL:
       if (p->source == AWS_CRED_NONE)
-        set_err(err, errlen, "no AWS credentials configured");
+        aws_set_err(err, errlen, "no AWS credentials configured");
       else
-        set_err(err, errlen, "%s",
-                p->last_err[0] ? p->last_err : "credentials expired");
+        aws_set_err(err, errlen, "%s",
+                    p->last_err[0] ? p->last_err : "credentials expired");
       pthread_mutex_unlock(&p->lock);
       return AWS_CRED_UNAVAILABLE;
     }

@@ -27,20 +27,6 @@
 /* IAM role names are at most 64 characters. */
 #define ROLE_NAME_MAX 128
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (!err || !errlen)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 /* Frees a string that held a secret. */
 static void free_secret(char *s)
 {
@@ -135,16 +121,16 @@ static enum aws_cred_code outcome(CURL *h, CURLcode cc, const struct sink *sink,
   long status = 0;
 
   if (sink->overflow) {
-    set_err(err, errlen, "answer larger than %zu bytes", sink->cap - 1);
+    aws_set_err(err, errlen, "answer larger than %zu bytes", sink->cap - 1);
     return AWS_CRED_UNAVAILABLE;
   }
   if (cc != CURLE_OK) {
-    set_err(err, errlen, "%s", curl_easy_strerror(cc));
+    aws_set_err(err, errlen, "%s", curl_easy_strerror(cc));
     return AWS_CRED_UNAVAILABLE;
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
-    set_err(err, errlen, "HTTP %ld", status);
+    aws_set_err(err, errlen, "HTTP %ld", status);
     return AWS_CRED_UNAVAILABLE;
   }
   return AWS_CRED_OK;
@@ -167,7 +153,7 @@ enum aws_cred_code aws_http_fetch(const struct aws_http_req *req, char *body,
   if (!h || !ok) {
     curl_easy_cleanup(h);
     free_headers(hdrs);
-    set_err(err, errlen, "out of memory");
+    aws_set_err(err, errlen, "out of memory");
     return AWS_CRED_NO_MEMORY;
   }
   set_options(h, req, hdrs, &sink);
@@ -188,10 +174,10 @@ static char *read_token_file(const char *path, char *err, size_t errlen)
   int e = aws_read_file(path, AWS_AUTH_TOKEN_MAX, &buf, &n);
 
   if (e) {
-    set_err(err, errlen, "token file: %s",
-            e == EFBIG    ? "larger than 8 KiB"
-            : e == EINVAL ? "not a regular file"
-                          : strerror(e));
+    aws_set_err(err, errlen, "token file: %s",
+                e == EFBIG    ? "larger than 8 KiB"
+                : e == EINVAL ? "not a regular file"
+                              : strerror(e));
     return NULL;
   }
   while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
@@ -220,10 +206,10 @@ static char *auth_header(const struct aws_ecs_cfg *cfg, char *err,
   if (hdr)
     snprintf(hdr, n + sizeof("Authorization: "), "Authorization: %s", tok);
   else
-    set_err(err, errlen, "authorization token %s",
-            !n      ? "is empty"
-            : i < n ? "holds a control byte"
-                    : "out of memory");
+    aws_set_err(err, errlen, "authorization token %s",
+                !n      ? "is empty"
+                : i < n ? "holds a control byte"
+                        : "out of memory");
   free_secret(file_tok);
   return hdr;
 }
@@ -240,7 +226,7 @@ enum aws_cred_code aws_ecs_fetch(const struct aws_ecs_cfg *cfg, long timeout_ms,
 
   if ((cfg->token || cfg->token_file) &&
       !(auth = auth_header(cfg, why, sizeof(why)))) {
-    set_err(err, errlen, "ecs: %s", why);
+    aws_set_err(err, errlen, "ecs: %s", why);
     return AWS_CRED_UNAVAILABLE;
   }
   req.headers[1] = auth;
@@ -251,7 +237,7 @@ enum aws_cred_code aws_ecs_fetch(const struct aws_ecs_cfg *cfg, long timeout_ms,
                                 sizeof(why))) == AWS_CRED_OK)
     rc = aws_cred_parse_json(body, len, out, why, sizeof(why));
   if (rc != AWS_CRED_OK)
-    set_err(err, errlen, "ecs: %s", why);
+    aws_set_err(err, errlen, "ecs: %s", why);
   if (body)
     OPENSSL_cleanse(body, AWS_HTTP_BODY_MAX);
   free(body);
@@ -313,12 +299,12 @@ static enum aws_cred_code imds_token(struct imds *m, char *err, size_t errlen)
     return rc;
   n = strcspn(tok, "\r\n");
   if (n == 0 || n != len) {
-    set_err(err, errlen, "malformed token");
+    aws_set_err(err, errlen, "malformed token");
     rc = AWS_CRED_UNAVAILABLE;
   } else if ((m->hdr = malloc(n + sizeof(name)))) {
     snprintf(m->hdr, n + sizeof(name), "%s%s", name, tok);
   } else {
-    set_err(err, errlen, "out of memory");
+    aws_set_err(err, errlen, "out of memory");
     rc = AWS_CRED_NO_MEMORY;
   }
   OPENSSL_cleanse(tok, sizeof(tok));
@@ -338,7 +324,7 @@ static enum aws_cred_code imds_steps(struct imds *m, char *body,
   size_t len;
 
   if ((rc = imds_token(m, why, sizeof(why))) != AWS_CRED_OK) {
-    set_err(err, errlen, "imds token: %s", why);
+    aws_set_err(err, errlen, "imds token: %s", why);
     return rc;
   }
   rc = imds_call(m, "GET", IMDS_CREDS_PATH, m->hdr, body, AWS_HTTP_BODY_MAX,
@@ -348,7 +334,7 @@ static enum aws_cred_code imds_steps(struct imds *m, char *body,
     rc = AWS_CRED_UNAVAILABLE;
   }
   if (rc != AWS_CRED_OK) {
-    set_err(err, errlen, "imds role: %s", why);
+    aws_set_err(err, errlen, "imds role: %s", why);
     return rc;
   }
   snprintf(path, sizeof(path), "%s%s", IMDS_CREDS_PATH, role);
@@ -357,7 +343,7 @@ static enum aws_cred_code imds_steps(struct imds *m, char *body,
   if (rc == AWS_CRED_OK)
     rc = aws_cred_parse_json(body, len, out, why, sizeof(why));
   if (rc != AWS_CRED_OK)
-    set_err(err, errlen, "imds credentials: %s", why);
+    aws_set_err(err, errlen, "imds credentials: %s", why);
   return rc;
 }
 
@@ -372,7 +358,7 @@ enum aws_cred_code aws_imds_fetch(const char *base, long timeout_ms,
   if (m.timeout_ms <= 0 || m.timeout_ms > IMDS_TIMEOUT_MS)
     m.timeout_ms = IMDS_TIMEOUT_MS;
   if (!(body = malloc(AWS_HTTP_BODY_MAX))) {
-    set_err(err, errlen, "imds: out of memory");
+    aws_set_err(err, errlen, "imds: out of memory");
     return AWS_CRED_NO_MEMORY;
   }
   rc = imds_steps(&m, body, out, err, errlen);

@@ -13,10 +13,9 @@
 
 #include "aws_internal.h"
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+/* Formats a one-line reason into 'err' ('errlen' bytes; NULL is fine).
+ * Shared by the credential modules (aws_internal.h). */
+void aws_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
   va_list ap;
 
@@ -40,12 +39,12 @@ enum aws_cred_code aws_cred_copy_field(char *dst, size_t cap, const char *src,
   size_t i;
 
   if (n == 0) {
-    set_err(err, errlen, "%s is empty", what);
+    aws_set_err(err, errlen, "%s is empty", what);
     return AWS_CRED_BAD_CONFIG;
   }
   if (n >= cap) {
-    set_err(err, errlen, "%s is too long (%zu bytes, at most %zu)", what, n,
-            cap - 1);
+    aws_set_err(err, errlen, "%s is too long (%zu bytes, at most %zu)", what, n,
+                cap - 1);
     return AWS_CRED_BAD_CONFIG;
   }
   /* Key ids, secrets and tokens are base64-ish ASCII. Anything else (a
@@ -53,7 +52,8 @@ enum aws_cred_code aws_cred_copy_field(char *dst, size_t cap, const char *src,
   for (i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)src[i];
     if (ch < 0x21 || ch > 0x7e) {
-      set_err(err, errlen, "%s holds a byte that is not printable ASCII", what);
+      aws_set_err(err, errlen, "%s holds a byte that is not printable ASCII",
+                  what);
       return AWS_CRED_BAD_CONFIG;
     }
   }
@@ -185,11 +185,11 @@ static enum aws_cred_code get_string(json_t *root, const char *key,
   if (!v || json_is_null(v)) {
     if (!required)
       return AWS_CRED_OK;
-    set_err(err, errlen, "credentials JSON: %s is missing", key);
+    aws_set_err(err, errlen, "credentials JSON: %s is missing", key);
     return AWS_CRED_UNAVAILABLE;
   }
   if (!json_is_string(v)) {
-    set_err(err, errlen, "credentials JSON: %s is not a string", key);
+    aws_set_err(err, errlen, "credentials JSON: %s is not a string", key);
     return AWS_CRED_UNAVAILABLE;
   }
   if (aws_cred_copy_field(dst, cap, json_string_value(v), json_string_length(v),
@@ -206,7 +206,7 @@ static enum aws_cred_code check_code(json_t *root, char *err, size_t errlen)
   if (!code ||
       (json_is_string(code) && !strcmp(json_string_value(code), "Success")))
     return AWS_CRED_OK;
-  set_err(err, errlen, "credentials JSON: Code is not \"Success\"");
+  aws_set_err(err, errlen, "credentials JSON: Code is not \"Success\"");
   return AWS_CRED_UNAVAILABLE;
 }
 
@@ -221,8 +221,8 @@ static enum aws_cred_code get_expiration(json_t *root, time_t *out, char *err,
   if (!json_is_string(v) ||
       (*out = aws_parse_iso8601(json_string_value(v))) == (time_t)-1) {
     *out = 0;
-    set_err(err, errlen,
-            "credentials JSON: Expiration is not an ISO 8601 UTC time");
+    aws_set_err(err, errlen,
+                "credentials JSON: Expiration is not an ISO 8601 UTC time");
     return AWS_CRED_UNAVAILABLE;
   }
   return AWS_CRED_OK;
@@ -234,7 +234,7 @@ static enum aws_cred_code parse_root(json_t *root, struct aws_credentials *c,
   enum aws_cred_code rc;
 
   if (!json_is_object(root)) {
-    set_err(err, errlen, "credentials JSON: not an object");
+    aws_set_err(err, errlen, "credentials JSON: not an object");
     return AWS_CRED_UNAVAILABLE;
   }
   if ((rc = check_code(root, err, errlen)) ||
@@ -258,18 +258,18 @@ enum aws_cred_code aws_cred_parse_json(const char *text, size_t len,
   enum aws_cred_code rc;
 
   if (!text || !out) {
-    set_err(err, errlen, "credentials JSON: no input");
+    aws_set_err(err, errlen, "credentials JSON: no input");
     return AWS_CRED_UNAVAILABLE;
   }
   root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
   if (!root) {
     /* je.text may quote the input (a secret): give the position only. */
     if (json_error_code(&je) == json_error_out_of_memory) {
-      set_err(err, errlen, "credentials JSON: out of memory");
+      aws_set_err(err, errlen, "credentials JSON: out of memory");
       return AWS_CRED_NO_MEMORY;
     }
-    set_err(err, errlen, "credentials JSON: malformed at line %d column %d",
-            je.line, je.column);
+    aws_set_err(err, errlen, "credentials JSON: malformed at line %d column %d",
+                je.line, je.column);
     OPENSSL_cleanse(&je, sizeof(je));
     return AWS_CRED_UNAVAILABLE;
   }

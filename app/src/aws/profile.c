@@ -58,20 +58,6 @@ struct scan {
   struct found *f;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (!err || !errlen)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 static int is_blank(char c)
 {
   return c == ' ' || c == '\t';
@@ -120,19 +106,20 @@ static int header_line(struct scan *sc, const char *s, const char *e, char *err,
   const char *ns = s + 1, *ne = close, *rest;
 
   if (!close) {
-    set_err(err, errlen, "line %u: section header without ']'", sc->line);
+    aws_set_err(err, errlen, "line %u: section header without ']'", sc->line);
     return -1;
   }
   rest = close + 1;
   while (rest < e && is_blank(*rest))
     rest++;
   if (rest < e && *rest != '#' && *rest != ';') {
-    set_err(err, errlen, "line %u: text after the section header", sc->line);
+    aws_set_err(err, errlen, "line %u: text after the section header",
+                sc->line);
     return -1;
   }
   trim(&ns, &ne);
   if (ns == ne) {
-    set_err(err, errlen, "line %u: empty section name", sc->line);
+    aws_set_err(err, errlen, "line %u: empty section name", sc->line);
     return -1;
   }
   sc->in_section = 1;
@@ -191,16 +178,17 @@ static int property_line(struct scan *sc, const char *s, const char *e,
   enum prop p;
 
   if (!sc->in_section) {
-    set_err(err, errlen, "line %u: property before any [section]", sc->line);
+    aws_set_err(err, errlen, "line %u: property before any [section]",
+                sc->line);
     return -1;
   }
   if (!eq) {
-    set_err(err, errlen, "line %u: expected key = value", sc->line);
+    aws_set_err(err, errlen, "line %u: expected key = value", sc->line);
     return -1;
   }
   trim(&ks, &ke);
   if (ks == ke) {
-    set_err(err, errlen, "line %u: empty key", sc->line);
+    aws_set_err(err, errlen, "line %u: empty key", sc->line);
     return -1;
   }
   vs = eq + 1;
@@ -230,7 +218,7 @@ static int scan_line(struct scan *sc, const char *s, const char *e, char *err,
   int indented = s < e && is_blank(*s);
 
   if (memchr(s, '\0', (size_t)(e - s))) {
-    set_err(err, errlen, "line %u: NUL byte", sc->line);
+    aws_set_err(err, errlen, "line %u: NUL byte", sc->line);
     return -1;
   }
   trim(&s, &e);
@@ -240,7 +228,8 @@ static int scan_line(struct scan *sc, const char *s, const char *e, char *err,
     return header_line(sc, s, e, err, errlen);
   if (indented && sc->last_is_prop) {
     if (sc->last != P_NONE) {
-      set_err(err, errlen, "line %u: indented line continues a key", sc->line);
+      aws_set_err(err, errlen, "line %u: indented line continues a key",
+                  sc->line);
       return -1;
     }
     return 0; /* a nested setting of another key */
@@ -297,9 +286,10 @@ static enum aws_cred_code copy_keys(const struct found *f,
   enum aws_cred_code rc;
 
   if (!f->len[P_KEY_ID] || !f->len[P_SECRET]) {
-    set_err(err, errlen, "%s without %s",
-            f->len[P_KEY_ID] ? "aws_access_key_id" : "aws_secret_access_key",
-            f->len[P_KEY_ID] ? "aws_secret_access_key" : "aws_access_key_id");
+    aws_set_err(
+        err, errlen, "%s without %s",
+        f->len[P_KEY_ID] ? "aws_access_key_id" : "aws_secret_access_key",
+        f->len[P_KEY_ID] ? "aws_secret_access_key" : "aws_access_key_id");
     return AWS_CRED_BAD_CONFIG;
   }
   if ((rc = aws_cred_copy_field(c->access_key_id, sizeof(c->access_key_id),
@@ -357,7 +347,7 @@ enum aws_cred_code aws_cred_parse_profile(const char *text, size_t len,
   enum aws_cred_code rc;
 
   if (!text || !profile || !out) {
-    set_err(err, errlen, "profile: no input");
+    aws_set_err(err, errlen, "profile: no input");
     return AWS_CRED_BAD_CONFIG;
   }
   if (scan_file(text, len, profile, is_config, &f, err, errlen))
@@ -369,16 +359,17 @@ enum aws_cred_code aws_cred_parse_profile(const char *text, size_t len,
   case AWS_PROFILE_KEYS:
     return AWS_CRED_OK;
   case AWS_PROFILE_ABSENT:
-    set_err(err, errlen, "profile \"%.64s\" not found", profile);
+    aws_set_err(err, errlen, "profile \"%.64s\" not found", profile);
     return AWS_CRED_UNAVAILABLE;
   case AWS_PROFILE_NO_KEYS:
-    set_err(err, errlen, "profile \"%.64s\" has no aws_access_key_id", profile);
+    aws_set_err(err, errlen, "profile \"%.64s\" has no aws_access_key_id",
+                profile);
     return AWS_CRED_UNAVAILABLE;
   case AWS_PROFILE_UNSUPPORTED:
-    set_err(err, errlen,
-            "profile \"%.64s\" uses role_arn, sso or credential_process, "
-            "which s3json does not support",
-            profile);
+    aws_set_err(err, errlen,
+                "profile \"%.64s\" uses role_arn, sso or credential_process, "
+                "which s3json does not support",
+                profile);
     return AWS_CRED_BAD_CONFIG;
   }
   return AWS_CRED_BAD_CONFIG;
@@ -453,10 +444,10 @@ static enum aws_cred_code read_text(const char *path, const char *what,
   e = aws_read_file(path, AWS_PROFILE_FILE_MAX, &t->data, &t->len);
   if (e == 0 || e == ENOENT)
     return AWS_CRED_OK;
-  set_err(err, errlen, "%s %.200s: %s", what, path,
-          e == EFBIG    ? "larger than 1 MiB"
-          : e == EINVAL ? "not a regular file"
-                        : strerror(e));
+  aws_set_err(err, errlen, "%s %.200s: %s", what, path,
+              e == EFBIG    ? "larger than 1 MiB"
+              : e == EINVAL ? "not a regular file"
+                            : strerror(e));
   return e == ENOMEM ? AWS_CRED_NO_MEMORY : AWS_CRED_BAD_CONFIG;
 }
 
@@ -496,7 +487,7 @@ static enum aws_cred_code scan_one(const char *given, const char *home,
     return rc;
   if (t->data &&
       scan_file(t->data, t->len, profile, is_config, f, why, sizeof(why))) {
-    set_err(err, errlen, "%s %.200s: %s", what, path, why);
+    aws_set_err(err, errlen, "%s %.200s: %s", what, path, why);
     return AWS_CRED_BAD_CONFIG;
   }
   return AWS_CRED_OK;
