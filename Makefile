@@ -4,6 +4,9 @@
 #   make run        local demo: moto on 127.0.0.1 + s3json, sample documents
 #   make test       the whole suite (what .ci/run runs)
 #   make help       every target
+#   make lint       clang-format check + clang-tidy (.clang-tidy)
+#   make soak       5 minutes of mixed load: errors, RSS growth, freshness
+#   make bench      wrk at 16/64/256 connections vs nginx, Flask (docs/benchmarks.md)
 #
 # Respects CC, CFLAGS, LDFLAGS. Dependencies are Debian packages
 # (scripts/deps.sh lists and installs them).
