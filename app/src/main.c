@@ -101,15 +101,35 @@ static double since_ms(const struct timespec *t0)
          (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Waits for requests in flight to finish, at most 'seconds'. Returns how
- * many were still running when time ran out. */
+/* A keep-alive connection that has carried no request for this long is
+ * taken as idle (a load balancer's pool, a client that is done): closing it
+ * then is the ordinary keep-alive close. One that still carries requests
+ * gets "Connection: close" on its next reply and goes by itself. */
+#define DRAIN_QUIET_MS 1000
+
+/* Waits, at most 'seconds', until no request is in flight and every client
+ * has gone or gone quiet. Closing connections earlier would cut requests
+ * that clients are sending on them right now. Returns how many requests
+ * were still running when time ran out. */
 static unsigned drain(struct http_server *srv, unsigned seconds)
 {
-  struct timespec t0, tick = {0, 10 * 1000 * 1000};
+  struct timespec t0, quiet_since, tick = {0, 10 * 1000 * 1000};
+  unsigned long seen = http_server_requests_since_quiesce(srv);
 
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  while (http_server_inflight(srv) > 0 && since_ms(&t0) < seconds * 1e3)
+  quiet_since = t0;
+  while (since_ms(&t0) < seconds * 1e3) {
+    unsigned long now = http_server_requests_since_quiesce(srv);
+    if (now != seen) {
+      seen = now;
+      clock_gettime(CLOCK_MONOTONIC, &quiet_since);
+    }
+    if (http_server_inflight(srv) == 0 &&
+        (http_server_connections(srv) == 0 ||
+         since_ms(&quiet_since) >= DRAIN_QUIET_MS))
+      break;
     nanosleep(&tick, NULL);
+  }
   return http_server_inflight(srv);
 }
 

@@ -41,8 +41,10 @@ struct http_server {
   struct MHD_Daemon *mhd;
   struct routes *routes;
   atomic_uint inflight;
+  atomic_uint connections; /* open client connections */
   atomic_int quiesced;
-  long queue_timeout_ms; /* a job older than this is answered 503 */
+  atomic_ulong after_quiesce; /* requests begun since quiesce */
+  long queue_timeout_ms;      /* a job older than this is answered 503 */
 
   /* Workers: requests that may wait for S3 run here, with their
    * connection suspended, so the epoll threads never block. */
@@ -286,6 +288,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
   rq->uri = strdup(uri ? uri : "");
   rq->route = METRICS_ROUTE_OTHER;
   atomic_fetch_add(&srv->inflight, 1);
+  /* Only counted while draining, so the hot path shares no cache line. */
+  if (atomic_load_explicit(&srv->quiesced, memory_order_relaxed))
+    atomic_fetch_add(&srv->after_quiesce, 1);
   metrics_inflight(1);
   return rq;
 }
@@ -510,6 +515,22 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   atomic_fetch_sub(&srv->inflight, 1);
 }
 
+/* Counts open connections, so the drain can tell when every client has
+ * gone. */
+static void on_connection(void *cls, struct MHD_Connection *c,
+                          void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+  struct http_server *srv = cls;
+
+  (void)c;
+  (void)socket_ctx;
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+    atomic_fetch_add(&srv->connections, 1);
+  else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+    atomic_fetch_sub(&srv->connections, 1);
+}
+
 /* libmicrohttpd's own complaints (bad requests, resource limits) as JSON
  * lines instead of free text on stderr. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -594,7 +615,9 @@ struct http_server *http_server_start(const struct settings *s,
     return NULL;
   }
   atomic_init(&srv->inflight, 0);
+  atomic_init(&srv->connections, 0);
   atomic_init(&srv->quiesced, 0);
+  atomic_init(&srv->after_quiesce, 0);
   srv->mhd = MHD_start_daemon(
       flags, (uint16_t)s->port, NULL, NULL, on_request, srv,
       /* First, so that every message of MHD's goes through it. */
@@ -605,8 +628,8 @@ struct http_server *http_server_start(const struct settings *s,
       (unsigned)s->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
       (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
-      on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-      MHD_OPTION_END);
+      on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+      MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
   if (!srv->mhd) {
     snprintf(err, errlen,
              "S3JSON_PORT: cannot listen on %s:%u (in use, or not allowed)",
@@ -631,6 +654,16 @@ void http_server_quiesce(struct http_server *srv)
 unsigned http_server_inflight(const struct http_server *srv)
 {
   return atomic_load(&((struct http_server *)srv)->inflight);
+}
+
+unsigned http_server_connections(const struct http_server *srv)
+{
+  return atomic_load(&((struct http_server *)srv)->connections);
+}
+
+unsigned long http_server_requests_since_quiesce(const struct http_server *srv)
+{
+  return atomic_load(&((struct http_server *)srv)->after_quiesce);
 }
 
 void http_server_stop(struct http_server *srv)

@@ -30,6 +30,13 @@ void http_server_quiesce(struct http_server *srv);
 /* Requests received and not yet answered. */
 unsigned http_server_inflight(const struct http_server *srv);
 
+/* Client connections open now (busy or idle keep-alive). */
+unsigned http_server_connections(const struct http_server *srv);
+
+/* Requests begun since http_server_quiesce(): the drain watches it to tell
+ * a keep-alive client still sending from an idle one. */
+unsigned long http_server_requests_since_quiesce(const struct http_server *srv);
+
 /* Closes every connection and frees. Accepts NULL. */
 void http_server_stop(struct http_server *srv);
 

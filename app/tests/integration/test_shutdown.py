@@ -168,6 +168,33 @@ class ShutdownTest(unittest.TestCase):
             self.assertEqual(svc.wait_event("stop")["abandoned"], 1)
             t.join(15)
 
+    def test_idle_keepalive_connections_do_not_hold_the_drain(self):
+        """Idle keep-alive connections (a load balancer's pool) are closed
+        once no request has come for a second, long before the deadline;
+        a connection still sending gets its answer first."""
+        with Service(service_env(self.emu, self.creds, S3JSON_DRAIN_SECONDS="20")) as svc:
+            idle = []
+            for _ in range(4):
+                c = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=5)
+                c.request("GET", "/api/foo")
+                c.getresponse().read()
+                idle.append(c)
+            busy = idle.pop()
+            t0 = time.monotonic()
+            svc.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            busy.request("GET", "/api/foo")  # within the quiet second: answered
+            r = busy.getresponse()
+            self.assertEqual((r.status, r.getheader("Connection")), (200, "close"))
+            r.read()
+            self.assertEqual(svc.proc.wait(10), 0)
+            took = time.monotonic() - t0
+            self.assertGreater(took, 1.0)  # waited for the quiet second
+            self.assertLess(took, 3.5)  # not for the 20 s deadline
+            self.assertEqual(svc.wait_event("stop")["abandoned"], 0)
+            for c in idle + [busy]:
+                c.close()
+
     @staticmethod
     def _ignore(fn):
         try:
