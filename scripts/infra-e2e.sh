@@ -503,13 +503,13 @@ if timed "plan environments/prod" "$T_PLAN" "${prod[@]}" plan -input=false -no-c
   -var-file="$work/prod.tfvars" -out="$work/prod.tfplan"; then
   "${prod[@]}" show -json "$work/prod.tfplan" >"$work/prod.json" 2>>"$log"
   pq() { jq -r "[.resource_changes[] | select(.address == \"$1\") | .change.after.$2] | map(tostring) | join(\" \")" "$work/prod.json"; }
-  eq "prod plan: ALB deletion protection on" "true" "$(pq module.service.aws_lb.this enable_deletion_protection)"
-  eq "prod plan: documents bucket not force-destroyable" "false" "$(pq module.documents.aws_s3_bucket.this force_destroy)"
+  eq "prod plan: ALB deletion protection on" "true" "$(pq module.environment.module.service.aws_lb.this enable_deletion_protection)"
+  eq "prod plan: documents bucket not force-destroyable" "false" "$(pq module.environment.module.documents.aws_s3_bucket.this force_destroy)"
   eq "prod plan: 3 private subnets without public IPs" "3 false" \
-    "$(jq -r '[.resource_changes[] | select(.address | startswith("module.network.aws_subnet.private[")) | .change.after.map_public_ip_on_launch] | "\(length) \(unique | map(tostring) | join(","))"' "$work/prod.json")"
-  eq "prod plan: autoscaling 3..12" "3 12" "$(pq module.service.aws_appautoscaling_target.this min_capacity) $(pq module.service.aws_appautoscaling_target.this max_capacity)"
+    "$(jq -r '[.resource_changes[] | select(.address | startswith("module.environment.module.network.aws_subnet.private[")) | .change.after.map_public_ip_on_launch] | "\(length) \(unique | map(tostring) | join(","))"' "$work/prod.json")"
+  eq "prod plan: autoscaling 3..12" "3 12" "$(pq module.environment.module.service.aws_appautoscaling_target.this min_capacity) $(pq module.environment.module.service.aws_appautoscaling_target.this max_capacity)"
   eq "prod plan: tasks without public IP" "false" \
-    "$(jq -r '.resource_changes[] | select(.address == "module.service.aws_ecs_service.this") | .change.after.network_configuration[0].assign_public_ip | tostring' "$work/prod.json")"
+    "$(jq -r '.resource_changes[] | select(.address == "module.environment.module.service.aws_ecs_service.this") | .change.after.network_configuration[0].assign_public_ip | tostring' "$work/prod.json")"
 else
   ko "plan environments/prod failed"
 fi

@@ -1,3 +1,10 @@
+# prod: promoted from staging with the same image digest. Three AZs, three
+# tasks at rest, and nothing that a destroy could take by accident.
+
+locals {
+  environment = "prod"
+}
+
 provider "aws" {
   region              = var.region
   allowed_account_ids = length(var.allowed_account_ids) > 0 ? var.allowed_account_ids : null
@@ -5,82 +12,56 @@ provider "aws" {
   default_tags {
     tags = merge({
       Project     = "s3json"
-      Environment = var.environment
+      Environment = local.environment
       ManagedBy   = "terraform"
     }, var.tags)
   }
 }
 
-locals {
-  name = "s3json-${var.environment}"
+module "environment" {
+  source = "../../modules/environment"
+
+  environment = local.environment
+  vpc_cidr    = "10.20.0.0/16"
+  az_count    = 3
+
+  cpu                = 512
+  memory             = 1024
+  log_level          = "info"
+  log_retention_days = 90
+
+  autoscaling = {
+    min_capacity        = 3
+    max_capacity        = 12
+    cpu_target          = 55
+    memory_target       = 70
+    requests_per_target = 800
+  }
+
+  deletion_protection     = true
+  documents_force_destroy = false
+
+  image_tag    = var.image_tag
+  image_digest = var.image_digest
+
+  domain_name     = var.domain_name
+  route53_zone_id = var.route53_zone_id
+  alarm_actions   = var.alarm_actions
 }
 
-# Created by infra/global/ecr; looked up by name so the roots share no state.
-data "aws_ecr_repository" "this" {
-  name = var.repository_name
+# State written before modules/environment existed (the modules were called
+# from this root directly) moves in place instead of being replaced.
+moved {
+  from = module.network
+  to   = module.environment.module.network
 }
 
-################################################################################
-# Network
-################################################################################
-
-module "network" {
-  source = "../../modules/network"
-
-  name               = local.name
-  cidr               = var.vpc_cidr
-  az_count           = var.az_count
-  enable_nat_gateway = var.enable_nat_gateway
-  enable_flow_log    = var.enable_flow_log
+moved {
+  from = module.documents
+  to   = module.environment.module.documents
 }
 
-################################################################################
-# Documents
-################################################################################
-
-module "documents" {
-  source = "../../modules/documents"
-
-  name_prefix   = "${local.name}-documents-"
-  documents_dir = var.documents_dir
-  prefix        = var.documents_prefix
-  force_destroy = var.documents_force_destroy
-}
-
-################################################################################
-# Service
-################################################################################
-
-module "service" {
-  source = "../../modules/service"
-
-  name = local.name
-
-  vpc_id                      = module.network.vpc_id
-  public_subnet_ids           = module.network.public_subnet_ids
-  private_subnet_ids          = module.network.private_subnet_ids
-  task_egress_cidr_blocks     = var.enable_nat_gateway ? ["0.0.0.0/0"] : [module.network.vpc_cidr_block]
-  task_egress_prefix_list_ids = [module.network.s3_prefix_list_id]
-
-  bucket_name   = module.documents.bucket_name
-  bucket_prefix = module.documents.prefix
-
-  repository_url = data.aws_ecr_repository.this.repository_url
-  repository_arn = data.aws_ecr_repository.this.arn
-  image_tag      = var.image_tag
-  image_digest   = var.image_digest
-
-  cpu                               = var.cpu
-  memory                            = var.memory
-  drain_seconds                     = var.drain_seconds
-  log_level                         = var.log_level
-  log_retention_days                = var.log_retention_days
-  container_health_check            = var.container_health_check
-  health_check_grace_period_seconds = var.health_check_grace_period_seconds
-  autoscaling                       = var.autoscaling
-
-  deletion_protection = var.deletion_protection
-  domain_name         = var.domain_name
-  route53_zone_id     = var.route53_zone_id
-  alarm_actions       = var.alarm_actions
+moved {
+  from = module.service
+  to   = module.environment.module.service
 }

@@ -1,61 +1,52 @@
-################################################################################
-# Service
-################################################################################
+# What scripts/deploy and operators read; everything comes from
+# modules/environment.
 
 output "url" {
   description = "Public URL of the service"
-  value       = module.service.url
+  value       = module.environment.url
 }
 
 output "lb_dns" {
   description = "DNS name of the load balancer"
-  value       = module.service.lb_dns_name
+  value       = module.environment.lb_dns
 }
 
 output "cluster_name" {
   description = "ECS cluster"
-  value       = module.service.cluster_name
+  value       = module.environment.cluster_name
 }
 
 output "service_name" {
   description = "ECS service"
-  value       = module.service.service_name
+  value       = module.environment.service_name
 }
 
 output "image" {
   description = "Image the service runs"
-  value       = module.service.image
+  value       = module.environment.image
 }
-
-################################################################################
-# Documents and Image
-################################################################################
 
 output "bucket" {
   description = "Documents bucket (S3JSON_BUCKET)"
-  value       = module.documents.bucket_name
+  value       = module.environment.bucket
 }
 
 output "repository_url" {
   description = "ECR repository the image comes from"
-  value       = data.aws_ecr_repository.this.repository_url
+  value       = module.environment.repository_url
 }
-
-################################################################################
-# Network
-################################################################################
 
 output "vpc_id" {
   description = "VPC of the environment"
-  value       = module.network.vpc_id
+  value       = module.environment.vpc_id
 }
 
 output "private_subnet_ids" {
   description = "Private subnets the tasks run in"
-  value       = module.network.private_subnet_ids
+  value       = module.environment.private_subnet_ids
 }
 
 output "public_subnet_ids" {
   description = "Public subnets of the load balancer"
-  value       = module.network.public_subnet_ids
+  value       = module.environment.public_subnet_ids
 }

@@ -1,23 +1,11 @@
-# prod: values only; the code is the same as staging's.
-environment = "prod"
-vpc_cidr    = "10.20.0.0/16"
-az_count    = 3
+# prod: where it runs. The environment's shape (sizes, AZs, protection) is
+# in main.tf; the image comes from scripts/deploy (-var image_digest=...).
+# The region (default eu-west-1). scripts/deploy passes AWS_REGION and
+# refuses to run when it differs from a region set here.
+# region = "eu-west-1"
 
-cpu                = 512
-memory             = 1024
-log_level          = "info"
-log_retention_days = 90
-
-autoscaling = {
-  min_capacity        = 3
-  max_capacity        = 12
-  cpu_target          = 55
-  memory_target       = 70
-  requests_per_target = 800
-}
-
-deletion_protection     = true
-documents_force_destroy = false
+# Refuse any other account (recommended):
+# allowed_account_ids = ["123456789012"]
 
 # HTTPS: set the domain and its public hosted zone.
 # domain_name     = "s3json.example.com"

@@ -1,16 +1,8 @@
-# staging: values only; the code is the same as prod's.
-environment = "staging"
-vpc_cidr    = "10.10.0.0/16"
-az_count    = 2
+# staging: where it runs. The environment's shape (sizes, AZs, protection) is
+# in main.tf; the image comes from scripts/deploy (-var image_digest=...).
+# The region (default eu-west-1). scripts/deploy passes AWS_REGION and
+# refuses to run when it differs from a region set here.
+# region = "eu-west-1"
 
-log_level          = "debug"
-log_retention_days = 14
-
-autoscaling = {
-  min_capacity = 1
-  max_capacity = 3
-}
-
-# Throw-away environment: destroy must work without manual steps.
-deletion_protection     = false
-documents_force_destroy = true
+# Refuse any other account (recommended):
+# allowed_account_ids = ["123456789012"]

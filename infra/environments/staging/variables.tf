@@ -1,16 +1,6 @@
 ################################################################################
-# Environment
+# Account: where this environment runs (terraform.tfvars)
 ################################################################################
-
-variable "environment" {
-  description = "Environment name; resources are named `s3json-<environment>`"
-  type        = string
-
-  validation {
-    condition     = contains(["staging", "prod"], var.environment)
-    error_message = "environment must be staging or prod."
-  }
-}
 
 variable "region" {
   description = "AWS region of the environment"
@@ -37,165 +27,6 @@ variable "tags" {
   nullable    = false
 }
 
-################################################################################
-# Network
-################################################################################
-
-variable "vpc_cidr" {
-  description = "IPv4 CIDR block of the VPC"
-  type        = string
-  default     = "10.0.0.0/16"
-}
-
-variable "az_count" {
-  description = "Number of availability zones (2-6)"
-  type        = number
-  default     = 2
-}
-
-variable "enable_nat_gateway" {
-  description = "Give the private subnets NAT gateways (the service itself needs none)"
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
-variable "enable_flow_log" {
-  description = "Send rejected VPC traffic to CloudWatch Logs"
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
-################################################################################
-# Documents
-################################################################################
-
-variable "documents_dir" {
-  description = "Directory whose `*.json` files are uploaded; null = the repository's data/"
-  type        = string
-  default     = null
-}
-
-variable "documents_prefix" {
-  description = "Key prefix of the documents (S3JSON_PREFIX): empty or ending in `/`"
-  type        = string
-  default     = ""
-  nullable    = false
-}
-
-variable "documents_force_destroy" {
-  description = "Let `terraform destroy` delete the documents bucket with its objects"
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
-################################################################################
-# Image
-################################################################################
-
-variable "repository_name" {
-  description = "ECR repository created by infra/global/ecr"
-  type        = string
-  default     = "s3json"
-}
-
-variable "image_tag" {
-  description = "Immutable image tag to deploy (never `latest`); exactly one of image_tag and image_digest"
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.image_tag == null || lower(coalesce(var.image_tag, "x")) != "latest"
-    error_message = "image_tag must name an immutable release, never `latest`."
-  }
-}
-
-variable "image_digest" {
-  description = "Image digest to deploy (`sha256:...`); exactly one of image_tag and image_digest"
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.image_digest == null || can(regex("^sha256:[a-f0-9]{64}$", coalesce(var.image_digest, "x")))
-    error_message = "image_digest must look like sha256:<64 hex digits>."
-  }
-}
-
-################################################################################
-# Service
-################################################################################
-
-variable "cpu" {
-  description = "Fargate task CPU units"
-  type        = number
-  default     = 256
-}
-
-variable "memory" {
-  description = "Fargate task memory (MiB)"
-  type        = number
-  default     = 512
-}
-
-variable "drain_seconds" {
-  description = "S3JSON_DRAIN_SECONDS: graceful drain after SIGTERM (stopTimeout = this + 5)"
-  type        = number
-  default     = 10
-}
-
-variable "log_level" {
-  description = "S3JSON_LOG_LEVEL: debug, info, warn or error"
-  type        = string
-  default     = "info"
-}
-
-variable "log_retention_days" {
-  description = "Retention of the service's log group, in days"
-  type        = number
-  default     = 30
-}
-
-variable "container_health_check" {
-  description = "Run `/s3json healthcheck` as the container health check"
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
-variable "health_check_grace_period_seconds" {
-  description = "Seconds ECS ignores load balancer health checks after a task starts; null = none"
-  type        = number
-  default     = 30
-}
-
-variable "autoscaling" {
-  description = "Task count bounds and target-tracking targets (see modules/service)"
-  type = object({
-    min_capacity        = optional(number, 2)
-    max_capacity        = optional(number, 6)
-    cpu_target          = optional(number, 60)
-    memory_target       = optional(number, 75)
-    requests_per_target = optional(number, 1000)
-    scale_in_cooldown   = optional(number, 300)
-    scale_out_cooldown  = optional(number, 60)
-  })
-  default  = {}
-  nullable = false
-}
-
-################################################################################
-# Load Balancer
-################################################################################
-
-variable "deletion_protection" {
-  description = "Protect the load balancer from deletion"
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
 variable "domain_name" {
   description = "Public DNS name; when set, HTTPS with an ACM certificate and HTTP redirects to it"
   type        = string
@@ -213,4 +44,25 @@ variable "alarm_actions" {
   type        = list(string)
   default     = []
   nullable    = false
+}
+
+################################################################################
+# Release: what runs (set by scripts/deploy, never by hand)
+################################################################################
+
+variable "image_tag" {
+  description = "Immutable image tag to deploy (never `latest`); exactly one of image_tag and image_digest"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.image_tag == null || lower(coalesce(var.image_tag, "x")) != "latest"
+    error_message = "image_tag must name an immutable release, never `latest`."
+  }
+}
+
+variable "image_digest" {
+  description = "Image digest to deploy (`sha256:...`); exactly one of image_tag and image_digest"
+  type        = string
+  default     = null
 }

@@ -1,0 +1,26 @@
+# The prod root as the pipeline promotes to it: the digest tested in staging;
+# mock provider (infra/testing/aws), no credentials.
+
+mock_provider "aws" {
+  source = "../../testing/aws"
+}
+
+variables {
+  image_tag    = null
+  image_digest = "sha256:0000000000000000000000000000000000000000000000000000000000000001"
+}
+
+run "prod" {
+  assert {
+    condition     = output.service_name == "s3json-prod"
+    error_message = "prod resources are named s3json-prod"
+  }
+  assert {
+    condition     = length(output.private_subnet_ids) == 3
+    error_message = "prod spans three availability zones"
+  }
+  assert {
+    condition     = endswith(output.image, "/s3json@sha256:0000000000000000000000000000000000000000000000000000000000000001")
+    error_message = "prod runs the promoted digest"
+  }
+}

@@ -1,0 +1,35 @@
+# The staging root as deploy runs it: values from main.tf, an image tag from
+# the command line; mock provider (infra/testing/aws), no credentials.
+
+mock_provider "aws" {
+  source = "../../testing/aws"
+}
+
+variables {
+  image_tag = "0123456789ab"
+}
+
+run "staging" {
+  assert {
+    condition     = output.service_name == "s3json-staging" && output.cluster_name == "s3json-staging"
+    error_message = "staging resources are named s3json-staging"
+  }
+  assert {
+    condition     = length(output.private_subnet_ids) == 2 && length(output.public_subnet_ids) == 2
+    error_message = "staging spans two availability zones"
+  }
+  assert {
+    condition     = endswith(output.image, "/s3json:0123456789ab")
+    error_message = "the image is the repository at the deployed tag"
+  }
+}
+
+run "rejects_latest" {
+  command = plan
+
+  variables {
+    image_tag = "latest"
+  }
+
+  expect_failures = [var.image_tag]
+}

@@ -1,0 +1,44 @@
+# The environment composition: network, documents and service wired together;
+# mock provider (infra/testing/aws), no credentials.
+
+mock_provider "aws" {
+  source = "../../testing/aws"
+}
+
+variables {
+  environment = "staging"
+  image_tag   = "1.0.0"
+}
+
+run "composition" {
+  assert {
+    condition     = module.service.service_name == "s3json-${var.environment}"
+    error_message = "resources are named s3json-<environment>"
+  }
+  assert {
+    condition     = length(module.network.private_subnet_ids) == var.az_count && length(module.network.nat_gateway_ids) == 0
+    error_message = "one private subnet per AZ and no NAT gateway"
+  }
+  assert {
+    condition     = output.bucket == module.documents.bucket_name && output.repository_url == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3json"
+    error_message = "outputs expose the bucket and the repository"
+  }
+  assert {
+    condition     = output.image == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3json:1.0.0"
+    error_message = "the image is the repository at the chosen tag"
+  }
+  assert {
+    condition     = output.url == "http://${output.lb_dns}"
+    error_message = "without a domain the URL is the ALB over HTTP"
+  }
+}
+
+run "rejects_latest" {
+  command = plan
+
+  variables {
+    image_tag = "latest"
+  }
+
+  expect_failures = [var.image_tag]
+}
