@@ -218,7 +218,8 @@ class AbuseTest(unittest.TestCase):
             t.join(max(1.0, 240 - (time.monotonic() - t0)))
         self.assertFalse(any(t.is_alive() for t in ts),
                          f"flood of {n} not done in 240 s: {counts}")  # fmt: skip
-        print(f"\n  flood of {n} from {self.FLOOD_CLIENTS} clients: {time.monotonic() - t0:.1f} s")
+        print(f"\n  flood of {n} from {self.FLOOD_CLIENTS} clients: {time.monotonic() - t0:.1f} s, {counts}")
+        self.assertEqual(sum(counts.values()), n, "every request accounted for")
         return counts
 
 
