@@ -67,7 +67,7 @@ static const struct opt opts[] = {
     {"S3JSON_PORT", NULL, OPT_UINT, OFF(port), "8080", 1, 65535, 0,
      "TCP port to listen on"},
     {"S3JSON_THREADS", NULL, OPT_UINT, OFF(threads), "0", 0, 256, 0,
-     "HTTP worker threads; 0 = 2 x online CPUs (at least 4)"},
+     "HTTP worker threads; 0 = online CPUs (at least 2)"},
     {"S3JSON_S3_WORKERS", NULL, OPT_UINT, OFF(s3_workers), "16", 1, 1024, 0,
      "threads that wait for S3 (cache misses, lists), so the HTTP threads "
      "never block"},
@@ -342,8 +342,12 @@ static int load_all(struct settings *s, settings_getenv_fn get, int need_bucket,
     if (load_one(s, &opts[i], get, need_bucket, err, errlen))
       return -1;
   if (s->threads == 0) {
+    /* One epoll thread per core, as nginx's worker_processes auto: they
+     * never block (S3 calls run on the workers), so more threads only add
+     * context switches; on 2 cores 4 threads had a worse p99 than 2
+     * (docs/benchmarks.md). */
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    s->threads = n > 2 ? (unsigned)(2 * n) : 4;
+    s->threads = n > 2 ? (unsigned)n : 2;
   }
   return check_combined(s, err, errlen);
 }

@@ -51,7 +51,7 @@ struct settings {
   const char *bind;         /* S3JSON_BIND, 0.0.0.0 */
   unsigned port;            /* S3JSON_PORT, 8080 */
   unsigned s3_workers;      /* S3JSON_S3_WORKERS, 16 */
-  unsigned threads;         /* S3JSON_THREADS, 0 = 2 x online CPUs */
+  unsigned threads;         /* S3JSON_THREADS, 0 = online CPUs */
   unsigned max_connections; /* S3JSON_MAX_CONNECTIONS, 1024 */
   unsigned conn_timeout_s;  /* S3JSON_CONNECTION_TIMEOUT_SECONDS, 30 */
   unsigned drain_seconds;   /* S3JSON_DRAIN_SECONDS, 10 */
