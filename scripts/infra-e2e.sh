@@ -504,7 +504,7 @@ if timed "plan environments/prod" "$T_PLAN" "${prod[@]}" plan -input=false -no-c
   "${prod[@]}" show -json "$work/prod.tfplan" >"$work/prod.json" 2>>"$log"
   pq() { jq -r "[.resource_changes[] | select(.address == \"$1\") | .change.after.$2] | map(tostring) | join(\" \")" "$work/prod.json"; }
   eq "prod plan: ALB deletion protection on" "true" "$(pq module.environment.module.service.aws_lb.this enable_deletion_protection)"
-  eq "prod plan: documents bucket not force-destroyable" "false" "$(pq module.environment.module.documents.aws_s3_bucket.this force_destroy)"
+  eq "prod plan: documents bucket not force-destroyable" "false" "$(pq module.environment.module.documents.module.bucket.aws_s3_bucket.this force_destroy)"
   eq "prod plan: 3 private subnets without public IPs" "3 false" \
     "$(jq -r '[.resource_changes[] | select(.address | startswith("module.environment.module.network.aws_subnet.private[")) | .change.after.map_public_ip_on_launch] | "\(length) \(unique | map(tostring) | join(","))"' "$work/prod.json")"
   eq "prod plan: autoscaling 3..12" "3 12" "$(pq module.environment.module.service.aws_appautoscaling_target.this min_capacity) $(pq module.environment.module.service.aws_appautoscaling_target.this max_capacity)"

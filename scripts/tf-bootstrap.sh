@@ -49,21 +49,26 @@ s3_args() {
 
 # The local-state phases run on a private copy of the root whose backend is
 # replaced by a "local" one through an override file: nothing is written
-# into the source tree, so concurrent runs cannot trip over each other.
+# into the source tree, so concurrent runs cannot trip over each other. The
+# copy sits two levels down, next to a link to infra/modules, so the root's
+# relative module source (../../modules/private-bucket) resolves as in infra/.
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/tf-bootstrap.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
+scratch_root=$scratch/global/backend
 local_root() {
-  cp "$dir"/*.tf "$scratch/"
-  cat >"$scratch/bootstrap_override.tf" <<HCL
+  mkdir -p "$scratch_root"
+  ln -sfn "$repo/infra/modules" "$scratch/modules"
+  cp "$dir"/*.tf "$scratch_root/"
+  cat >"$scratch_root/bootstrap_override.tf" <<HCL
 terraform {
   backend "local" {
     path = "$local_state"
   }
 }
 HCL
-  TF_DATA_DIR=$scratch/.terraform tf_init "$scratch" -reconfigure
+  TF_DATA_DIR=$scratch/.terraform tf_init "$scratch_root" -reconfigure
 }
-ltf() { TF_DATA_DIR=$scratch/.terraform terraform -chdir="$scratch" "$@"; }
+ltf() { TF_DATA_DIR=$scratch/.terraform terraform -chdir="$scratch_root" "$@"; }
 
 if [ "$teardown" -eq 1 ]; then
   [ -f "$cfg" ] || { log "no $cfg: nothing to tear down"; exit 0; }

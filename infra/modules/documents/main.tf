@@ -8,92 +8,57 @@ locals {
 
 ################################################################################
 # Bucket: private, owner-enforced, versioned, encrypted, TLS-only
-# https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html
+# (modules/private-bucket)
 ################################################################################
 
-resource "aws_s3_bucket" "this" {
-  bucket        = var.bucket_name
+module "bucket" {
+  source = "../private-bucket"
+
+  bucket_name   = var.bucket_name
   bucket_prefix = var.bucket_name == null ? var.name_prefix : null
   force_destroy = var.force_destroy
+  tags          = var.tags
 
-  tags = var.tags
+  kms_key_arn                        = var.kms_key_arn
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  lifecycle_rule_id                  = "expire-noncurrent-versions"
 }
 
-resource "aws_s3_bucket_public_access_block" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+# The bucket's resources were declared here before modules/private-bucket
+# existed: their state moves into the module instead of being replaced.
+moved {
+  from = aws_s3_bucket.this
+  to   = module.bucket.aws_s3_bucket.this
 }
 
-# ACLs disabled: the bucket owner owns every object.
-resource "aws_s3_bucket_ownership_controls" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
+moved {
+  from = aws_s3_bucket_public_access_block.this
+  to   = module.bucket.aws_s3_bucket_public_access_block.this
 }
 
-resource "aws_s3_bucket_versioning" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
+moved {
+  from = aws_s3_bucket_ownership_controls.this
+  to   = module.bucket.aws_s3_bucket_ownership_controls.this
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = local.use_kms ? "aws:kms" : "AES256"
-      kms_master_key_id = var.kms_key_arn
-    }
-    bucket_key_enabled = local.use_kms
-  }
+moved {
+  from = aws_s3_bucket_versioning.this
+  to   = module.bucket.aws_s3_bucket_versioning.this
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    id     = "expire-noncurrent-versions"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.this]
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.this
+  to   = module.bucket.aws_s3_bucket_server_side_encryption_configuration.this
 }
 
-resource "aws_s3_bucket_policy" "this" {
-  bucket = aws_s3_bucket.this.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "s3:*"
-      Resource  = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.this
+  to   = module.bucket.aws_s3_bucket_lifecycle_configuration.this
+}
 
-  # A policy put before the public access block could be judged public.
-  depends_on = [aws_s3_bucket_public_access_block.this]
+moved {
+  from = aws_s3_bucket_policy.this
+  to   = module.bucket.aws_s3_bucket_policy.this
 }
 
 ################################################################################
@@ -103,7 +68,9 @@ resource "aws_s3_bucket_policy" "this" {
 resource "aws_s3_object" "documents" {
   for_each = local.documents
 
-  bucket       = aws_s3_bucket.this.id
+  # configured_name, not name: objects go in only once the bucket's public
+  # access block, ownership controls, encryption and policy are in force.
+  bucket       = module.bucket.configured_name
   key          = "${var.prefix}${each.value}"
   source       = "${local.documents_dir}/${each.value}"
   content_type = "application/json"
@@ -114,11 +81,4 @@ resource "aws_s3_object" "documents" {
   source_hash = local.use_kms ? filemd5("${local.documents_dir}/${each.value}") : null
 
   tags = var.tags
-
-  # Objects go in once the bucket's encryption and policy are in force.
-  depends_on = [
-    aws_s3_bucket_server_side_encryption_configuration.this,
-    aws_s3_bucket_policy.this,
-    aws_s3_bucket_ownership_controls.this,
-  ]
 }

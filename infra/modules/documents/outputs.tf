@@ -4,12 +4,12 @@
 
 output "bucket_name" {
   description = "Name of the documents bucket (S3JSON_BUCKET)"
-  value       = aws_s3_bucket.this.id
+  value       = module.bucket.name
 }
 
 output "bucket_arn" {
   description = "ARN of the documents bucket"
-  value       = aws_s3_bucket.this.arn
+  value       = module.bucket.arn
 }
 
 output "prefix" {

@@ -21,7 +21,7 @@ mock_data "aws_ecr_repository" {
   }
 }
 mock_resource "aws_s3_bucket" {
-  defaults = { id = "s3json-documents-mock", arn = "arn:aws:s3:::s3json-documents-mock" }
+  defaults = { id = "s3json-documents-mock", bucket = "s3json-documents-mock", arn = "arn:aws:s3:::s3json-documents-mock" }
 }
 mock_resource "aws_cloudwatch_log_group" {
   defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:mock" }

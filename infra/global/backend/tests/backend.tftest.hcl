@@ -1,5 +1,7 @@
-# State bucket: versioned, encrypted, private, TLS-only; the generated backend
-# configuration always locks.
+# State bucket: named after the account and region, hardened by
+# modules/private-bucket (whose own tests assert the public access block,
+# ownership, versioning, encryption and the TLS-only policy); the generated
+# backend configuration always locks.
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -17,52 +19,44 @@ run "defaults_plan" {
   command = plan
 
   assert {
-    condition     = aws_s3_bucket.this.bucket == "s3json-tfstate-123456789012-eu-west-1"
+    condition     = module.bucket.name == "s3json-tfstate-123456789012-eu-west-1" && output.bucket_name == module.bucket.name
     error_message = "bucket name is derived from account and region (nobody types it)"
   }
   assert {
-    condition     = aws_s3_bucket.this.force_destroy == false
-    error_message = "the state bucket must not be force-destroyable by default"
-  }
-  assert {
-    condition     = aws_s3_bucket_versioning.this.versioning_configuration[0].status == "Enabled"
-    error_message = "state must be versioned"
-  }
-  assert {
-    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.this.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256"
-    error_message = "state must be encrypted at rest"
-  }
-  assert {
-    condition = (
-      aws_s3_bucket_public_access_block.this.block_public_acls &&
-      aws_s3_bucket_public_access_block.this.block_public_policy &&
-      aws_s3_bucket_public_access_block.this.ignore_public_acls &&
-      aws_s3_bucket_public_access_block.this.restrict_public_buckets
-    )
-    error_message = "all public access must be blocked"
-  }
-  assert {
-    condition     = aws_s3_bucket_ownership_controls.this.rule[0].object_ownership == "BucketOwnerEnforced"
-    error_message = "ACLs must be disabled"
+    condition     = module.bucket.sse_algorithm == "AES256"
+    error_message = "state must be encrypted at rest (SSE-S3 without a key)"
   }
 }
 
 run "defaults_apply" {
   assert {
-    condition = anytrue([for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement :
-      s.Effect == "Deny" && s.Action == "s3:*" && s.Principal == "*" &&
-      s.Condition.Bool["aws:SecureTransport"] == "false" &&
-      toset(s.Resource) == toset([aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"])
-    ])
-    error_message = "the state bucket must deny every request without TLS"
+    condition     = strcontains(output.backend_config, "bucket       = \"s3json-tfstate-123456789012-eu-west-1\"") && strcontains(output.backend_config, "region       = \"eu-west-1\"")
+    error_message = "the generated backend configuration names the state bucket and its region"
+  }
+  assert {
+    condition     = output.bucket_arn == "arn:aws:s3:::s3json-tfstate-123456789012-eu-west-1" && output.region == "eu-west-1"
+    error_message = "outputs expose the state bucket's ARN and region"
   }
   assert {
     condition     = strcontains(output.backend_config, "use_lockfile = true") && strcontains(output.backend_config, "encrypt      = true")
     error_message = "the generated backend configuration must lock and encrypt"
   }
   assert {
-    condition     = !strcontains(output.backend_config, "skip_") && !strcontains(output.backend_config, "endpoint") && !strcontains(output.backend_config, "lock = false")
-    error_message = "the generated backend configuration carries no test knobs"
+    condition     = !strcontains(output.backend_config, "skip_") && !strcontains(output.backend_config, "endpoint") && !strcontains(output.backend_config, "lock = false") && !strcontains(output.backend_config, "kms_key_id")
+    error_message = "the generated backend configuration carries no test knobs (and no KMS key without one)"
+  }
+}
+
+run "bucket_name" {
+  command = plan
+
+  variables {
+    bucket_name = "my-state-bucket"
+  }
+
+  assert {
+    condition     = module.bucket.name == "my-state-bucket"
+    error_message = "bucket_name overrides the generated name"
   }
 }
 
@@ -74,7 +68,7 @@ run "kms" {
   }
 
   assert {
-    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.this.rule).apply_server_side_encryption_by_default).sse_algorithm == "aws:kms"
+    condition     = module.bucket.sse_algorithm == "aws:kms"
     error_message = "SSE-KMS when a key is given"
   }
   assert {
@@ -91,4 +85,14 @@ run "rejects_short_history" {
   }
 
   expect_failures = [var.noncurrent_version_expiration_days]
+}
+
+run "rejects_bad_name_prefix" {
+  command = plan
+
+  variables {
+    name_prefix = "S3JSON_State"
+  }
+
+  expect_failures = [var.name_prefix]
 }

@@ -1,11 +1,14 @@
-# Documents module: a private, owner-enforced, versioned, encrypted, TLS-only
-# bucket, and the data/ documents uploaded as application/json.
+# Documents module: the bucket from modules/private-bucket (whose own tests
+# assert the public access block, ownership, versioning, encryption and the
+# TLS-only policy), named from name_prefix, and the data/ documents uploaded
+# as application/json.
 
 mock_provider "aws" {
   mock_resource "aws_s3_bucket" {
     defaults = {
-      id  = "s3json-documents-test"
-      arn = "arn:aws:s3:::s3json-documents-test"
+      id     = "s3json-documents-test"
+      bucket = "s3json-documents-test"
+      arn    = "arn:aws:s3:::s3json-documents-test"
     }
   }
 }
@@ -14,33 +17,8 @@ run "defaults_plan" {
   command = plan
 
   assert {
-    condition = (
-      aws_s3_bucket_public_access_block.this.block_public_acls &&
-      aws_s3_bucket_public_access_block.this.block_public_policy &&
-      aws_s3_bucket_public_access_block.this.ignore_public_acls &&
-      aws_s3_bucket_public_access_block.this.restrict_public_buckets
-    )
-    error_message = "all four public access blocks must be on"
-  }
-
-  assert {
-    condition     = aws_s3_bucket_ownership_controls.this.rule[0].object_ownership == "BucketOwnerEnforced"
-    error_message = "ACLs must be disabled (BucketOwnerEnforced)"
-  }
-
-  assert {
-    condition     = aws_s3_bucket_versioning.this.versioning_configuration[0].status == "Enabled"
-    error_message = "the bucket must be versioned"
-  }
-
-  assert {
-    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.this.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256"
+    condition     = module.bucket.sse_algorithm == "AES256"
     error_message = "SSE-S3 by default"
-  }
-
-  assert {
-    condition     = aws_s3_bucket.this.force_destroy == false
-    error_message = "force_destroy must default to false"
   }
 
   assert {
@@ -57,26 +35,45 @@ run "defaults_plan" {
     condition     = aws_s3_object.documents["foo.json"].key == "foo.json" && aws_s3_object.documents["foo.json"].etag == filemd5("${path.module}/../../../data/foo.json")
     error_message = "keys follow the file paths; etag tracks the content (MD5)"
   }
+
+  assert {
+    condition     = alltrue([for o in aws_s3_object.documents : o.source_hash == null])
+    error_message = "under SSE-S3 objects track their content with the etag alone"
+  }
 }
 
 run "defaults_apply" {
   assert {
-    condition = anytrue([for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement :
-      s.Effect == "Deny" && s.Principal == "*" && s.Action == "s3:*" &&
-      s.Condition.Bool["aws:SecureTransport"] == "false" &&
-      toset(s.Resource) == toset([aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"])
-    ])
-    error_message = "the bucket policy must deny every request without TLS, on the bucket and its objects"
+    condition     = output.bucket_name == "s3json-documents-test" && output.bucket_arn == "arn:aws:s3:::s3json-documents-test"
+    error_message = "outputs expose the bucket's name and ARN"
   }
 
   assert {
-    condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Effect == "Deny"])
-    error_message = "the bucket policy grants nothing (access comes from IAM roles only)"
+    condition     = alltrue([for o in aws_s3_object.documents : o.bucket == module.bucket.configured_name])
+    error_message = "objects go into the module's bucket"
   }
 
   assert {
     condition     = output.document_keys == tolist(["bar.json", "foo.json", "team/platform.json"])
     error_message = "document_keys lists the uploaded keys"
+  }
+
+  assert {
+    condition     = output.prefix == "" && output.kms_key_arn == null
+    error_message = "no key prefix and no KMS key by default"
+  }
+}
+
+run "bucket_name" {
+  command = plan
+
+  variables {
+    bucket_name = "s3json-documents-fixed"
+  }
+
+  assert {
+    condition     = module.bucket.name == "s3json-documents-fixed"
+    error_message = "bucket_name names the bucket (no generated suffix)"
   }
 }
 
@@ -102,15 +99,12 @@ run "kms" {
   }
 
   assert {
-    condition = (
-      one(one(aws_s3_bucket_server_side_encryption_configuration.this.rule).apply_server_side_encryption_by_default).sse_algorithm == "aws:kms" &&
-      one(aws_s3_bucket_server_side_encryption_configuration.this.rule).bucket_key_enabled
-    )
-    error_message = "SSE-KMS with a bucket key when a key is given"
+    condition     = module.bucket.sse_algorithm == "aws:kms" && output.kms_key_arn == var.kms_key_arn
+    error_message = "SSE-KMS when a key is given"
   }
 
   assert {
-    condition     = alltrue([for o in aws_s3_object.documents : o.source_hash != null])
+    condition     = alltrue([for o in aws_s3_object.documents : o.source_hash == filemd5("${path.module}/../../../data/${o.key}")])
     error_message = "under SSE-KMS objects track their content with source_hash"
   }
 }
@@ -133,4 +127,24 @@ run "rejects_bad_bucket_name" {
   }
 
   expect_failures = [var.bucket_name]
+}
+
+run "rejects_long_history" {
+  command = plan
+
+  variables {
+    noncurrent_version_expiration_days = 3651
+  }
+
+  expect_failures = [var.noncurrent_version_expiration_days]
+}
+
+run "rejects_bad_name_prefix" {
+  command = plan
+
+  variables {
+    name_prefix = "S3JSON_Documents-"
+  }
+
+  expect_failures = [var.name_prefix]
 }
