@@ -76,26 +76,18 @@ variable "repository_name" {
   default     = "s3json"
 }
 
+# Passed through: modules/service validates both (tag syntax, never
+# `latest`, digest form) and says what is wrong.
 variable "image_tag" {
   description = "Immutable image tag to deploy (never `latest`); exactly one of image_tag and image_digest"
   type        = string
   default     = null
-
-  validation {
-    condition     = var.image_tag == null || lower(coalesce(var.image_tag, "x")) != "latest"
-    error_message = "image_tag must name an immutable release, never `latest`."
-  }
 }
 
 variable "image_digest" {
   description = "Image digest to deploy (`sha256:...`); exactly one of image_tag and image_digest"
   type        = string
   default     = null
-
-  validation {
-    condition     = var.image_digest == null || can(regex("^sha256:[a-f0-9]{64}$", coalesce(var.image_digest, "x")))
-    error_message = "image_digest must look like sha256:<64 hex digits>."
-  }
 }
 
 ################################################################################

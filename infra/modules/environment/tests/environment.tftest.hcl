@@ -32,13 +32,3 @@ run "composition" {
     error_message = "without a domain the URL is the ALB over HTTP"
   }
 }
-
-run "rejects_latest" {
-  command = plan
-
-  variables {
-    image_tag = "latest"
-  }
-
-  expect_failures = [var.image_tag]
-}
