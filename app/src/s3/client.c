@@ -21,6 +21,7 @@
 
 #include "../util/buf.h"
 #include "client.h"
+#include "fields.h"
 #include "sigv4.h"
 
 #define S3_BACKOFF_BASE_MS 50
@@ -951,6 +952,27 @@ static int clean_condition(const char *v, char out[S3_COND_MAX])
   return n > 0;
 }
 
+/* S3's ETag and Last-Modified, checked before they go anywhere: a 200 must
+ * carry an ETag of RFC 9110's grammar (a 304 may omit it); Last-Modified,
+ * when present, must be a date, and is written again by us. 0, or -1 with
+ * 'd->detail' saying which. */
+static int take_fields(const struct s3_exchange *x, struct s3_object *out,
+                       struct s3_diag *d)
+{
+  if ((x->etag[0] || x->status == 200) &&
+      !s3_etag_valid(x->etag, strlen(x->etag))) {
+    set_detail(d, "ETag from S3 is missing or not an entity-tag");
+    return -1;
+  }
+  if (x->last_modified[0] &&
+      s3_http_date(x->last_modified, out->last_modified, NULL) != 0) {
+    set_detail(d, "Last-Modified from S3 is not an HTTP date");
+    return -1;
+  }
+  memcpy(out->etag, x->etag, sizeof(out->etag));
+  return 0;
+}
+
 enum s3_code s3_get_object(struct s3_client *c, const char *key,
                            const struct s3_conditions *cond,
                            struct s3_object *out, struct s3_diag *diag)
@@ -986,11 +1008,9 @@ enum s3_code s3_get_object(struct s3_client *c, const char *key,
   call.req.path = path.data;
   code = run_call(c, &call, diag);
   buf_free(&path);
-  if (code == S3_OK || code == S3_NOT_MODIFIED) {
-    memcpy(out->etag, call.x.etag, sizeof(out->etag));
-    memcpy(out->last_modified, call.x.last_modified,
-           sizeof(out->last_modified));
-  }
+  if ((code == S3_OK || code == S3_NOT_MODIFIED) &&
+      take_fields(&call.x, out, diag) != 0)
+    code = S3_BAD_RESPONSE;
   if (code == S3_OK) {
     out->body = buf_detach(&call.x.body, &out->len);
     if (!out->body)

@@ -118,6 +118,29 @@ class S3FaultTest(unittest.TestCase):
             # And the service is fine afterwards.
             self.assertEqual(svc.get("/api/foo").status, 200)
 
+    def test_s3_header_values_are_checked_or_rewritten(self):
+        """ETag and Last-Modified from S3 reach clients only when ETag has
+        RFC 9110's grammar (else 502), and Last-Modified is re-written by us
+        as an IMF-fixdate (not a date: 502)."""
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint,
+                                                               S3JSON_S3_MAX_ATTEMPTS="1") as svc:  # fmt: skip
+            for bad in ({"ETag": '"abc\x01def"'}, {"ETag": "abc"}, {"ETag": '"a"b"'},
+                        {"ETag": None}, {"ETag": '"' + "a" * 200 + '"'},
+                        {"Last-Modified": "garbage"},
+                        {"Last-Modified": "Thu, 03 Dec 2026 11:50:07 GMT\x01"}):  # fmt: skip
+                with self.subTest(bad=bad):
+                    fp.queue(("headers", bad), match="/foo.json")
+                    r = svc.get("/api/foo")
+                    self.assertError(r, 502, "bad_upstream_response")
+                    self.assertNotIn("etag", r.headers)
+            fp.queue(("headers", {"Last-Modified": "Thursday, 03-Dec-26 11:50:07 GMT",
+                                  "ETag": 'W/"weak-1"'}), match="/foo.json")  # fmt: skip
+            r = svc.get("/api/foo")
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.headers["last-modified"], "Thu, 03 Dec 2026 11:50:07 GMT")
+            self.assertEqual(r.headers["etag"], 'W/"weak-1"')
+            self.assertEqual(svc.get("/api/foo").status, 200)
+
     def test_s3_stopped_then_back(self):
         with self.service(self.emu.endpoint, S3JSON_READY_PROBE_SECONDS="1") as svc:
             self.assertTrue(wait_for(lambda: svc.get("/readyz").status == 200, 5))
