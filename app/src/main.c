@@ -225,6 +225,7 @@ int main(int argc, char **argv)
   cachecfg.max_bytes = s.cache_max_bytes;
   cachecfg.stale_if_error_s = s.stale_if_error_s;
   cachecfg.negative_ttl_s = NEGATIVE_TTL_S;
+  cachecfg.s3_budget_ms = s.s3_timeout_ms;
   cache = cache_new(&cachecfg, fetch_document, s3, NULL);
   health = health_new(s3, creds, s.prefix, s.ready_probe_s);
   routes = health && cache ? routes_new(&s, s3, cache, health, creds) : NULL;
