@@ -836,26 +836,53 @@ static void exchange_reset(struct s3_exchange *x, const struct s3_client *c,
   buf_init(&x->err, S3_ERROR_BODY_MAX);
 }
 
-/* Credentials, signature, one transfer; maps the outcome into 'code'. */
+/* Keys for one attempt, fetched (or waited for) within what is left of
+ * the call's budget: a slow credentials endpoint is cut at the deadline
+ * like a slow S3 (504), not added to it. */
+static enum s3_step get_keys(struct s3_client *c, long long deadline,
+                             struct aws_credentials *cred, enum s3_code *code,
+                             struct s3_diag *d)
+{
+  switch (aws_cred_get_within(c->creds, cred, (long)(deadline - now_ms()),
+                              d->detail, sizeof(d->detail))) {
+  case AWS_CRED_OK:
+    return STEP_RETRY; /* go on */
+  case AWS_CRED_TIMEOUT:
+    *code = S3_TIMEOUT;
+    return STEP_DONE;
+  case AWS_CRED_UNAVAILABLE:
+  case AWS_CRED_BAD_CONFIG:
+  case AWS_CRED_NO_MEMORY:
+    break;
+  }
+  *code = S3_NO_CREDENTIALS;
+  return STEP_DONE;
+}
+
+/* Credentials, signature, one transfer, all before 'deadline' (monotonic
+ * ms); maps the outcome into 'code'. */
 static enum s3_step attempt(struct s3_client *c, CURL *e, struct s3_call *call,
-                            long budget_ms, enum s3_code *code,
+                            long long deadline, enum s3_code *code,
                             struct s3_diag *d)
 {
   struct aws_credentials cred;
   struct curl_slist *hdrs = NULL;
   struct buf url;
   char errbuf[CURL_ERROR_SIZE] = "";
+  long budget_ms;
   CURLcode cc;
 
   exchange_reset(&call->x, c, call);
-  if (aws_cred_get(c->creds, &cred, d->detail, sizeof(d->detail)) !=
-      AWS_CRED_OK) {
-    *code = S3_NO_CREDENTIALS;
+  if (get_keys(c, deadline, &cred, code, d) == STEP_DONE)
     return STEP_DONE;
-  }
   buf_init(&url, S3_URL_MAX);
   *code = build_signed(c, &call->req, &cred, &url, &hdrs);
-  OPENSSL_cleanse(&cred, sizeof(cred));
+  aws_cred_wipe(&cred);
+  budget_ms = (long)(deadline - now_ms());
+  if (*code == S3_OK && budget_ms <= 0) {
+    set_detail(d, "time budget spent before the request was sent");
+    *code = S3_TIMEOUT;
+  }
   if (*code == S3_OK &&
       set_options(e, c, url.data, hdrs, &call->x, budget_ms, errbuf) != 0)
     *code = S3_NO_MEMORY;
@@ -891,6 +918,7 @@ static enum s3_code run_call(struct s3_client *c, struct s3_call *call,
                              struct s3_diag *d)
 {
   long start = now_ms(), left = c->timeout_ms, wait;
+  long long deadline = (long long)start + c->timeout_ms;
   enum s3_code code = S3_TIMEOUT;
   CURL *e = handle_get(c);
 
@@ -902,7 +930,7 @@ static enum s3_code run_call(struct s3_client *c, struct s3_call *call,
     d->attempts++;
     memset(&d->error, 0, sizeof(d->error));
     d->detail[0] = '\0';
-    if (attempt(c, e, call, left, &code, d) == STEP_DONE ||
+    if (attempt(c, e, call, deadline, &code, d) == STEP_DONE ||
         d->attempts >= c->max_attempts)
       break;
     wait = backoff_ms(d->attempts);
