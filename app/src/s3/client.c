@@ -1065,7 +1065,7 @@ enum s3_code s3_list_objects(struct s3_client *c, const char *prefix,
                              const char *token, int max_keys,
                              struct s3_list *out, struct s3_diag *diag)
 {
-  struct sigv4_pair q[4];
+  struct sigv4_pair q[5];
   char maxbuf[16];
   struct s3_call call;
   struct s3_diag dummy;
@@ -1084,6 +1084,10 @@ enum s3_code s3_list_objects(struct s3_client *c, const char *prefix,
   }
   memset(&call, 0, sizeof(call));
   call.body_cap = S3_XML_MAX_DOC;
+  /* Keys as URL-encoded text: a key holding a character XML 1.0 cannot
+   * carry (U+0001, say) would otherwise make the whole page unparseable.
+   * s3_xml_parse_list decodes them. */
+  q[call.req.nquery++] = (struct sigv4_pair){"encoding-type", "url"};
   q[call.req.nquery++] = (struct sigv4_pair){"list-type", "2"};
   if (prefix && *prefix)
     q[call.req.nquery++] = (struct sigv4_pair){"prefix", prefix};
