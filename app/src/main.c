@@ -24,6 +24,7 @@
 #include "s3/client.h"
 #include "settings.h"
 #include "store/cache.h"
+#include "util/harden.h"
 
 #ifndef S3JSON_VERSION
 #define S3JSON_VERSION "0.0.0"
@@ -187,6 +188,10 @@ int main(int argc, char **argv)
       return 2;
     }
     return healthcheck(&s);
+  }
+  if (harden_process(err, sizeof(err))) { /* before any secret is read */
+    fprintf(stderr, "s3json: %s\n", err);
+    return 1;
   }
   if (settings_load(&s, NULL, err, sizeof(err))) {
     fprintf(stderr, "s3json: %s\n", err);

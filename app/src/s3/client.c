@@ -599,13 +599,12 @@ static struct curl_slist *add_header(struct curl_slist *l, const char *name,
 
   if (*fail)
     return l;
-  buf_init(&b, S3_URL_MAX);
+  buf_init_secret(&b, S3_URL_MAX); /* the token or the signature */
   if (buf_printf(&b, "%s: %s", name, value) != BUF_OK) {
     *fail = 1;
     return l;
   }
   n = curl_slist_append(l, b.data);
-  OPENSSL_cleanse(b.data, b.len);
   buf_free(&b);
   if (!n)
     *fail = 1;

@@ -199,6 +199,13 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(line["status"], 400)
         self.svc.events()  # every line parses as JSON
 
+    def test_no_core_files(self):
+        """A crash cannot write the keys to a core file: RLIMIT_CORE is 0
+        (and the process is non-dumpable: test_wipe.c)."""
+        with open(f"/proc/{self.svc.proc.pid}/limits") as f:
+            line = next(l for l in f if l.startswith("Max core file size"))
+        self.assertEqual(line.split()[4:6], ["0", "0"], line)
+
     def test_no_secrets_in_logs(self):
         self.svc.get("/api/foo")
         text = "\n".join(self.svc.lines + self.svc.stderr)
