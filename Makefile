@@ -74,12 +74,16 @@ build/asan/s3json: $(SAN_OBJ)
 build/tests/%: app/tests/unit/%.c build/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(PKG_CFLAGS) -Iapp/src -o $@ $< \
-	  build/libs3json.a $(PKG_LIBS) -lcmocka
+	  build/libs3json.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
 
 build/asan/tests/%: app/tests/unit/%.c build/asan/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iapp/src -o $@ $< \
-	  build/asan/libs3json.a $(PKG_LIBS) -lcmocka
+	  build/asan/libs3json.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
+
+# test_wipe sees every free() of our modules, to find secrets left in
+# freed memory.
+build/tests/test_wipe build/asan/tests/test_wipe: TEST_LDFLAGS = -Wl,--wrap=free
 
 # Test tools: small programs that drive one module from a test script
 # (e.g. the SigV4 differential test against botocore).

@@ -24,6 +24,7 @@
 #include "s3/client.h"
 #include "settings.h"
 #include "store/cache.h"
+#include "util/harden.h"
 
 #ifndef S3JSON_VERSION
 #define S3JSON_VERSION "0.0.0"
@@ -188,6 +189,10 @@ int main(int argc, char **argv)
     }
     return healthcheck(&s);
   }
+  if (harden_process(err, sizeof(err))) { /* before any secret is read */
+    fprintf(stderr, "s3json: %s\n", err);
+    return 1;
+  }
   if (settings_load(&s, NULL, err, sizeof(err))) {
     fprintf(stderr, "s3json: %s\n", err);
     return 2;
@@ -225,6 +230,7 @@ int main(int argc, char **argv)
   cachecfg.max_bytes = s.cache_max_bytes;
   cachecfg.stale_if_error_s = s.stale_if_error_s;
   cachecfg.negative_ttl_s = NEGATIVE_TTL_S;
+  cachecfg.s3_budget_ms = s.s3_timeout_ms;
   cache = cache_new(&cachecfg, fetch_document, s3, NULL);
   health = health_new(s3, creds, s.prefix, s.ready_probe_s);
   routes = health && cache ? routes_new(&s, s3, cache, health, creds) : NULL;

@@ -634,6 +634,36 @@ def _s3_list_objects_v2(self: Any, bucket: Any, prefix: Any, delimiter: Any, con
 
 
 # --------------------------------------------------------------------------
+# Patch 8b: ListObjectsV2 encoding-type=url encodes every field AWS lists.
+#
+# AWS: with encoding-type=url, Delimiter, Prefix, StartAfter, Contents/Key
+# and CommonPrefixes/Prefix come URL-encoded (ContinuationToken and
+# NextContinuationToken do not); botocore decodes exactly those.  moto 5.2
+# encodes Key, Prefix and CommonPrefixes but echoes StartAfter and
+# Delimiter raw, so a client decoding them as AWS documents gets them wrong.
+# --------------------------------------------------------------------------
+
+_ECHOED = re.compile(r"<(StartAfter|Delimiter)>(.*?)</\1>", re.S)
+
+
+def _s3_list_objects_v2_response(self: Any) -> Any:
+    import html
+    import urllib.parse
+
+    status, headers, body = _orig["s3_list_v2_response"](self)
+    if self.querystring.get("encoding-type", [None])[0] != "url" or status != 200:
+        return status, headers, body
+    text = body.decode() if isinstance(body, bytes) else body
+
+    def enc(m: re.Match) -> str:
+        value = urllib.parse.quote(html.unescape(m.group(2)), safe="/")
+        return f"<{m.group(1)}>{value}</{m.group(1)}>"
+
+    text = _ECHOED.sub(enc, text)
+    return status, headers, text.encode() if isinstance(body, bytes) else text
+
+
+# --------------------------------------------------------------------------
 # Patch 9: S3 IAM action names.
 #
 # moto authorizes some S3 operations under names that are not IAM actions
@@ -731,6 +761,10 @@ def apply() -> None:
     S3Backend._truncate_result = _s3_truncate_result
     _orig["s3_list_v2"] = S3Backend.list_objects_v2
     S3Backend.list_objects_v2 = _s3_list_objects_v2
+    from moto.s3.responses import S3Response
+
+    _orig["s3_list_v2_response"] = S3Response.list_objects_v2
+    S3Response.list_objects_v2 = _s3_list_objects_v2_response
 
     _orig["elbv2_create_lb"] = ELBv2Backend.create_load_balancer
     ELBv2Backend.create_load_balancer = _elbv2_create_load_balancer

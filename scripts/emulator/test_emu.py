@@ -340,6 +340,24 @@ class TestSigV4RawEncoding(unittest.TestCase):
                 break
         self.assertEqual(keys, sorted(k for k in self.KEYS if k > "a+b.json"))
 
+    def test_list_encoding_type_url(self) -> None:
+        """With encoding-type=url every field AWS encodes comes encoded
+        (boto3 decodes only when it set EncodingType itself, so these are
+        the raw values); the continuation token does not."""
+        r = self.s3.list_objects_v2(Bucket=self.bucket, EncodingType="url", StartAfter="sp ac",
+                                    Delimiter="+", Prefix="sp ", MaxKeys=1000)  # fmt: skip
+        self.assertEqual(r["EncodingType"], "url")
+        self.assertEqual(r["StartAfter"], "sp%20ac")
+        self.assertEqual(r["Delimiter"], "%2B")
+        self.assertEqual(r["Prefix"], "sp%20")
+        self.assertEqual([o["Key"] for o in r["Contents"]], ["sp%20ace.json"])
+        r = self.s3.list_objects_v2(Bucket=self.bucket, EncodingType="url", MaxKeys=1)
+        self.assertEqual(r["Contents"][0]["Key"], "a%2Bb.json")
+        self.assertIn("+", r["NextContinuationToken"])  # never encoded
+        # Without it, nothing is encoded (boto3 asks itself and decodes).
+        r = self.s3.list_objects_v2(Bucket=self.bucket, StartAfter="sp ac", Delimiter="+")
+        self.assertEqual((r["StartAfter"], r["Delimiter"]), ("sp ac", "+"))
+
     def test_continuation_token_encoding(self) -> None:
         r = self.s3.list_objects_v2(Bucket=self.bucket, MaxKeys=1)
         token = r["NextContinuationToken"]

@@ -89,14 +89,16 @@ struct aws_ecs_cfg {
   char *token_file; /* read at each fetch, NULL = none; wins over token */
 };
 
-/* Fetches credentials from the ECS (or EKS Pod Identity) endpoint. */
+/* Fetches credentials from the ECS (or EKS Pod Identity) endpoint, within
+ * 'timeout_ms'. */
 enum aws_cred_code aws_ecs_fetch(const struct aws_ecs_cfg *cfg, long timeout_ms,
                                  struct aws_credentials *out, char *err,
                                  size_t errlen);
 
 /* Fetches the instance role's credentials with IMDSv2 from 'base'
- * ("http://169.254.169.254", no trailing slash). Each of its three calls
- * (token, role, credentials) gets min('timeout_ms', 1 s), as in the SDKs:
+ * ("http://169.254.169.254", no trailing slash). The whole fetch ends
+ * within 'timeout_ms' (<= 0 or above 3 s: 3 s), and each of its three
+ * calls (token, role, credentials) gets at most 1 s of it, as in the SDKs:
  * off EC2 the address is often a black hole. No IMDSv1 fallback. */
 enum aws_cred_code aws_imds_fetch(const char *base, long timeout_ms,
                                   struct aws_credentials *out, char *err,

@@ -372,14 +372,15 @@ static long long ms(time_t t)
   return (long long)t * 1000;
 }
 
-static enum aws_cred_code http_fetch(void *ctx, struct aws_credentials *out,
-                                     char *err, size_t errlen)
+static enum aws_cred_code http_fetch(void *ctx, long timeout_ms,
+                                     struct aws_credentials *out, char *err,
+                                     size_t errlen)
 {
   struct aws_cred_provider *p = ctx;
 
   if (p->source == AWS_CRED_ECS)
-    return aws_ecs_fetch(&p->ecs, p->timeout_ms, out, err, errlen);
-  return aws_imds_fetch(p->imds_base, p->timeout_ms, out, err, errlen);
+    return aws_ecs_fetch(&p->ecs, timeout_ms, out, err, errlen);
+  return aws_imds_fetch(p->imds_base, timeout_ms, out, err, errlen);
 }
 
 struct aws_cred_provider *aws_cred_provider_new(const struct aws_env *env,
@@ -525,8 +526,9 @@ static void failed(struct aws_cred_provider *p, const char *why, long long now)
 }
 
 /* Fetches with the lock released; 'refreshing' keeps other threads out.
- * Called and returns with the lock held. */
-static void refresh(struct aws_cred_provider *p)
+ * The fetch gets at most 'timeout_ms'. Called and returns with the lock
+ * held. */
+static void refresh(struct aws_cred_provider *p, long timeout_ms)
 {
   struct aws_credentials c;
   char why[ERR_LEN] = "";
@@ -536,7 +538,7 @@ static void refresh(struct aws_cred_provider *p)
   p->refreshing = 1;
   pthread_mutex_unlock(&p->lock);
   memset(&c, 0, sizeof(c));
-  rc = p->fetch(p->fetch_ctx, &c, why, sizeof(why));
+  rc = p->fetch(p->fetch_ctx, timeout_ms, &c, why, sizeof(why));
   now = p->clock(p->clock_ctx);
   if (rc == AWS_CRED_OK && c.expiration && ms(c.expiration) <= now) {
     snprintf(why, sizeof(why), "%s: the keys received are already expired",
@@ -579,11 +581,88 @@ static enum step next_step(const struct aws_cred_provider *p, long long now,
   return FETCH;
 }
 
-enum aws_cred_code aws_cred_get(struct aws_cred_provider *p,
-                                struct aws_credentials *out, char *err,
-                                size_t errlen)
+/* Milliseconds on the monotonic clock: deadlines are durations, never
+ * affected by the (test-replaceable) wall clock. */
+static long long mono_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for another thread's fetch, until 'deadline' (monotonic ms; 0 =
+ * no limit). Returns 0 when woken, -1 when the deadline passed. Lock
+ * held. */
+static int wait_fetch(struct aws_cred_provider *p, long long deadline)
+{
+  struct timespec ts;
+  long long left;
+
+  if (!deadline) {
+    pthread_cond_wait(&p->done, &p->lock);
+    return 0;
+  }
+  left = deadline - mono_ms();
+  if (left <= 0)
+    return -1;
+  /* The condition variable waits on CLOCK_REALTIME: convert. */
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += (time_t)(left / 1000);
+  ts.tv_nsec += (long)(left % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return pthread_cond_timedwait(&p->done, &p->lock, &ts) == 0 ? 0 : -1;
+}
+
+/* The time a fetch may take now: the provider's per-call timeout, cut to
+ * what is left before 'deadline' (0 = none), or to half of it when the
+ * current keys are still valid ('ahead': a refresh before expiry), so the
+ * caller keeps time to use them if the refresh is slow. <= 0: none left. */
+static long fetch_budget(const struct aws_cred_provider *p, long long deadline,
+                         int ahead)
+{
+  long long left;
+
+  if (!deadline)
+    return p->timeout_ms;
+  left = deadline - mono_ms();
+  if (ahead)
+    left /= 2;
+  return left < p->timeout_ms ? (long)left : p->timeout_ms;
+}
+
+static enum aws_cred_code fail_now(struct aws_cred_provider *p,
+                                   long long deadline, char *err, size_t errlen)
+{
+  enum aws_cred_code rc = AWS_CRED_UNAVAILABLE;
+
+  if (p->source == AWS_CRED_NONE) {
+    aws_set_err(err, errlen, "no AWS credentials configured");
+  } else if (deadline && mono_ms() >= deadline) {
+    aws_set_err(err, errlen, "%s: no keys within the time budget%s%s",
+                aws_cred_source_name(p->source), p->last_err[0] ? ": " : "",
+                p->last_err);
+    rc = AWS_CRED_TIMEOUT;
+  } else {
+    aws_set_err(err, errlen, "%s",
+                p->last_err[0] ? p->last_err : "credentials expired");
+  }
+  pthread_mutex_unlock(&p->lock);
+  return rc;
+}
+
+/* aws_cred_get and aws_cred_get_within: 'deadline' in monotonic ms, 0 =
+ * none. */
+static enum aws_cred_code get_until(struct aws_cred_provider *p,
+                                    struct aws_credentials *out,
+                                    long long deadline, char *err,
+                                    size_t errlen)
 {
   int fetched = 0;
+  long budget = 0;
 
   if (!p || !out) {
     aws_set_err(err, errlen, "no credential provider");
@@ -591,27 +670,46 @@ enum aws_cred_code aws_cred_get(struct aws_cred_provider *p,
   }
   pthread_mutex_lock(&p->lock);
   for (;;) {
-    switch (next_step(p, p->clock(p->clock_ctx), fetched)) {
+    long long now = p->clock(p->clock_ctx);
+    enum step st = next_step(p, now, fetched);
+
+    if (st == FETCH &&
+        (budget = fetch_budget(p, deadline, usable(p, now))) <= 0)
+      st = usable(p, now) ? COPY : FAIL;
+    switch (st) {
     case COPY:
       memcpy(out, &p->cur, sizeof(*out));
       pthread_mutex_unlock(&p->lock);
       return AWS_CRED_OK;
     case WAIT:
-      pthread_cond_wait(&p->done, &p->lock);
+      if (wait_fetch(p, deadline) != 0)
+        return fail_now(p, deadline, err, errlen);
       fetched = 1; /* someone else's fetch is as good as ours */
       break;
     case FETCH:
-      refresh(p);
+      refresh(p, budget);
       fetched = 1;
       break;
     case FAIL:
-      if (p->source == AWS_CRED_NONE)
-        aws_set_err(err, errlen, "no AWS credentials configured");
-      else
-        aws_set_err(err, errlen, "%s",
-                    p->last_err[0] ? p->last_err : "credentials expired");
-      pthread_mutex_unlock(&p->lock);
-      return AWS_CRED_UNAVAILABLE;
+      return fail_now(p, deadline, err, errlen);
     }
   }
+}
+
+enum aws_cred_code aws_cred_get(struct aws_cred_provider *p,
+                                struct aws_credentials *out, char *err,
+                                size_t errlen)
+{
+  return get_until(p, out, 0, err, errlen);
+}
+
+enum aws_cred_code aws_cred_get_within(struct aws_cred_provider *p,
+                                       struct aws_credentials *out,
+                                       long budget_ms, char *err, size_t errlen)
+{
+  if (budget_ms <= 0) {
+    aws_set_err(err, errlen, "no time left to get credentials");
+    return AWS_CRED_TIMEOUT;
+  }
+  return get_until(p, out, mono_ms() + budget_ms, err, errlen);
 }

@@ -63,7 +63,9 @@ enum aws_cred_code {
                            the answer was unusable) and no unexpired keys
                            are left */
   AWS_CRED_BAD_CONFIG,  /* 2: a source is configured but malformed */
-  AWS_CRED_NO_MEMORY    /* 3 */
+  AWS_CRED_NO_MEMORY,   /* 3 */
+  AWS_CRED_TIMEOUT      /* 4: aws_cred_get_within's budget ran out before
+                           usable keys were there */
 };
 
 struct aws_cred_provider; /* opaque, thread-safe */
@@ -78,8 +80,8 @@ struct aws_cred_provider; /* opaque, thread-safe */
  * The default profile, when absent or keyless, just falls through to ecs.
  * With no source at all (IMDS disabled) it returns a provider whose source
  * is AWS_CRED_NONE and whose aws_cred_get says AWS_CRED_UNAVAILABLE.
- * 'timeout_ms' bounds each HTTP call to the ECS endpoint (<= 0: 1000);
- * IMDS calls get at most 1 s each.
+ * 'timeout_ms' bounds each fetch from the ECS endpoint or IMDS (<= 0:
+ * 1000); each IMDS call gets at most 1 s of it.
  */
 struct aws_cred_provider *aws_cred_provider_new(const struct aws_env *env,
                                                 long timeout_ms, char *err,
@@ -96,6 +98,22 @@ void aws_cred_provider_free(struct aws_cred_provider *p);
 enum aws_cred_code aws_cred_get(struct aws_cred_provider *p,
                                 struct aws_credentials *out, char *err,
                                 size_t errlen);
+
+/*
+ * aws_cred_get within a time budget of 'budget_ms' from now: a fetch this
+ * call makes gets at most what is left of it, and waiting for another
+ * thread's fetch stops when it is spent. A caller whose own time is
+ * bounded (an S3 call, S3JSON_S3_TIMEOUT_MS) passes what is left, so
+ * credential work is counted in its budget. When the budget runs out
+ * with no usable keys: AWS_CRED_TIMEOUT ('budget_ms' <= 0 too). A refresh
+ * of keys that are still valid gets at most half the budget, so a slow
+ * endpoint leaves the caller time to use the current keys (which it then
+ * gets).
+ */
+enum aws_cred_code aws_cred_get_within(struct aws_cred_provider *p,
+                                       struct aws_credentials *out,
+                                       long budget_ms, char *err,
+                                       size_t errlen);
 
 /* Zeroes a copy of the keys once it has been used (OPENSSL_cleanse, which
  * the compiler cannot drop), so no secret lingers on a stack or heap.
@@ -154,10 +172,11 @@ unsigned aws_cred_retry_delay(unsigned failures);
  * provider is shared. The clock replaces the wall clock and returns
  * milliseconds since the epoch (so back-off steps are exact); the fetch
  * replaces the HTTP fetch of the ecs and imds sources (it must fill 'out'
- * only on AWS_CRED_OK, and may block: it runs without the provider's lock).
+ * only on AWS_CRED_OK, may block, as it runs without the provider's lock,
+ * and should end within 'timeout_ms', what the caller's budget leaves).
  */
 typedef long long (*aws_cred_clock_fn)(void *ctx); /* ms */
-typedef enum aws_cred_code (*aws_cred_fetch_fn)(void *ctx,
+typedef enum aws_cred_code (*aws_cred_fetch_fn)(void *ctx, long timeout_ms,
                                                 struct aws_credentials *out,
                                                 char *err, size_t errlen);
 void aws_cred_provider_set_clock(struct aws_cred_provider *p,

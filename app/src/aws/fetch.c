@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -245,23 +246,44 @@ enum aws_cred_code aws_ecs_fetch(const struct aws_ecs_cfg *cfg, long timeout_ms,
   return body ? rc : AWS_CRED_NO_MEMORY;
 }
 
-/* One IMDS conversation: where, how long per call, and the session
- * token header once we have it. */
+/* One IMDS conversation: where, until when, and the session token header
+ * once we have it. */
 struct imds {
   const char *base;
-  long timeout_ms;
-  char *hdr; /* "X-aws-ec2-metadata-token: ..." (secret) */
+  long long deadline; /* monotonic ms: the whole fetch ends by then */
+  char *hdr;          /* "X-aws-ec2-metadata-token: ..." (secret) */
 };
 
-/* One IMDS call into 'body' ('cap' bytes), sending 'hdr'. */
+static long long mono_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One IMDS call into 'body' ('cap' bytes), sending 'hdr': at most 1 s,
+ * and never past the fetch's deadline. */
 static enum aws_cred_code imds_call(const struct imds *m, const char *method,
                                     const char *path, const char *hdr,
                                     char *body, size_t cap, size_t *len,
                                     char *err, size_t errlen)
 {
   char url[1024];
-  struct aws_http_req req = {method, url, {hdr}, m->timeout_ms, 0};
+  long long left = m->deadline - mono_ms();
+  struct aws_http_req req = {method,
+                             url,
+                             {hdr},
+                             left < IMDS_TIMEOUT_MS ? (long)left
+                                                    : IMDS_TIMEOUT_MS,
+                             0};
 
+  *len = 0;
+  body[0] = '\0';
+  if (left <= 0) {
+    aws_set_err(err, errlen, "time budget spent");
+    return AWS_CRED_UNAVAILABLE;
+  }
   snprintf(url, sizeof(url), "%s%s", m->base, path);
   return aws_http_fetch(&req, body, cap, len, err, errlen);
 }
@@ -351,12 +373,14 @@ enum aws_cred_code aws_imds_fetch(const char *base, long timeout_ms,
                                   struct aws_credentials *out, char *err,
                                   size_t errlen)
 {
-  struct imds m = {base, timeout_ms, NULL};
+  struct imds m = {base, 0, NULL};
   enum aws_cred_code rc;
   char *body;
 
-  if (m.timeout_ms <= 0 || m.timeout_ms > IMDS_TIMEOUT_MS)
-    m.timeout_ms = IMDS_TIMEOUT_MS;
+  /* Three calls of at most 1 s each, all within 'timeout_ms'. */
+  if (timeout_ms <= 0 || timeout_ms > 3 * IMDS_TIMEOUT_MS)
+    timeout_ms = 3 * IMDS_TIMEOUT_MS;
+  m.deadline = mono_ms() + timeout_ms;
   if (!(body = malloc(AWS_HTTP_BODY_MAX))) {
     aws_set_err(err, errlen, "imds: out of memory");
     return AWS_CRED_NO_MEMORY;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -180,33 +181,70 @@ static int not_modified(const struct http_request *req, const struct doc *d,
   return t >= 0 && d->mtime <= t;
 }
 
-/* Is a q-value (the text after "q=", up to ',' or the end) zero? */
-static int q_is_zero(const char *q)
+/* Is a q-value zero ("0", "0.", "0.000")? 'n' bytes of 'v'. */
+static int q_is_zero(const char *v, size_t n)
 {
-  size_t n = strcspn(q, ", ");
+  size_t i;
 
-  return n > 0 && q[0] == '0' && strspn(q + 1, ".0") == n - 1;
+  if (n == 0 || v[0] != '0')
+    return 0;
+  for (i = 1; i < n; i++)
+    if (v[i] != '.' && v[i] != '0')
+      return 0;
+  return 1;
 }
 
-/* Does Accept-Encoding allow gzip (and not with q=0)? */
+static size_t skip_ows(const char *p, size_t i, size_t n)
+{
+  while (i < n && (p[i] == ' ' || p[i] == '\t'))
+    i++;
+  return i;
+}
+
+/* Do the parameters of one Accept-Encoding element ('p', 'n' bytes, from
+ * the first ';') leave its coding acceptable? Parameter names are
+ * case-insensitive (RFC 9110 5.6.6), so "Q=0" refuses as "q=0" does. */
+static int params_accept(const char *p, size_t n)
+{
+  size_t i = 0, name, nlen, val;
+
+  while (i < n && p[i] == ';') {
+    name = i = skip_ows(p, i + 1, n);
+    while (i < n && p[i] != '=' && p[i] != ';' && p[i] != ' ' && p[i] != '\t')
+      i++;
+    nlen = i - name;
+    i = skip_ows(p, i, n);
+    if (i >= n || p[i] != '=')
+      continue;
+    val = i = skip_ows(p, i + 1, n);
+    while (i < n && p[i] != ';' && p[i] != ' ' && p[i] != '\t')
+      i++;
+    if (nlen == 1 && (p[name] == 'q' || p[name] == 'Q') &&
+        q_is_zero(p + val, i - val))
+      return 0;
+    i = skip_ows(p, i, n);
+  }
+  return 1;
+}
+
+/* Does Accept-Encoding allow gzip (and not with q=0)? Codings are
+ * case-insensitive; the first "gzip" element decides. */
 static int accepts_gzip(const struct http_request *req)
 {
-  const char *ae = req->header(req->conn, "Accept-Encoding");
-  const char *p = ae;
+  const char *p = req->header(req->conn, "Accept-Encoding");
 
-  while (p && (p = strstr(p, "gzip")) != NULL) {
-    const char *q = p + 4, *comma;
-    int start_ok = p == ae || p[-1] == ' ' || p[-1] == ',';
-    while (*q == ' ')
-      q++;
-    if (start_ok && (*q == '\0' || *q == ',' || *q == ';')) {
-      if (*q != ';')
-        return 1;
-      comma = strchr(q, ',');
-      q = strstr(q, "q=");
-      return !(q && (!comma || q < comma) && q_is_zero(q + 2));
+  while (p && *p) {
+    size_t n = strcspn(p, ","), i = skip_ows(p, 0, n), coding = i;
+
+    while (i < n && p[i] != ';' && p[i] != ' ' && p[i] != '\t')
+      i++;
+    if (i - coding == 4 && !strncasecmp(p + coding, "gzip", 4)) {
+      i = skip_ows(p, i, n);
+      return params_accept(p + i, n - i);
     }
-    p += 4;
+    p += n;
+    if (*p == ',')
+      p++;
   }
   return 0;
 }

@@ -21,6 +21,7 @@
 
 #include "../util/buf.h"
 #include "client.h"
+#include "fields.h"
 #include "sigv4.h"
 
 #define S3_BACKOFF_BASE_MS 50
@@ -598,13 +599,12 @@ static struct curl_slist *add_header(struct curl_slist *l, const char *name,
 
   if (*fail)
     return l;
-  buf_init(&b, S3_URL_MAX);
+  buf_init_secret(&b, S3_URL_MAX); /* the token or the signature */
   if (buf_printf(&b, "%s: %s", name, value) != BUF_OK) {
     *fail = 1;
     return l;
   }
   n = curl_slist_append(l, b.data);
-  OPENSSL_cleanse(b.data, b.len);
   buf_free(&b);
   if (!n)
     *fail = 1;
@@ -835,26 +835,53 @@ static void exchange_reset(struct s3_exchange *x, const struct s3_client *c,
   buf_init(&x->err, S3_ERROR_BODY_MAX);
 }
 
-/* Credentials, signature, one transfer; maps the outcome into 'code'. */
+/* Keys for one attempt, fetched (or waited for) within what is left of
+ * the call's budget: a slow credentials endpoint is cut at the deadline
+ * like a slow S3 (504), not added to it. */
+static enum s3_step get_keys(struct s3_client *c, long long deadline,
+                             struct aws_credentials *cred, enum s3_code *code,
+                             struct s3_diag *d)
+{
+  switch (aws_cred_get_within(c->creds, cred, (long)(deadline - now_ms()),
+                              d->detail, sizeof(d->detail))) {
+  case AWS_CRED_OK:
+    return STEP_RETRY; /* go on */
+  case AWS_CRED_TIMEOUT:
+    *code = S3_TIMEOUT;
+    return STEP_DONE;
+  case AWS_CRED_UNAVAILABLE:
+  case AWS_CRED_BAD_CONFIG:
+  case AWS_CRED_NO_MEMORY:
+    break;
+  }
+  *code = S3_NO_CREDENTIALS;
+  return STEP_DONE;
+}
+
+/* Credentials, signature, one transfer, all before 'deadline' (monotonic
+ * ms); maps the outcome into 'code'. */
 static enum s3_step attempt(struct s3_client *c, CURL *e, struct s3_call *call,
-                            long budget_ms, enum s3_code *code,
+                            long long deadline, enum s3_code *code,
                             struct s3_diag *d)
 {
   struct aws_credentials cred;
   struct curl_slist *hdrs = NULL;
   struct buf url;
   char errbuf[CURL_ERROR_SIZE] = "";
+  long budget_ms;
   CURLcode cc;
 
   exchange_reset(&call->x, c, call);
-  if (aws_cred_get(c->creds, &cred, d->detail, sizeof(d->detail)) !=
-      AWS_CRED_OK) {
-    *code = S3_NO_CREDENTIALS;
+  if (get_keys(c, deadline, &cred, code, d) == STEP_DONE)
     return STEP_DONE;
-  }
   buf_init(&url, S3_URL_MAX);
   *code = build_signed(c, &call->req, &cred, &url, &hdrs);
-  OPENSSL_cleanse(&cred, sizeof(cred));
+  aws_cred_wipe(&cred);
+  budget_ms = (long)(deadline - now_ms());
+  if (*code == S3_OK && budget_ms <= 0) {
+    set_detail(d, "time budget spent before the request was sent");
+    *code = S3_TIMEOUT;
+  }
   if (*code == S3_OK &&
       set_options(e, c, url.data, hdrs, &call->x, budget_ms, errbuf) != 0)
     *code = S3_NO_MEMORY;
@@ -890,6 +917,7 @@ static enum s3_code run_call(struct s3_client *c, struct s3_call *call,
                              struct s3_diag *d)
 {
   long start = now_ms(), left = c->timeout_ms, wait;
+  long long deadline = (long long)start + c->timeout_ms;
   enum s3_code code = S3_TIMEOUT;
   CURL *e = handle_get(c);
 
@@ -901,7 +929,7 @@ static enum s3_code run_call(struct s3_client *c, struct s3_call *call,
     d->attempts++;
     memset(&d->error, 0, sizeof(d->error));
     d->detail[0] = '\0';
-    if (attempt(c, e, call, left, &code, d) == STEP_DONE ||
+    if (attempt(c, e, call, deadline, &code, d) == STEP_DONE ||
         d->attempts >= c->max_attempts)
       break;
     wait = backoff_ms(d->attempts);
@@ -951,6 +979,27 @@ static int clean_condition(const char *v, char out[S3_COND_MAX])
   return n > 0;
 }
 
+/* S3's ETag and Last-Modified, checked before they go anywhere: a 200 must
+ * carry an ETag of RFC 9110's grammar (a 304 may omit it); Last-Modified,
+ * when present, must be a date, and is written again by us. 0, or -1 with
+ * 'd->detail' saying which. */
+static int take_fields(const struct s3_exchange *x, struct s3_object *out,
+                       struct s3_diag *d)
+{
+  if ((x->etag[0] || x->status == 200) &&
+      !s3_etag_valid(x->etag, strlen(x->etag))) {
+    set_detail(d, "ETag from S3 is missing or not an entity-tag");
+    return -1;
+  }
+  if (x->last_modified[0] &&
+      s3_http_date(x->last_modified, out->last_modified, NULL) != 0) {
+    set_detail(d, "Last-Modified from S3 is not an HTTP date");
+    return -1;
+  }
+  memcpy(out->etag, x->etag, sizeof(out->etag));
+  return 0;
+}
+
 enum s3_code s3_get_object(struct s3_client *c, const char *key,
                            const struct s3_conditions *cond,
                            struct s3_object *out, struct s3_diag *diag)
@@ -986,11 +1035,9 @@ enum s3_code s3_get_object(struct s3_client *c, const char *key,
   call.req.path = path.data;
   code = run_call(c, &call, diag);
   buf_free(&path);
-  if (code == S3_OK || code == S3_NOT_MODIFIED) {
-    memcpy(out->etag, call.x.etag, sizeof(out->etag));
-    memcpy(out->last_modified, call.x.last_modified,
-           sizeof(out->last_modified));
-  }
+  if ((code == S3_OK || code == S3_NOT_MODIFIED) &&
+      take_fields(&call.x, out, diag) != 0)
+    code = S3_BAD_RESPONSE;
   if (code == S3_OK) {
     out->body = buf_detach(&call.x.body, &out->len);
     if (!out->body)
@@ -1017,7 +1064,7 @@ enum s3_code s3_list_objects(struct s3_client *c, const char *prefix,
                              const char *token, int max_keys,
                              struct s3_list *out, struct s3_diag *diag)
 {
-  struct sigv4_pair q[4];
+  struct sigv4_pair q[5];
   char maxbuf[16];
   struct s3_call call;
   struct s3_diag dummy;
@@ -1036,6 +1083,10 @@ enum s3_code s3_list_objects(struct s3_client *c, const char *prefix,
   }
   memset(&call, 0, sizeof(call));
   call.body_cap = S3_XML_MAX_DOC;
+  /* Keys as URL-encoded text: a key holding a character XML 1.0 cannot
+   * carry (U+0001, say) would otherwise make the whole page unparseable.
+   * s3_xml_parse_list decodes them. */
+  q[call.req.nquery++] = (struct sigv4_pair){"encoding-type", "url"};
   q[call.req.nquery++] = (struct sigv4_pair){"list-type", "2"};
   if (prefix && *prefix)
     q[call.req.nquery++] = (struct sigv4_pair){"prefix", prefix};

@@ -79,8 +79,10 @@ struct s3_diag {
 struct s3_object {
   char *body; /* malloc'd, NUL-terminated; NULL for 304 */
   size_t len;
-  char etag[128];         /* S3's ETag, quotes included */
-  char last_modified[64]; /* S3's Last-Modified (HTTP date) */
+  char etag[128];         /* S3's ETag, quotes included, checked against
+                             RFC 9110's grammar ("" on a 304 without one) */
+  char last_modified[64]; /* S3's Last-Modified re-written by us as an
+                             IMF-fixdate ("" when S3 sent none) */
 };
 
 /* Conditions forwarded to S3 (NULL = none). A value that is not printable
@@ -93,8 +95,10 @@ struct s3_conditions {
 
 /* GetObject of 'key' (1..1024 bytes, sent encoded, '/' kept). 'out' is
  * zeroed first; 'body' is set on S3_OK, etag/last_modified on S3_OK and
- * S3_NOT_MODIFIED. 'diag' may be NULL. Free 'out' with s3_object_free
- * whatever the outcome. */
+ * S3_NOT_MODIFIED. An answer whose ETag is not an entity-tag (or a 200
+ * without one) or whose Last-Modified is not a date is S3_BAD_RESPONSE,
+ * so no unchecked header value of S3's reaches a client. 'diag' may be NULL.
+ * Free 'out' with s3_object_free whatever the outcome. */
 enum s3_code s3_get_object(struct s3_client *c, const char *key,
                            const struct s3_conditions *cond,
                            struct s3_object *out, struct s3_diag *diag);

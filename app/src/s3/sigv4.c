@@ -469,13 +469,11 @@ static enum sigv4_code sign_string(const char *secret, const char *date,
   struct buf key;
   enum sigv4_code rc;
 
-  buf_init(&key, SIGV4_MAX_AUTH);
+  buf_init_secret(&key, SIGV4_MAX_AUTH);
   rc = from_buf(buf_printf(&key, "AWS4%s", secret));
   if (rc == SIGV4_OK)
     rc = hmac(key.data, key.len, date, strlen(date), a);
-  if (key.data)
-    OPENSSL_cleanse(key.data, key.len);
-  buf_free(&key);
+  buf_free(&key); /* wiped */
   if (rc == SIGV4_OK)
     rc = hmac(a, sizeof(a), region, strlen(region), b);
   if (rc == SIGV4_OK)
@@ -495,8 +493,11 @@ void sigv4_result_init(struct sigv4_result *out)
 {
   out->amz_date[0] = '\0';
   out->signature[0] = '\0';
-  buf_init(&out->authorization, SIGV4_MAX_AUTH);
-  buf_init(&out->canonical_request, SIGV4_MAX_CANONICAL);
+  /* The canonical request holds x-amz-security-token, and the
+   * Authorization header lets anyone replay this request for minutes:
+   * both are wiped when they grow and when they are freed. */
+  buf_init_secret(&out->authorization, SIGV4_MAX_AUTH);
+  buf_init_secret(&out->canonical_request, SIGV4_MAX_CANONICAL);
   buf_init(&out->string_to_sign, SIGV4_MAX_AUTH);
 }
 

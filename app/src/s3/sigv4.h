@@ -55,8 +55,9 @@ struct sigv4_credentials {
 struct sigv4_result {
   char amz_date[SIGV4_DATE_LEN]; /* send as X-Amz-Date */
   char signature[SIGV4_HEX_LEN];
-  struct buf authorization;     /* send as Authorization */
-  struct buf canonical_request; /* for tests and debug logs */
+  struct buf authorization;     /* send as Authorization (wiped on free) */
+  struct buf canonical_request; /* for tests and debug logs; holds the
+                                   session token, wiped on reuse and free */
   struct buf string_to_sign;    /* for tests and debug logs */
 };
 

@@ -21,7 +21,8 @@ enum list_field {
   FIELD_NONE = 0,
   FIELD_KEY,       /* ListBucketResult/Contents/Key */
   FIELD_TRUNCATED, /* ListBucketResult/IsTruncated */
-  FIELD_TOKEN      /* ListBucketResult/NextContinuationToken */
+  FIELD_TOKEN,     /* ListBucketResult/NextContinuationToken */
+  FIELD_ENCODING   /* ListBucketResult/EncodingType */
 };
 
 struct list_ctx {
@@ -33,6 +34,7 @@ struct list_ctx {
   int contents_keys; /* Key elements seen in this Contents */
   enum list_field field;
   struct buf text; /* the current field's text */
+  int url_encoded; /* EncodingType was "url": keys are to be decoded */
   int failed;
 };
 
@@ -68,6 +70,8 @@ static enum list_field field_of(const struct list_ctx *c, const char *name)
     return FIELD_TRUNCATED;
   if (c->depth == 1 && !strcmp(name, "NextContinuationToken"))
     return FIELD_TOKEN;
+  if (c->depth == 1 && !strcmp(name, "EncodingType"))
+    return FIELD_ENCODING;
   return FIELD_NONE;
 }
 
@@ -75,11 +79,13 @@ static size_t field_cap(enum list_field f)
 {
   switch (f) {
   case FIELD_KEY:
-    return S3_KEY_MAX;
+    return 3 * S3_KEY_MAX; /* every byte may come as "%XX" */
   case FIELD_TOKEN:
     return S3_TOKEN_MAX;
   case FIELD_TRUNCATED:
     return sizeof("false");
+  case FIELD_ENCODING:
+    return sizeof("url");
   case FIELD_NONE:
     return 0;
   }
@@ -161,6 +167,11 @@ static int end_field(struct list_ctx *c)
       return -1;
     c->out->next_token = buf_detach(&c->text, &len);
     return c->out->next_token ? 0 : -1;
+  case FIELD_ENCODING:
+    if (strcmp(t, "url")) /* the only encoding S3 knows */
+      return -1;
+    c->url_encoded = 1;
+    return 0;
   case FIELD_NONE:
     return 0;
   }
@@ -206,6 +217,69 @@ static int parse_all(XML_Parser p, const char *xml, size_t len)
   return XML_Parse(p, xml, (int)len, XML_TRUE) == XML_STATUS_OK ? 0 : -1;
 }
 
+static int hex_value(char ch)
+{
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  if (ch >= 'a' && ch <= 'f')
+    return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F')
+    return ch - 'A' + 10;
+  return -1;
+}
+
+/* Decodes S3's encoding-type=url form of 's' in place, as botocore does
+ * (unquote_plus): "%XX" is a byte, '+' a space. Returns the decoded
+ * length (which may hold a NUL byte), or -1 for a malformed escape. */
+static long url_decode(char *s)
+{
+  size_t i, o = 0;
+
+  for (i = 0; s[i]; i++) {
+    if (s[i] == '%') {
+      int hi = hex_value(s[i + 1]), lo = hi < 0 ? -1 : hex_value(s[i + 2]);
+
+      if (lo < 0)
+        return -1;
+      s[o++] = (char)(hi << 4 | lo);
+      i += 2;
+    } else {
+      s[o++] = s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  s[o] = '\0';
+  return (long)o;
+}
+
+/* Decodes every key when the listing says it is URL-encoded, and checks
+ * the length of each. A key that decodes to hold a NUL byte cannot be a
+ * document name (nor a C string): it is left out, as routes leaves out any
+ * key that is not a document, rather than failing the whole page. */
+static int list_keys_final(struct list_ctx *c)
+{
+  struct s3_list *l = c->out;
+  size_t i, kept = 0;
+
+  for (i = 0; i < l->nkeys; i++) {
+    char *k = l->keys[i];
+    long n = c->url_encoded ? url_decode(k) : (long)strlen(k);
+
+    if (n < 0 || n > S3_KEY_MAX) {
+      for (; i < l->nkeys; i++) /* the rest, then the listing fails */
+        l->keys[kept++] = l->keys[i];
+      l->nkeys = kept;
+      return -1;
+    }
+    if ((size_t)n != strlen(k)) {
+      free(k);
+      continue;
+    }
+    l->keys[kept++] = k;
+  }
+  l->nkeys = kept;
+  return 0;
+}
+
 /* A truncated listing must say where to go on, else paging stops early. */
 static int list_consistent(struct s3_list *l)
 {
@@ -239,6 +313,8 @@ int s3_xml_parse_list(const char *xml, size_t len, struct s3_list *out)
   rc = parse_all(c.parser, xml, len);
   if (rc == 0 && (c.failed || c.depth != 0))
     rc = -1;
+  if (rc == 0)
+    rc = list_keys_final(&c);
   if (rc == 0)
     rc = list_consistent(out);
   XML_ParserFree(c.parser);

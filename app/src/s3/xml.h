@@ -33,7 +33,12 @@ struct s3_error_doc {
  * well-formed XML or not a ListBucketResult (out is then freed/zeroed).
  * Also -1: a DTD, a limit above passed, a Contents without exactly one
  * Key, IsTruncated not "true"/"false", or truncated without a token.
- * Keys are returned as S3 sent them (no encoding-type=url decoding). */
+ * When the document says <EncodingType>url</EncodingType> (the answer to
+ * encoding-type=url, which lets S3 list keys that XML 1.0 cannot carry),
+ * keys are decoded as botocore decodes them ("%XX" a byte, '+' a space);
+ * a malformed escape or another EncodingType is -1, and a key that
+ * decodes to hold a NUL byte is left out of 'keys'. NextContinuationToken
+ * is never encoded, so never decoded. */
 int s3_xml_parse_list(const char *xml, size_t len, struct s3_list *out);
 /* Frees the keys and token and zeroes 'l'; accepts a zeroed list. */
 void s3_list_free(struct s3_list *l);

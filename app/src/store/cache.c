@@ -414,16 +414,20 @@ static int answer_fresh(struct cache *c, struct entry *e, long long now,
 }
 
 /* What can be answered without waiting for S3: a fresh entry, or the
- * current version while another request revalidates it (it is at most one
- * S3 round trip older than fresh). Under the lock. */
+ * current version while another request revalidates it, as long as it is
+ * less than one S3 time budget past its TTL: then the README's promise
+ * (an update is served within TTL + one S3 round trip) holds and HIT is
+ * true enough. An older copy is not served while a revalidation is in
+ * flight: the request waits for that answer (bounded by the same budget)
+ * and gets it with its own label (REVALIDATED, MISS or STALE + Warning).
+ * Under the lock. */
 static int answer_from_memory(struct cache *c, struct entry *e, long long now,
                               struct cache_result *out)
 {
   if (answer_fresh(c, e, now, out))
     return 1;
   if (!e->flight || e->kind != ENTRY_DOC ||
-      now >= e->fresh_until +
-                 (long long)(c->cfg.ttl_s + c->cfg.stale_if_error_s) * 1000)
+      now >= e->fresh_until + (long long)c->cfg.s3_budget_ms)
     return 0;
   out->code = S3_OK;
   out->source = CACHE_HIT;

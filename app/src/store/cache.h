@@ -70,6 +70,9 @@ struct cache_config {
   size_t max_bytes; /* bodies + gzip copies + bookkeeping */
   unsigned stale_if_error_s;
   unsigned negative_ttl_s; /* for 404 and invalid documents */
+  long s3_budget_ms;       /* S3JSON_S3_TIMEOUT_MS: while another request
+                              revalidates, a copy less than this past its TTL
+                              is served as HIT; an older one waits for S3 */
 };
 
 /* How the cache fetches: s3_get_object's contract. Tests pass a fake. */
@@ -95,7 +98,8 @@ void cache_get(struct cache *c, const char *key, int want_gzip,
 
 /*
  * The document at 'key' if memory can answer now (fresh, or being
- * revalidated by another request): returns 1 with 'out' filled as by
+ * revalidated by another request and less than s3_budget_ms past its
+ * TTL): returns 1 with 'out' filled as by
  * cache_get. Returns 0 without touching S3 when cache_get would have to
  * fetch or wait; the caller then calls cache_get where blocking is fine.
  */

@@ -12,10 +12,26 @@ void buf_init(struct buf *b, size_t cap)
   b->len = 0;
   b->size = 0;
   b->cap = cap;
+  b->secret = 0;
+}
+
+void buf_init_secret(struct buf *b, size_t cap)
+{
+  buf_init(b, cap);
+  b->secret = 1;
+}
+
+/* explicit_bzero, not memset: the compiler may not drop it as a dead store
+ * before free(). */
+static void wipe(struct buf *b)
+{
+  if (b->secret && b->data)
+    explicit_bzero(b->data, b->size);
 }
 
 void buf_free(struct buf *b)
 {
+  wipe(b);
   free(b->data);
   b->data = NULL;
   b->len = 0;
@@ -24,9 +40,26 @@ void buf_free(struct buf *b)
 
 void buf_reset(struct buf *b)
 {
+  wipe(b);
   b->len = 0;
   if (b->data)
     b->data[0] = '\0';
+}
+
+/* realloc, or for a secret buffer: a new block, the old one wiped. */
+static char *grow(struct buf *b, size_t size)
+{
+  char *p;
+
+  if (!b->secret)
+    return realloc(b->data, size);
+  p = malloc(size);
+  if (p && b->data) {
+    memcpy(p, b->data, b->len + 1);
+    wipe(b);
+    free(b->data);
+  }
+  return p;
 }
 
 /* Makes room for 'n' more bytes plus the terminating NUL. */
@@ -43,7 +76,7 @@ static enum buf_code buf_reserve(struct buf *b, size_t n)
   size = b->size ? b->size : 256;
   while (size < need)
     size = size > (size_t)-1 / 2 ? need : size * 2;
-  p = realloc(b->data, size);
+  p = grow(b, size);
   if (!p)
     return BUF_NO_MEMORY;
   b->data = p;

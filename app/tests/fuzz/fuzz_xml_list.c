@@ -9,9 +9,14 @@
  *     non-empty token of at most S3_TOKEN_MAX bytes, an untruncated one
  *     none;
  *   - the parse is a pure function: a second parse gives the same list;
+ *   - URL decoding (EncodingType url) round-trips: every key returned,
+ *     percent-encoded byte by byte (or with '+' for spaces, as S3 does)
+ *     into a new url listing, parses back to the same keys;
  *   - s3_list_free zeroes the list and accepts it twice.
  */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -20,6 +25,58 @@
 static int is_zero(const struct s3_list *l)
 {
   return !l->keys && !l->nkeys && !l->truncated && !l->next_token;
+}
+
+/* The keys of 'l' as a listing with encoding-type=url, every byte as
+ * "%XX" (or a space as '+' when 'plus'); NULL when out of memory. */
+static char *encode_listing(const struct s3_list *l, int plus, size_t *len)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  static const char head[] = "<ListBucketResult><IsTruncated>false"
+                             "</IsTruncated><EncodingType>url</EncodingType>";
+  size_t i, n = sizeof(head) + sizeof("</ListBucketResult>");
+  char *doc, *p;
+
+  for (i = 0; i < l->nkeys; i++)
+    n += sizeof("<Contents><Key></Key></Contents>") + 3 * strlen(l->keys[i]);
+  doc = p = malloc(n);
+  if (!doc)
+    return NULL;
+  p += sprintf(p, "%s", head);
+  for (i = 0; i < l->nkeys; i++) {
+    const unsigned char *k = (const unsigned char *)l->keys[i];
+
+    p += sprintf(p, "<Contents><Key>");
+    for (; *k; k++) {
+      if (plus && *k == ' ') {
+        *p++ = '+';
+        continue;
+      }
+      *p++ = '%';
+      *p++ = hex[*k >> 4];
+      *p++ = hex[*k & 15];
+    }
+    p += sprintf(p, "</Key></Contents>");
+  }
+  p += sprintf(p, "</ListBucketResult>");
+  *len = (size_t)(p - doc);
+  return doc;
+}
+
+static void check_url_round_trip(const struct s3_list *l, int plus)
+{
+  struct s3_list back;
+  size_t len = 0, i;
+  char *doc = encode_listing(l, plus, &len);
+
+  if (!doc)
+    return;
+  FUZZ_CHECK(s3_xml_parse_list(doc, len, &back) == 0);
+  FUZZ_CHECK(back.nkeys == l->nkeys);
+  for (i = 0; i < l->nkeys; i++)
+    FUZZ_CHECK(!strcmp(back.keys[i], l->keys[i]));
+  s3_list_free(&back);
+  free(doc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,6 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(!strcmp(again.keys[i], l.keys[i]));
   FUZZ_CHECK(!l.next_token || !strcmp(again.next_token, l.next_token));
   s3_list_free(&again);
+  check_url_round_trip(&l, 0);
+  check_url_round_trip(&l, 1);
 
   s3_list_free(&l);
   FUZZ_CHECK(is_zero(&l));

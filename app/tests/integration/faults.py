@@ -13,6 +13,8 @@ probe does not take them); each such request pops the next one (or, with
   ("truncate",)           forward, then send half the body and close
   ("garbage",)            answer bytes that are not HTTP and close
   ("body", status, bytes) answer 'bytes' with that status (e.g. bad XML)
+  ("headers", {name: value})  forward, then replace those response headers
+                          (value None: drop the header)
 
 Everything binds 127.0.0.1; every wait is bounded.
 """
@@ -123,6 +125,10 @@ class FaultProxy:
             if kind == "delay":
                 self.stopping.wait(fault[1])
             status, headers, data = self._forward(h, body)
+            if kind == "headers":
+                headers = {k: v for k, v in headers.items()
+                           if k.lower() not in {n.lower() for n in fault[1]}}  # fmt: skip
+                headers.update({k: v for k, v in fault[1].items() if v is not None})
             if kind == "truncate" and len(data) > 1:
                 self._answer(h, status, data, headers, send=len(data) // 2)
                 h.close_connection = True

@@ -199,6 +199,13 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(line["status"], 400)
         self.svc.events()  # every line parses as JSON
 
+    def test_no_core_files(self):
+        """A crash cannot write the keys to a core file: RLIMIT_CORE is 0
+        (and the process is non-dumpable: test_wipe.c)."""
+        with open(f"/proc/{self.svc.proc.pid}/limits") as f:
+            line = next(l for l in f if l.startswith("Max core file size"))
+        self.assertEqual(line.split()[4:6], ["0", "0"], line)
+
     def test_no_secrets_in_logs(self):
         self.svc.get("/api/foo")
         text = "\n".join(self.svc.lines + self.svc.stderr)
@@ -206,6 +213,44 @@ class ApiTest(unittest.TestCase):
         start = self.svc.events("start")[0]
         self.assertEqual(start["credentials"], "env")
         self.assertEqual(start["bucket"], BUCKET)
+
+
+class OddKeysTest(unittest.TestCase):
+    """Listings ask S3 for URL-encoded keys (encoding-type=url): a key that
+    XML 1.0 cannot carry no longer breaks the page, and a prefix holding
+    characters S3 encodes (space, '+', non-ASCII) still lists."""
+
+    PREFIX = "odd \u00e9+x/"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = emulator()
+        seed_bucket(cls.emu)
+        s3 = cls.emu.client("s3")
+        keys = ["a.json", "odd\x01name.json", "sp ace.json", "team/b+c.json",
+                "team/d.json", "x.txt", "caf\u00e9.json"]  # fmt: skip
+        for k in keys:
+            s3.put_object(Bucket=BUCKET, Key=cls.PREFIX + k, Body=b"{}")
+        cls.creds = cls.emu.create_restricted_user(BUCKET, cls.PREFIX)
+
+    def test_list_with_odd_keys_and_prefix(self):
+        env = service_env(self.emu, self.creds, S3JSON_PREFIX=self.PREFIX)
+        with Service(env) as svc:
+            for path in ("/api", "/api?limit=1000"):
+                r = svc.get(path)
+                self.assertEqual(r.status, 200, r)
+                # only keys that make valid names; the others are left out
+                self.assertEqual(r.json()["documents"], ["a", "team/d"])
+            seen, cursor = [], None
+            for _ in range(10):
+                doc = svc.get("/api?limit=2" + (f"&cursor={cursor}" if cursor else "")).json()
+                seen += doc["documents"]
+                cursor = doc["next_cursor"]
+                if cursor is None:
+                    break
+            self.assertEqual(seen, ["a", "team/d"])
+            self.assertEqual(svc.get("/api/a").status, 200)
+            self.assertEqual(svc.get("/api/team/d").body, b"{}")
 
 
 class ForbiddenTest(unittest.TestCase):

@@ -141,6 +141,14 @@ class CacheTest(unittest.TestCase):
             self.assertEqual(r.body, body)
             r = svc.get("/api/c5", headers={"Accept-Encoding": "gzip;q=0, identity"})
             self.assertNotIn("content-encoding", r.headers)
+            # Parameter names and codings are case-insensitive (RFC 9110).
+            for refused in ("gzip;Q=0", "gzip ; Q=0.000", "br, GZIP;q=0"):
+                r = svc.get("/api/c5", headers={"Accept-Encoding": refused})
+                self.assertNotIn("content-encoding", r.headers, refused)
+                self.assertEqual(r.body, body, refused)
+            for accepted in ("GZip", "gzip;Q=0.5", "identity;q=0, gzip ;q=1"):
+                r = svc.get("/api/c5", headers={"Accept-Encoding": accepted})
+                self.assertEqual(r.headers.get("content-encoding"), "gzip", accepted)
             r = svc.get("/api/foo", headers={"Accept-Encoding": "gzip"})
             self.assertNotIn("content-encoding", r.headers)  # under 1 KiB
 

@@ -118,6 +118,29 @@ class S3FaultTest(unittest.TestCase):
             # And the service is fine afterwards.
             self.assertEqual(svc.get("/api/foo").status, 200)
 
+    def test_s3_header_values_are_checked_or_rewritten(self):
+        """ETag and Last-Modified from S3 reach clients only when ETag has
+        RFC 9110's grammar (else 502), and Last-Modified is re-written by us
+        as an IMF-fixdate (not a date: 502)."""
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint,
+                                                               S3JSON_S3_MAX_ATTEMPTS="1") as svc:  # fmt: skip
+            for bad in ({"ETag": '"abc\x01def"'}, {"ETag": "abc"}, {"ETag": '"a"b"'},
+                        {"ETag": None}, {"ETag": '"' + "a" * 200 + '"'},
+                        {"Last-Modified": "garbage"},
+                        {"Last-Modified": "Thu, 03 Dec 2026 11:50:07 GMT\x01"}):  # fmt: skip
+                with self.subTest(bad=bad):
+                    fp.queue(("headers", bad), match="/foo.json")
+                    r = svc.get("/api/foo")
+                    self.assertError(r, 502, "bad_upstream_response")
+                    self.assertNotIn("etag", r.headers)
+            fp.queue(("headers", {"Last-Modified": "Thursday, 03-Dec-26 11:50:07 GMT",
+                                  "ETag": 'W/"weak-1"'}), match="/foo.json")  # fmt: skip
+            r = svc.get("/api/foo")
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.headers["last-modified"], "Thu, 03 Dec 2026 11:50:07 GMT")
+            self.assertEqual(r.headers["etag"], 'W/"weak-1"')
+            self.assertEqual(svc.get("/api/foo").status, 200)
+
     def test_s3_stopped_then_back(self):
         with self.service(self.emu.endpoint, S3JSON_READY_PROBE_SECONDS="1") as svc:
             self.assertTrue(wait_for(lambda: svc.get("/readyz").status == 200, 5))
@@ -176,6 +199,8 @@ class CredentialsEndpoint:
         self.emu, self.lifetime = emu, lifetime
         self.failing = False
         self.fetches = 0
+        self.delay = 0.0  # seconds before each answer
+        self.times: list[float] = []  # time.monotonic() of each answer
         ep = self
 
         class H(BaseHTTPRequestHandler):
@@ -184,6 +209,8 @@ class CredentialsEndpoint:
 
             def do_GET(self):
                 ep.fetches += 1
+                if ep.delay:
+                    time.sleep(ep.delay)
                 if ep.failing or self.headers.get("Authorization") != "secret-token":
                     self.send_response(500 if ep.failing else 401)
                     self.send_header("Content-Length", "0")
@@ -197,7 +224,11 @@ class CredentialsEndpoint:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(doc)))
                 self.end_headers()
-                self.wfile.write(doc.encode())
+                try:
+                    self.wfile.write(doc.encode())
+                    ep.times.append(time.monotonic())
+                except OSError:  # the service gave up waiting (its budget)
+                    pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
         self.server.daemon_threads = True
@@ -242,6 +273,68 @@ class CredentialFaultTest(unittest.TestCase):
                 self.assertTrue(wait_for(lambda: svc.get("/api/foo").status == 200, 20))
                 text = "\n".join(svc.lines)
                 self.assertNotIn("SecretAccessKey", text)
+        finally:
+            ep.close()
+
+
+    def test_credential_work_counts_in_the_s3_budget(self):
+        """A credential fetch made inside an S3 call is part of that call's
+        S3JSON_S3_TIMEOUT_MS: the request ends within the budget, whatever
+        the endpoint's speed (issue 9, item 3)."""
+        emu = emulator()
+        seed_bucket(emu)
+        # Expiration is whole seconds: keys expire 9-10 s after a fetch and
+        # are due for refresh 2 s before that (80% of their life).
+        ep = CredentialsEndpoint(emu, lifetime=10)
+        budget = 1.0
+        try:
+            with FaultProxy(emu.endpoint) as fp:
+                env = service_env(emu, {"access_key_id": "", "secret_access_key": ""},
+                                  S3JSON_CACHE_TTL_SECONDS="0", S3JSON_S3_MAX_ATTEMPTS="1",
+                                  S3JSON_S3_TIMEOUT_MS=str(int(budget * 1000)),
+                                  S3JSON_READY_PROBE_SECONDS="3600",
+                                  AWS_ENDPOINT_URL_S3=fp.endpoint,
+                                  AWS_CONTAINER_CREDENTIALS_FULL_URI=ep.url,
+                                  AWS_CONTAINER_AUTHORIZATION_TOKEN="secret-token")  # fmt: skip
+                env.pop("AWS_ACCESS_KEY_ID")
+                env.pop("AWS_SECRET_ACCESS_KEY")
+                with Service(env) as svc:
+                    # (a loaded machine may need a second try at start-up)
+                    self.assertTrue(wait_for(lambda: svc.get("/api/foo").status == 200, 10))
+                    self.assertTrue(wait_for(lambda: ep.times, 5))
+                    fetched = ep.times[-1]
+                    # 1. Refresh due, keys still valid, endpoint far slower
+                    # than the budget, S3 slowish: the refresh may take only
+                    # part of the budget, the old keys serve the request.
+                    ep.delay = 3.0
+                    fp.always(("delay", 0.2), match="/foo.json")
+                    time.sleep(max(0.0, fetched + 8.2 - time.monotonic()))
+                    r = svc.get("/api/foo")
+                    self.assertEqual(r.status, 200, r)
+                    # The service's own clock (access log): client-side
+                    # times on a loaded machine add scheduling noise.
+                    # s3_ms: the S3 call as the service timed it, from its
+                    # start to its end, credential work included (client
+                    # times on a loaded machine add scheduling noise)
+                    rid = r.headers["x-request-id"]
+                    line = svc.wait_event("access", lambda d: d.get("request_id") == rid)
+                    self.assertLessEqual(line["s3_ms"], budget * 1000)
+                    # 2. Keys expired: the fetch takes 0.7 s of the 1 s, S3
+                    # 0.6 s; before, 1.3 s and a 200; now 504 at the budget.
+                    time.sleep(max(0.0, fetched + 10.2 - time.monotonic()))
+                    ep.delay = 0.7
+                    fp.always(("delay", 0.6), match="/foo.json")
+                    r = svc.get("/api/foo")
+                    self.assertEqual((r.status, r.json()["error"]), (504, "upstream_timeout"), r)
+                    rid = r.headers["x-request-id"]
+                    line = svc.wait_event("access", lambda d: d.get("request_id") == rid)
+                    self.assertLessEqual(line["s3_ms"], budget * 1000 + 50)
+                    # the whole request: the budget plus queueing and reply
+                    self.assertLess(line["duration_ms"], budget * 1000 + 500)
+                    # 3. And with a fast endpoint again, all is well.
+                    ep.delay = 0.0
+                    fp.always(None)
+                    self.assertTrue(wait_for(lambda: svc.get("/api/foo").status == 200, 5))
         finally:
             ep.close()
 

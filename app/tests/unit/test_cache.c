@@ -26,6 +26,8 @@ static size_t nobjects;
 static enum s3_code forced = S3_OK; /* S3_OK = behave normally */
 static int calls, conditional_calls, not_modified;
 static int delay_ms;
+static int hold;     /* set: a fetch waits until it is cleared */
+static int fetching; /* fetches in progress */
 static long long now_ms;
 static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -60,6 +62,10 @@ static enum s3_code fake_fetch(void *arg, const char *key,
   pthread_mutex_unlock(&fake_lock);
   if (delay_ms)
     usleep((useconds_t)delay_ms * 1000);
+  __atomic_add_fetch(&fetching, 1, __ATOMIC_SEQ_CST);
+  while (__atomic_load_n(&hold, __ATOMIC_SEQ_CST))
+    usleep(1000);
+  __atomic_sub_fetch(&fetching, 1, __ATOMIC_SEQ_CST);
   diag->attempts = 1;
   if (forced != S3_OK)
     return forced;
@@ -85,12 +91,13 @@ static enum s3_code fake_fetch(void *arg, const char *key,
 
 static struct cache *make(unsigned ttl, size_t max_bytes, unsigned stale)
 {
-  struct cache_config cfg = {ttl, max_bytes, stale, 2};
+  struct cache_config cfg = {ttl, max_bytes, stale, 2, 2000};
 
   nobjects = 0;
   forced = S3_OK;
   calls = conditional_calls = not_modified = 0;
   delay_ms = 0;
+  hold = fetching = 0;
   now_ms = 1000000;
   return cache_new(&cfg, fake_fetch, NULL, fake_clock);
 }
@@ -183,6 +190,69 @@ static void test_single_flight(void **state)
     assert_true(r[i].ok);
   }
   assert_int_equal(calls, 2);
+  cache_free(c);
+}
+
+static void *get_in_thread(void *arg)
+{
+  struct racer *r = arg;
+  struct cache_result res;
+
+  cache_get(r->c, "a.json", 1, &res);
+  r->ok = res.code == S3_OK ? (int)res.source : -1;
+  cache_result_release(&res);
+  return NULL;
+}
+
+/* Starts a revalidation of a.json on another thread and waits until its
+ * S3 call is in progress (held there until 'hold' is cleared). */
+static void start_revalidation(struct racer *r, pthread_t *t)
+{
+  int i;
+
+  hold = 1;
+  assert_int_equal(pthread_create(t, NULL, get_in_thread, r), 0);
+  for (i = 0; i < 5000 && !__atomic_load_n(&fetching, __ATOMIC_SEQ_CST); i++)
+    usleep(1000);
+  assert_int_equal(fetching, 1);
+}
+
+/* While another request revalidates, a copy less than one S3 budget past
+ * its TTL is served from memory; an older one is never served as HIT: the
+ * request waits for the revalidation and is labelled by its outcome. */
+static void test_expired_copy_waits_for_revalidation(void **state)
+{
+  struct cache *c = make(5, 1 << 20, 300);
+  struct cache_result res;
+  struct racer leader = {c, -2}, waiter = {c, -2};
+  pthread_t lt, wt;
+
+  put("a.json", "{\"v\":1}", "\"e1\"");
+  get(c, "a.json", "{\"v\":1}", S3_OK);
+  now_ms += 5000 + 1999; /* within TTL + budget (2000 ms) */
+  start_revalidation(&leader, &lt);
+  assert_int_equal(cache_peek(c, "a.json", &res), 1);
+  assert_int_equal(res.source, CACHE_HIT);
+  cache_result_release(&res);
+  hold = 0;
+  pthread_join(lt, NULL);
+  assert_int_equal(leader.ok, CACHE_REVALIDATED);
+
+  now_ms +=
+      5000 + 2000; /* past TTL + budget, by far less than stale-if-error */
+  put("a.json", "{\"v\":2}", "\"e2\"");
+  start_revalidation(&leader, &lt);
+  assert_int_equal(cache_peek(c, "a.json", &res), 0); /* must not answer */
+  assert_int_equal(pthread_create(&wt, NULL, get_in_thread, &waiter), 0);
+  usleep(50 * 1000);
+  assert_int_equal(waiter.ok, -2); /* still waiting for S3 */
+  hold = 0;
+  pthread_join(lt, NULL);
+  pthread_join(wt, NULL);
+  assert_int_equal(leader.ok, CACHE_MISS);
+  assert_int_equal(waiter.ok, CACHE_MISS); /* the new version, not HIT */
+  get(c, "a.json", "{\"v\":2}", S3_OK);
+  assert_int_equal(calls, 3);
   cache_free(c);
 }
 
@@ -366,6 +436,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ttl_and_revalidation),
       cmocka_unit_test(test_single_flight),
+      cmocka_unit_test(test_expired_copy_waits_for_revalidation),
       cmocka_unit_test(test_lru_eviction_order),
       cmocka_unit_test(test_stale_if_error),
       cmocka_unit_test(test_negative_caching),

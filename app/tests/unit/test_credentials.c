@@ -676,6 +676,7 @@ struct fake {
   int delay_ms;          /* a slow endpoint */
   int gate;              /* 1: fetch blocks until 'gate' goes to 0 */
   int at_gate;           /* a fetch is blocked at the gate */
+  long timeout_ms;       /* what the last fetch was given */
   pthread_cond_t opened;
 };
 
@@ -690,12 +691,16 @@ static long long fake_clock(void *ctx)
   return t;
 }
 
-static enum aws_cred_code fake_fetch(void *ctx, struct aws_credentials *out,
-                                     char *err, size_t errlen)
+static enum aws_cred_code fake_fetch(void *ctx, long timeout_ms,
+                                     struct aws_credentials *out, char *err,
+                                     size_t errlen)
 {
   struct fake *f = ctx;
   enum aws_cred_code rc;
 
+  pthread_mutex_lock(&f->lock);
+  f->timeout_ms = timeout_ms;
+  pthread_mutex_unlock(&f->lock);
   if (f->delay_ms)
     usleep((useconds_t)f->delay_ms * 1000);
   pthread_mutex_lock(&f->lock);
@@ -1060,6 +1065,89 @@ static void test_threads_refresh_no_block(void **state)
   fake_free(p, &f);
 }
 
+static long long elapsed_ms(const struct timespec *t0)
+{
+  struct timespec t1;
+
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (long long)(t1.tv_sec - t0->tv_sec) * 1000 +
+         (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* A fetch made for a caller with a budget gets at most what is left of it
+ * (the provider's own timeout here is 500 ms); no budget left is
+ * AWS_CRED_TIMEOUT without any fetch. */
+static void test_budget_bounds_fetch(void **state)
+{
+  struct fake f;
+  struct aws_cred_provider *p = fake_provider(&f);
+  struct aws_credentials c;
+  char err[256];
+
+  (void)state;
+  assert_int_equal(aws_cred_get_within(p, &c, 0, err, sizeof(err)),
+                   AWS_CRED_TIMEOUT);
+  assert_int_equal(f.calls, 0);
+  assert_int_equal(aws_cred_get_within(p, &c, 200, err, sizeof(err)),
+                   AWS_CRED_OK);
+  assert_int_equal(f.calls, 1);
+  assert_true(f.timeout_ms > 0 && f.timeout_ms <= 200);
+  set_now(&f, T0 + 3400); /* due for refresh, still valid: half */
+  assert_int_equal(aws_cred_get_within(p, &c, 600, err, sizeof(err)),
+                   AWS_CRED_OK);
+  assert_true(f.timeout_ms > 250 && f.timeout_ms <= 300);
+  set_now(&f, T0 + 7400); /* expired: all of it, up to the provider's */
+  assert_int_equal(aws_cred_get_within(p, &c, 5000, err, sizeof(err)),
+                   AWS_CRED_OK);
+  assert_int_equal(f.timeout_ms, 500);
+  assert_int_equal(aws_cred_get(p, &c, err, sizeof(err)), AWS_CRED_OK);
+  fake_free(p, &f);
+}
+
+/* A caller with no keys that waits for another thread's slow fetch stops
+ * waiting when its budget is spent. */
+static void test_budget_bounds_wait(void **state)
+{
+  struct fake f;
+  struct aws_cred_provider *p = fake_provider(&f);
+  struct aws_credentials c;
+  struct worker first;
+  struct timespec t0;
+  pthread_t ft;
+  char err[256];
+  int i, blocked = 0;
+
+  (void)state;
+  pthread_mutex_lock(&f.lock);
+  f.gate = 1;
+  pthread_mutex_unlock(&f.lock);
+  first.p = p;
+  assert_int_equal(pthread_create(&ft, NULL, worker_main, &first), 0);
+  for (i = 0; i < 400 && !blocked; i++) {
+    pthread_mutex_lock(&f.lock);
+    blocked = f.at_gate;
+    pthread_mutex_unlock(&f.lock);
+    if (!blocked)
+      usleep(5000);
+  }
+  assert_true(blocked);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  assert_int_equal(aws_cred_get_within(p, &c, 150, err, sizeof(err)),
+                   AWS_CRED_TIMEOUT);
+  assert_true(elapsed_ms(&t0) >= 140 && elapsed_ms(&t0) < 1000);
+  assert_non_null(strstr(err, "time budget"));
+  pthread_mutex_lock(&f.lock);
+  f.gate = 0;
+  pthread_cond_broadcast(&f.opened);
+  pthread_mutex_unlock(&f.lock);
+  pthread_join(ft, NULL);
+  assert_int_equal(first.rc, AWS_CRED_OK);
+  assert_int_equal(aws_cred_get_within(p, &c, 150, err, sizeof(err)),
+                   AWS_CRED_OK);
+  assert_int_equal(f.calls, 1);
+  fake_free(p, &f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1088,6 +1176,8 @@ int main(void)
       cmocka_unit_test(test_expired_on_arrival),
       cmocka_unit_test(test_threads_first_fetch),
       cmocka_unit_test(test_threads_refresh_no_block),
+      cmocka_unit_test(test_budget_bounds_fetch),
+      cmocka_unit_test(test_budget_bounds_wait),
   };
 
   log_init(LOG_ERROR, 2); /* the provider logs fetches; keep output clean */

@@ -233,6 +233,91 @@ static void test_list_limits(void **state)
   free(doc);
 }
 
+/* encoding-type=url: what S3 answers when asked (EncodingType may come
+ * after the keys, as moto sends it). */
+static const char url_doc[] =
+    HEAD "<ListBucketResult " NS ">"
+         "<Name>bucket</Name><Prefix>v1%20%C3%A9+x%2B/</Prefix>"
+         "<IsTruncated>false</IsTruncated>"
+         "<Contents><Key>v1%20%C3%A9+x%2B/a+b.json</Key></Contents>"
+         "<Contents><Key>v1%20%C3%A9+x%2B/odd%01key.json</Key></Contents>"
+         "<Contents><Key>v1%20%C3%A9+x%2B/nul%00.json</Key></Contents>"
+         "<Contents><Key>v1/caf%c3%a9%2fx%25.json</Key></Contents>"
+         "<Contents><Key>plain.json</Key></Contents>"
+         "<EncodingType>url</EncodingType>"
+         "</ListBucketResult>";
+
+static void test_list_url_encoded(void **state)
+{
+  struct s3_list l;
+
+  assert_int_equal(parse_list_str(url_doc, &l), 0);
+  assert_int_equal(l.nkeys, 4); /* the key with a NUL byte is left out */
+  assert_string_equal(l.keys[0], "v1 \xc3\xa9 x+/a b.json");
+  assert_string_equal(l.keys[1], "v1 \xc3\xa9 x+/odd\x01key.json");
+  assert_string_equal(l.keys[2], "v1/caf\xc3\xa9/x%.json");
+  assert_string_equal(l.keys[3], "plain.json");
+  assert_false(l.truncated);
+  s3_list_free(&l);
+}
+
+static void test_list_url_encoded_rejects(void **state)
+{
+  static const char *const bad[] = {
+      "<Contents><Key>a%G1</Key></Contents><EncodingType>url</EncodingType>",
+      "<Contents><Key>a%4</Key></Contents><EncodingType>url</EncodingType>",
+      "<Contents><Key>a%</Key></Contents><EncodingType>url</EncodingType>",
+      "<EncodingType>base64</EncodingType>",
+      "<EncodingType>url</EncodingType><EncodingType>urls</EncodingType>",
+  };
+  struct s3_list l;
+  char doc[512];
+  size_t i;
+
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(doc, sizeof(doc),
+             HEAD "<ListBucketResult>%s<IsTruncated>false</IsTruncated>"
+                  "</ListBucketResult>",
+             bad[i]);
+    if (parse_list_str(doc, &l) != -1)
+      fail_msg("accepted: %s", bad[i]);
+    assert_null(l.keys);
+  }
+  /* Without EncodingType, '%' and '+' are the key's own characters. */
+  snprintf(doc, sizeof(doc),
+           HEAD "<ListBucketResult><Contents><Key>a%%41+b</Key></Contents>"
+                "<IsTruncated>false</IsTruncated></ListBucketResult>");
+  assert_int_equal(parse_list_str(doc, &l), 0);
+  assert_string_equal(l.keys[0], "a%41+b");
+  s3_list_free(&l);
+}
+
+/* Limits apply to decoded keys: a 1024-byte key may take 3072 encoded. */
+static void test_list_url_encoded_limits(void **state)
+{
+  struct s3_list l;
+  struct buf b;
+  size_t i;
+
+  for (int extra = 0; extra <= 1; extra++) {
+    buf_init(&b, 64 * 1024);
+    assert_int_equal(
+        buf_append_str(&b, HEAD "<ListBucketResult><Contents><Key>"), BUF_OK);
+    for (i = 0; i < S3_KEY_MAX + (size_t)extra; i++)
+      assert_int_equal(buf_append_str(&b, "%C3"), BUF_OK);
+    assert_int_equal(
+        buf_append_str(&b, "</Key></Contents><IsTruncated>false</IsTruncated>"
+                           "<EncodingType>url</EncodingType>"
+                           "</ListBucketResult>"),
+        BUF_OK);
+    assert_int_equal(s3_xml_parse_list(b.data, b.len, &l), extra ? -1 : 0);
+    if (!extra)
+      assert_int_equal(strlen(l.keys[0]), S3_KEY_MAX);
+    s3_list_free(&l);
+    buf_free(&b);
+  }
+}
+
 static void test_list_depth_and_size(void **state)
 {
   struct buf b;
@@ -393,6 +478,9 @@ int main(void)
       cmocka_unit_test(test_list_truncated_every_prefix),
       cmocka_unit_test(test_list_rejects),
       cmocka_unit_test(test_list_limits),
+      cmocka_unit_test(test_list_url_encoded),
+      cmocka_unit_test(test_list_url_encoded_rejects),
+      cmocka_unit_test(test_list_url_encoded_limits),
       cmocka_unit_test(test_list_depth_and_size),
       cmocka_unit_test(test_list_tolerates),
       cmocka_unit_test(test_error_doc),
