@@ -173,10 +173,10 @@ cross-check:
 	  { echo "make cross: $(CROSS_TRIPLET)-gcc is missing (scripts/deps.sh --cross $(ARCH))" >&2; exit 2; }
 
 cross: cross-check
-	@$(CROSS_MAKE) build/$(ARCH)/s3json
+	+@$(CROSS_MAKE) build/$(ARCH)/s3json
 
 cross-unit: cross-check
-	@S3JSON_UNIT_WRAPPER=$(CROSS_QEMU_$(ARCH)) $(CROSS_MAKE) unit
+	+@S3JSON_UNIT_WRAPPER=$(CROSS_QEMU_$(ARCH)) $(CROSS_MAKE) unit
 
 # Container image and deployment (docs/deploy.md):
 #   make image              build s3json:<commit> (docker, else podman)
