@@ -54,9 +54,14 @@ if [ "$ENGINE" = podman ]; then
     eng manifest add "$ref" "containers-storage:$r" >/dev/null
   done
   echo "publish.sh: pushing $ref ($PLATFORMS)" >&2
-  # v2s2: Docker's manifest list and image format (keeps HEALTHCHECK).
+  # v2s2: Docker's manifest list and image format (keeps HEALTHCHECK). The
+  # local list is removed after the push: podman 4.3 cannot list images
+  # while it holds one whose entries were converted on push.
+  rc=0
   eng manifest push --all --quiet --format v2s2 --digestfile "$digest_file" \
-    "$ref" "docker://$ref" >&2
+    "$ref" "docker://$ref" >&2 || rc=$?
+  eng manifest rm "$ref" >/dev/null 2>&1 || true
+  [ $rc -eq 0 ] || { echo "publish.sh: push of $ref failed" >&2; exit 1; }
   digest=$(cat "$digest_file")
 else
   for r in $refs; do eng push "$r" >&2; done
