@@ -6,6 +6,8 @@
 #   make help       every target
 #   make lint       clang-format check + clang-tidy (.clang-tidy)
 #   make soak       5 minutes of mixed load: errors, RSS growth, freshness
+#   make cross ARCH=arm64       build/arm64/s3json, cross-compiled (Debian multiarch)
+#   make cross-unit ARCH=arm64  its unit tests, run under qemu-user
 #   make bench      wrk at 16/64/256 connections vs nginx, Flask (docs/benchmarks.md)
 #
 # Respects CC, CFLAGS, LDFLAGS. Dependencies are Debian packages
@@ -13,6 +15,9 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
+# Output directory: build for the host, build/<arch> for `make cross`.
+B       ?= build
+PKG_CONFIG ?= pkg-config
 PKGS    := libmicrohttpd libcurl libcrypto jansson expat zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -21,8 +26,8 @@ WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 DEFS    := -D_GNU_SOURCE -DS3JSON_VERSION='"$(VERSION)"' \
            -DS3JSON_GIT_REV='"$(GIT_REV)"'
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -33,71 +38,71 @@ LIB_SRC  := $(filter-out app/src/main.c,$(SRC))
 HDR      := $(wildcard app/src/*.h app/src/*/*.h)
 UNIT_SRC := $(sort $(wildcard app/tests/unit/test_*.c))
 
-OBJ       := $(patsubst app/src/%.c,build/obj/%.o,$(SRC))
-LIB_OBJ   := $(patsubst app/src/%.c,build/obj/%.o,$(LIB_SRC))
-SAN_OBJ   := $(patsubst app/src/%.c,build/asan/obj/%.o,$(SRC))
-SAN_LIB   := $(patsubst app/src/%.c,build/asan/obj/%.o,$(LIB_SRC))
-UNIT_BIN  := $(patsubst app/tests/unit/%.c,build/tests/%,$(UNIT_SRC))
-UNIT_SAN  := $(patsubst app/tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
+OBJ       := $(patsubst app/src/%.c,$(B)/obj/%.o,$(SRC))
+LIB_OBJ   := $(patsubst app/src/%.c,$(B)/obj/%.o,$(LIB_SRC))
+SAN_OBJ   := $(patsubst app/src/%.c,$(B)/asan/obj/%.o,$(SRC))
+SAN_LIB   := $(patsubst app/src/%.c,$(B)/asan/obj/%.o,$(LIB_SRC))
+UNIT_BIN  := $(patsubst app/tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+UNIT_SAN  := $(patsubst app/tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 TOOL_SRC  := $(sort $(wildcard app/tests/tools/*.c))
-TOOL_BIN  := $(patsubst app/tests/tools/%.c,build/tools/%,$(TOOL_SRC))
+TOOL_BIN  := $(patsubst app/tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
 
 .PHONY: all asan unit-build tools help run test unit unit-asan integration lint \
         format tidy tf-check infra-e2e clean deps
 
-all: build/s3json
+all: $(B)/s3json
 
-build/obj/%.o: app/src/%.c $(HDR)
+$(B)/obj/%.o: app/src/%.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-build/asan/obj/%.o: app/src/%.c $(HDR)
+$(B)/asan/obj/%.o: app/src/%.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -c -o $@ $<
 
 # Tests and tools link against archives, so each pulls in only the modules
 # it uses.
-build/libs3json.a: $(LIB_OBJ)
+$(B)/libs3json.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-build/asan/libs3json.a: $(SAN_LIB)
+$(B)/asan/libs3json.a: $(SAN_LIB)
 	$(AR) rcs $@ $^
 
-build/s3json: $(OBJ)
+$(B)/s3json: $(OBJ)
 	$(CC) $(CFLAGS) $(HARDEN_LD) $(LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
 
-build/asan/s3json: $(SAN_OBJ)
+$(B)/asan/s3json: $(SAN_OBJ)
 	$(CC) -g $(SAN) $(LDFLAGS) -o $@ $(SAN_OBJ) $(PKG_LIBS)
 
 # Unit tests (cmocka): one binary per app/tests/unit/test_*.c, linked with
 # every module but main.c.
-build/tests/%: app/tests/unit/%.c build/libs3json.a $(HDR)
+$(B)/tests/%: app/tests/unit/%.c $(B)/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(PKG_CFLAGS) -Iapp/src -o $@ $< \
-	  build/libs3json.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
+	  $(B)/libs3json.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
 
-build/asan/tests/%: app/tests/unit/%.c build/asan/libs3json.a $(HDR)
+$(B)/asan/tests/%: app/tests/unit/%.c $(B)/asan/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iapp/src -o $@ $< \
-	  build/asan/libs3json.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
+	  $(B)/asan/libs3json.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
 
 # test_wipe sees every free() of our modules, to find secrets left in
 # freed memory.
-build/tests/test_wipe build/asan/tests/test_wipe: TEST_LDFLAGS = -Wl,--wrap=free
+$(B)/tests/test_wipe $(B)/asan/tests/test_wipe: TEST_LDFLAGS = -Wl,--wrap=free
 
 # Test tools: small programs that drive one module from a test script
 # (e.g. the SigV4 differential test against botocore).
-build/tools/%: app/tests/tools/%.c build/libs3json.a $(HDR)
+$(B)/tools/%: app/tests/tools/%.c $(B)/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(PKG_CFLAGS) -Iapp/src -o $@ $< \
-	  build/libs3json.a $(PKG_LIBS)
+	  $(B)/libs3json.a $(PKG_LIBS)
 
-build/asan/tools/%: app/tests/tools/%.c build/asan/libs3json.a $(HDR)
+$(B)/asan/tools/%: app/tests/tools/%.c $(B)/asan/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iapp/src -o $@ $< \
-	  build/asan/libs3json.a $(PKG_LIBS)
+	  $(B)/asan/libs3json.a $(PKG_LIBS)
 
-asan: build/asan/s3json
+asan: $(B)/asan/s3json
 unit-build: $(UNIT_BIN) $(UNIT_SAN)
 tools: $(TOOL_BIN)
 
@@ -146,6 +151,36 @@ clean:
 help:
 	@sed -n 's/^#   //p' Makefile
 	@grep -E '^[a-z][a-z0-9-]*:' Makefile | cut -d: -f1 | sort -u | tr '\n' ' '; echo
+
+# Cross build for another CPU (the image's linux/arm64 build stage uses it):
+# Debian's cross compiler and the target's -dev packages installed next to
+# the host's (multiarch: apt-get install gcc-aarch64-linux-gnu
+# libcurl4-openssl-dev:arm64 ..., scripts/deps.sh --cross arm64). pkg-config
+# reads only the target's .pc files; objects go to build/<arch>/ so host and
+# target builds never mix. cross-unit runs the unit tests under qemu-user
+# (binfmt is not needed: the emulator runs each binary explicitly).
+ARCH ?= arm64
+CROSS_TRIPLET_arm64 := aarch64-linux-gnu
+CROSS_TRIPLET_amd64 := x86_64-linux-gnu
+CROSS_QEMU_arm64    := qemu-aarch64-static
+CROSS_QEMU_amd64    := qemu-x86_64-static
+CROSS_TRIPLET := $(CROSS_TRIPLET_$(ARCH))
+CROSS_MAKE = PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLET)/pkgconfig:/usr/share/pkgconfig \
+  $(MAKE) --no-print-directory B=build/$(ARCH) CC=$(CROSS_TRIPLET)-gcc \
+  AR=$(CROSS_TRIPLET)-ar PKG_CONFIG=pkg-config
+
+.PHONY: cross cross-check cross-unit
+cross-check:
+	@test -n "$(CROSS_TRIPLET)" || \
+	  { echo "make cross: ARCH must be arm64 or amd64, got '$(ARCH)'" >&2; exit 2; }
+	@command -v $(CROSS_TRIPLET)-gcc >/dev/null || \
+	  { echo "make cross: $(CROSS_TRIPLET)-gcc is missing (scripts/deps.sh --cross $(ARCH))" >&2; exit 2; }
+
+cross: cross-check
+	+@$(CROSS_MAKE) build/$(ARCH)/s3json
+
+cross-unit: cross-check
+	+@S3JSON_UNIT_WRAPPER=$(CROSS_QEMU_$(ARCH)) $(CROSS_MAKE) unit
 
 # Container image and deployment (docs/deploy.md):
 #   make image              build s3json:<commit> (docker, else podman)

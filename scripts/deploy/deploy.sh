@@ -5,7 +5,8 @@
 #   1. preflight: tools, AWS credentials, account (AWS_ACCOUNT_ID), region
 #   2. state backend: bootstrap it if absent (idempotent, tf-bootstrap.sh)
 #   3. apply infra/global/ecr (the image repository)
-#   4. build the image tagged with the git commit (a dirty tree is refused
+#   4. build the image tagged with the git commit, for linux/amd64 and
+#      linux/arm64 as one multi-architecture image (a dirty tree is refused
 #      unless FORCE=1), log in to ECR, push; the digest is what gets deployed
 #   5. apply infra/environments/ENV with that digest
 #   6. wait until the ECS service is stable on that image
@@ -110,21 +111,14 @@ build_and_push() {
   fi
   push_ref=$host/$repo_name:$tag
 
-  step "building $push_ref with $ENGINE"
-  # --refresh: a deployment rebuilds the apt layer once a day (security
-  # updates); S3JSON_DEPLOY_REFRESH=0 reuses the cached one (tests).
-  refresh=(--refresh)
-  [ "${S3JSON_DEPLOY_REFRESH:-1}" != 0 ] || refresh=()
-  "$REPO/scripts/image/build.sh" "${refresh[@]}" -t "$push_ref" >&2
-  step "pushing $push_ref"
-  if [ "$ENGINE" = podman ]; then
-    rm -f "$WORK/digest"
-    eng push --quiet --digestfile "$WORK/digest" "$push_ref" >&2 || die "push to $host failed"
-    digest=$(cat "$WORK/digest")
-  else
-    eng push "$push_ref" | tee "$WORK/push.log" >&2 || die "push to $host failed"
-    digest=$(grep -oE 'digest: sha256:[0-9a-f]{64}' "$WORK/push.log" | tail -n 1 | cut -d' ' -f2)
-  fi
+  step "building $push_ref for linux/amd64 and linux/arm64 with $ENGINE, pushing both as one image"
+  # One multi-architecture image: ECS pulls the entry of the task's
+  # cpu_architecture (X86_64 or ARM64), so the digest deploys and promotes
+  # to any environment. --refresh: a deployment rebuilds the apt layer once
+  # a day (security updates); S3JSON_DEPLOY_REFRESH=0 reuses the cached one.
+  refresh=--refresh
+  [ "${S3JSON_DEPLOY_REFRESH:-1}" != 0 ] || refresh=""
+  digest=$("$REPO/scripts/image/publish.sh" ${refresh:+"$refresh"} "$push_ref") || die "build or push to $host failed"
   [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || die "no digest from the push of $push_ref"
 }
 

@@ -191,6 +191,8 @@ grep -q 'state backend: creating' "$work/deploy.out" && ok "deploy bootstrapped 
   ko "deploy did not bootstrap the backend"
 eq "registry holds the tag" "$tag" "$(curl -fsS "http://127.0.0.1:$reg_port/v2/s3json/tags/list" | jq -r '.tags[]' | grep -Fx -- "$tag")"
 eq "registry serves that tag as the deployed digest" "$digest" "$(curl -fsSI \
+  -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+  -H 'Accept: application/vnd.oci.image.index.v1+json' \
   -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
   -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
   "http://127.0.0.1:$reg_port/v2/s3json/manifests/$tag" | tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')"

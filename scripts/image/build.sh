@@ -12,21 +12,32 @@
 # `git rev-parse HEAD` (+ "-dirty" when the tree has changes) and the
 # repository URL (GITHUB_SERVER_URL/GITHUB_REPOSITORY, else the origin remote).
 #
-# Usage: scripts/image/build.sh [-t REF]... [--refresh]
-#   -t REF      tag (repeatable); default s3json:<12-hex commit>[-dirty]
-#   --refresh   rebuild the apt layer today (security updates; deploys use it)
+# Usage: scripts/image/build.sh [-t REF]... [--platform P] [--refresh]
+#   -t REF        tag (repeatable); default s3json:<12-hex commit>[-dirty]
+#   --platform P  linux/amd64 (default: ECS's X86_64, whatever CPU builds it)
+#                 or linux/arm64 (Graviton): always explicit, so an
+#                 Apple-silicon laptop does not build arm64 for an x86_64
+#                 task. The build stage runs on the machine's own CPU and
+#                 cross-compiles for the other (Containerfile).
+#   --refresh     rebuild the apt layer today (security updates; deploys use it)
 # Prints the image id, its tags and size; writes build/image/last.env
-# (IMAGE_ID=, IMAGE_REF=, IMAGE_REVISION=, IMAGE_SIZE=).
+# (IMAGE_ID=, IMAGE_REF=, IMAGE_REVISION=, IMAGE_SIZE=, IMAGE_PLATFORM=).
+# Both platforms as one multi-architecture image: scripts/image/publish.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/image/lib.sh
 
-tags=() refresh=""
+tags=() refresh="" platform=linux/amd64
 while [ $# -gt 0 ]; do
   case $1 in
     -t) tags+=("$2"); shift 2 ;;
+    --platform)
+      case ${2:-} in
+        linux/amd64 | linux/arm64) platform=$2; shift 2 ;;
+        *) echo "build.sh: --platform must be linux/amd64 or linux/arm64, got '${2:-}'" >&2; exit 2 ;;
+      esac ;;
     --refresh) refresh=$(date -u +%Y-%m-%d); shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +46,7 @@ done
 
 version=$(cat VERSION)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-if [ "$revision" != unknown ] && [ -n "$(git status --porcelain -- Makefile VERSION app/src Containerfile 2>/dev/null)" ]; then
+if [ "$revision" != unknown ] && [ -n "$(git status --porcelain -- Makefile VERSION app/src Containerfile scripts/image/collect-libs.sh 2>/dev/null)" ]; then
   revision=$revision-dirty
 fi
 source_url=${S3JSON_IMAGE_SOURCE:-}
@@ -50,12 +61,13 @@ fi
 
 ctx=build/image/context
 rm -rf "$ctx"
-mkdir -p "$ctx/app"
+mkdir -p "$ctx/app" "$ctx/scripts/image"
 cp -a Makefile VERSION Containerfile "$ctx/"
 cp -a app/src "$ctx/app/src"
+cp -a scripts/image/collect-libs.sh "$ctx/scripts/image/"
 
 start=$(date +%s)
-args=(build -f "$ctx/Containerfile"
+args=(build -f "$ctx/Containerfile" --platform "$platform"
   --build-arg VERSION="$version" --build-arg REVISION="$revision"
   --build-arg SOURCE="$source_url" --build-arg APT_REFRESH="$refresh")
 for t in "${tags[@]}"; do args+=(-t "$t"); done
@@ -64,6 +76,10 @@ if [ "$ENGINE" = podman ]; then
   # docker format keeps HEALTHCHECK (OCI has no such field); host network
   # lets apt in the build stage reach the mirror.
   args+=(--pull=never --network=host --format=docker --layers)
+  # Docker (BuildKit) sets BUILDPLATFORM/BUILDARCH itself; podman 4.3 does
+  # not, and the build stage must run on the engine's own CPU.
+  build_arch=$(eng info --format '{{.Host.Arch}}')
+  args+=(--build-arg BUILDPLATFORM="linux/$build_arch" --build-arg BUILDARCH="$build_arch")
 fi
 eng "${args[@]}" "$ctx" >build/image/build.log 2>&1 || {
   tail -n 40 build/image/build.log >&2
@@ -78,6 +94,7 @@ secs=$(( $(date +%s) - start ))
   echo "IMAGE_REF=${tags[0]}"
   echo "IMAGE_REVISION=$revision"
   echo "IMAGE_SIZE=$size"
+  echo "IMAGE_PLATFORM=$platform"
 } >build/image/last.env
-echo "image: ${tags[*]} (id ${id:0:19}, $ENGINE)"
+echo "image: ${tags[*]} (id ${id:0:19}, $platform, $ENGINE)"
 echo "image size: $size bytes ($(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1048576 }') MiB), built in ${secs}s"

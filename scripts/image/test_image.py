@@ -9,8 +9,16 @@ labels, user and health check; the documents served byte for byte; the
 process's uid; `s3json healthcheck` inside the container; a clean drain on
 `stop` well under 3 s (exit 0, not a SIGKILL); no shell in the image.
 
+The image's CPU ($S3JSON_TEST_ARCH, amd64 or arm64) is checked in its config
+and in every ELF file it holds. An image for another CPU than the machine's
+runs the same tests through a static qemu-user ($S3JSON_TEST_QEMU, e.g.
+/usr/bin/qemu-aarch64-static) mounted read-only into the container as its
+entrypoint: the container is real (read-only, uid 10001, no shell, signals
+reach s3json through qemu), only the CPU is emulated. Needed where the
+kernel has no binfmt_misc handler for that CPU (as here).
+
 Run: S3JSON_TEST_IMAGE=s3json:test python3 -m unittest -v scripts/image/test_image.py
-(scripts/test.d/70-image.sh builds the image and runs this.)
+(scripts/test.d/70-image.sh builds the images and runs this for each.)
 Every wait is bounded; containers are removed by id.
 """
 
@@ -19,9 +27,12 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import io
 import socket
+import struct
 import subprocess
 import sys
+import tarfile
 import time
 import unittest
 
@@ -32,6 +43,11 @@ from emu import Emulator  # noqa: E402
 
 IMAGE = os.environ.get("S3JSON_TEST_IMAGE", "s3json:test")
 ENGINE = os.environ.get("S3JSON_TEST_ENGINE", "podman")
+ARCH = os.environ.get("S3JSON_TEST_ARCH", "amd64")
+QEMU = os.environ.get("S3JSON_TEST_QEMU", "")
+# ELF e_machine of each image architecture, and the loader its binaries name.
+ELF_MACHINE = {"amd64": 62, "arm64": 183}
+LOADER = {"amd64": "/lib64/ld-linux-x86-64.so.2", "arm64": "/lib/ld-linux-aarch64.so.1"}
 MAX_BYTES = 25 * 1024 * 1024  # the issue's budget for the runtime image
 STOP_BUDGET_S = 3.0
 BUCKET = "s3json-image-test"
@@ -75,6 +91,31 @@ def inspect_image() -> dict:
     return json.loads(eng("image", "inspect", IMAGE).stdout)[0]
 
 
+def run_args() -> list[str]:
+    """`run` options that start the image's binary (through qemu, for a foreign CPU)."""
+    return ["-v", f"{QEMU}:/qemu:ro", "--entrypoint", "/qemu"] if QEMU else []
+
+
+def cmd(*args: str) -> list[str]:
+    """The binary's arguments after the image name (qemu takes the binary first)."""
+    return ["/s3json", *args] if QEMU else list(args)
+
+
+def image_files() -> dict[str, bytes]:
+    """Path -> content of every regular file in the image (podman export)."""
+    cid = eng("create", IMAGE).stdout.strip()
+    try:
+        tar = subprocess.run([ENGINE, "export", cid], capture_output=True, check=True, timeout=60).stdout
+    finally:
+        eng("rm", "-f", cid, check=False)
+    files = {}
+    with tarfile.open(fileobj=io.BytesIO(tar)) as t:
+        for m in t.getmembers():
+            if m.isfile():
+                files["/" + m.name.lstrip("./")] = t.extractfile(m).read()
+    return files
+
+
 class ImageMetadata(unittest.TestCase):
     """What the image says about itself, without running it."""
 
@@ -99,6 +140,23 @@ class ImageMetadata(unittest.TestCase):
             self.assertEqual(labels["org.opencontainers.image.revision"], head)
         self.assertIn("org.opencontainers.image.source", labels)
 
+    def test_architecture(self) -> None:
+        self.assertEqual(self.img.get("Architecture"), ARCH)
+        self.assertEqual(self.img.get("Os"), "linux")
+
+    def test_every_binary_is_for_that_cpu(self) -> None:
+        # The binary, the loader it names and every library are ELF for the
+        # image's CPU: a cross build that picked up a host library fails here.
+        files = image_files()
+        for path in ("/s3json", LOADER[ARCH]):
+            self.assertTrue(path in files, f"{path} is not in the image: {sorted(files)}")
+        elves = {p: b for p, b in files.items() if b[:4] == b"\x7fELF"}
+        self.assertGreater(len(elves), 10, sorted(files))
+        for path, body in elves.items():
+            (machine,) = struct.unpack_from("<H", body, 18)
+            self.assertEqual(machine, ELF_MACHINE[ARCH], path)
+        self.assertIn(LOADER[ARCH].encode(), files["/s3json"])
+
     def test_runs_as_non_root_user(self) -> None:
         self.assertEqual(self.img["Config"]["User"], f"{UID}:{UID}")
 
@@ -112,12 +170,15 @@ class ImageMetadata(unittest.TestCase):
         self.assertIn("8080/tcp", self.img["Config"]["ExposedPorts"])
 
     def test_no_shell(self) -> None:
-        r = eng("run", "--rm", "--network=none", "--entrypoint", "/bin/sh", IMAGE, "-c", "true",
-                check=False)  # fmt: skip
+        if QEMU:
+            r = eng("run", "--rm", "--network=none", *run_args(), IMAGE, "/bin/sh", "-c", "true", check=False)
+        else:
+            r = eng("run", "--rm", "--network=none", "--entrypoint", "/bin/sh", IMAGE, "-c", "true",
+                    check=False)  # fmt: skip
         self.assertNotEqual(r.returncode, 0)
 
     def test_version(self) -> None:
-        r = eng("run", "--rm", "--read-only", "--network=none", IMAGE, "--version")
+        r = eng("run", "--rm", "--read-only", "--network=none", *run_args(), IMAGE, *cmd("--version"))
         self.assertRegex(r.stdout, r"^s3json \d+\.\d+\.\d+ \([0-9a-f]{40}")
 
 
@@ -154,7 +215,7 @@ class ImageServes(unittest.TestCase):
             args += ["--read-only-tmpfs=false", "--health-interval=disable"]
         for k, v in env.items():
             args += ["-e", f"{k}={v}"]
-        cls.cid = eng(*args, IMAGE).stdout.strip()
+        cls.cid = eng(*args, *run_args(), IMAGE, *cmd()).stdout.strip()
         cls.stopped_in: float | None = None
         deadline = time.monotonic() + 20
         while True:
@@ -210,9 +271,10 @@ class ImageServes(unittest.TestCase):
         self.assertEqual(ids["Gid"], [str(UID)] * 4)
 
     def test_1_healthcheck_subcommand(self) -> None:
-        r = eng("exec", self.cid, "/s3json", "healthcheck", check=False)
+        probe = ["/qemu", "/s3json"] if QEMU else ["/s3json"]
+        r = eng("exec", self.cid, *probe, "healthcheck", check=False)
         self.assertEqual(r.returncode, 0, r.stderr)
-        r = eng("exec", "-e", "S3JSON_PORT=1", self.cid, "/s3json", "healthcheck", check=False)
+        r = eng("exec", "-e", "S3JSON_PORT=1", self.cid, *probe, "healthcheck", check=False)
         self.assertEqual(r.returncode, 1)
 
     def test_1_root_filesystem_is_read_only(self) -> None:

@@ -41,6 +41,8 @@ module "environment" {
   deletion_protection     = true
   documents_force_destroy = false
 
+  cpu_architecture = var.cpu_architecture
+
   image_tag    = var.image_tag
   image_digest = var.image_digest
 

@@ -21,6 +21,11 @@ output "service_name" {
   value       = module.environment.service_name
 }
 
+output "cpu_architecture" {
+  description = "CPU architecture of the tasks (X86_64 or ARM64)"
+  value       = module.environment.cpu_architecture
+}
+
 output "image" {
   description = "Image the service runs"
   value       = module.environment.image

@@ -36,6 +36,8 @@ module "environment" {
   deletion_protection     = false
   documents_force_destroy = true
 
+  cpu_architecture = var.cpu_architecture
+
   image_tag    = var.image_tag
   image_digest = var.image_digest
 

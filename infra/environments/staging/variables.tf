@@ -46,6 +46,17 @@ variable "alarm_actions" {
   nullable    = false
 }
 
+variable "cpu_architecture" {
+  description = "CPU of the Fargate tasks: X86_64, or ARM64 (Graviton, about 20% cheaper per vCPU-hour); the image is published for both (scripts/image/publish.sh)"
+  type        = string
+  default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64 (upper case, as ECS spells them)."
+  }
+}
+
 ################################################################################
 # Release: what runs (set by scripts/deploy, never by hand)
 ################################################################################

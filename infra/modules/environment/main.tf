@@ -62,6 +62,7 @@ module "service" {
   image_digest   = var.image_digest
 
   cpu                               = var.cpu
+  cpu_architecture                  = var.cpu_architecture
   memory                            = var.memory
   drain_seconds                     = var.drain_seconds
   log_level                         = var.log_level

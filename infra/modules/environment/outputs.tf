@@ -22,6 +22,11 @@ output "service_name" {
   value       = module.service.service_name
 }
 
+output "cpu_architecture" {
+  description = "CPU architecture of the tasks (X86_64 or ARM64)"
+  value       = module.service.cpu_architecture
+}
+
 output "image" {
   description = "Image the service runs"
   value       = module.service.image

@@ -100,6 +100,12 @@ variable "cpu" {
   default     = 256
 }
 
+variable "cpu_architecture" {
+  description = "CPU of the Fargate tasks: X86_64, or ARM64 (Graviton, about 20% cheaper per vCPU-hour); validated by modules/service"
+  type        = string
+  default     = "X86_64"
+}
+
 variable "memory" {
   description = "Fargate task memory (MiB)"
   type        = number

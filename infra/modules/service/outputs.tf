@@ -22,6 +22,11 @@ output "task_definition_arn" {
   value       = aws_ecs_task_definition.this.arn
 }
 
+output "cpu_architecture" {
+  description = "CPU architecture the task definition runs on (X86_64 or ARM64)"
+  value       = aws_ecs_task_definition.this.runtime_platform[0].cpu_architecture
+}
+
 output "image" {
   description = "Image the task definition runs"
   value       = local.image

@@ -161,13 +161,13 @@ variable "memory" {
 }
 
 variable "cpu_architecture" {
-  description = "CPU architecture of the image"
+  description = "CPU of the Fargate tasks (runtime_platform): X86_64, or ARM64 (Graviton); the image must hold that platform"
   type        = string
   default     = "X86_64"
 
   validation {
     condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
-    error_message = "cpu_architecture must be X86_64 or ARM64."
+    error_message = "cpu_architecture must be X86_64 or ARM64 (upper case, as ECS spells them)."
   }
 }
 

@@ -24,3 +24,26 @@ run "prod" {
     error_message = "prod runs the promoted digest"
   }
 }
+
+run "arm64" {
+  command = plan
+
+  variables {
+    cpu_architecture = "ARM64"
+  }
+
+  assert {
+    condition     = output.cpu_architecture == "ARM64"
+    error_message = "cpu_architecture set for prod reaches its task definition"
+  }
+}
+
+run "rejects_unknown_architecture" {
+  command = plan
+
+  variables {
+    cpu_architecture = "aarch64"
+  }
+
+  expect_failures = [var.cpu_architecture]
+}

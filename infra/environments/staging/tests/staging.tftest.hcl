@@ -33,3 +33,26 @@ run "rejects_latest" {
 
   expect_failures = [var.image_tag]
 }
+
+run "arm64" {
+  command = plan
+
+  variables {
+    cpu_architecture = "ARM64"
+  }
+
+  assert {
+    condition     = output.cpu_architecture == "ARM64"
+    error_message = "cpu_architecture set for staging reaches its task definition"
+  }
+}
+
+run "rejects_unknown_architecture" {
+  command = plan
+
+  variables {
+    cpu_architecture = "aarch64"
+  }
+
+  expect_failures = [var.cpu_architecture]
+}

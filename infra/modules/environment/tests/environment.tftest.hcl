@@ -31,4 +31,21 @@ run "composition" {
     condition     = output.url == "http://${output.lb_dns}"
     error_message = "without a domain the URL is the ALB over HTTP"
   }
+  assert {
+    condition     = output.cpu_architecture == "X86_64"
+    error_message = "tasks run on X86_64 unless cpu_architecture says otherwise"
+  }
+}
+
+run "arm64" {
+  command = plan
+
+  variables {
+    cpu_architecture = "ARM64"
+  }
+
+  assert {
+    condition     = output.cpu_architecture == "ARM64"
+    error_message = "cpu_architecture reaches the service's task definition"
+  }
 }

@@ -507,6 +507,33 @@ run "digest_and_limits" {
   }
 }
 
+run "arm64" {
+  command = plan
+
+  variables {
+    cpu_architecture = "ARM64"
+  }
+
+  assert {
+    condition     = aws_ecs_task_definition.this.runtime_platform[0].cpu_architecture == "ARM64" && aws_ecs_task_definition.this.runtime_platform[0].operating_system_family == "LINUX"
+    error_message = "cpu_architecture = ARM64 runs the tasks on Linux/ARM64 (Graviton)"
+  }
+  assert {
+    condition     = output.cpu_architecture == "ARM64"
+    error_message = "the cpu_architecture output is the task definition's"
+  }
+}
+
+run "rejects_lowercase_architecture" {
+  command = plan
+
+  variables {
+    cpu_architecture = "arm64"
+  }
+
+  expect_failures = [var.cpu_architecture]
+}
+
 run "rejects_latest" {
   command = plan
 
