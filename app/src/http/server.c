@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -52,7 +53,8 @@ struct http_server {
   pthread_cond_t qcond;
   struct request *qhead, *qtail;
   unsigned qlen;
-  int qstop;
+  int qstop;              /* under qlock: no new jobs (shutting down) */
+  atomic_int refuse_jobs; /* the same, read without the lock */
   pthread_t *workers;
   unsigned nworkers;
 };
@@ -325,7 +327,7 @@ static enum MHD_Result queue_reply(struct http_server *srv,
   for (i = 0; i < rep->nheaders; i++)
     MHD_add_response_header(resp, rep->headers[i].name, rep->headers[i].value);
   MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
-  if (atomic_load(&srv->quiesced))
+  if (atomic_load(&srv->quiesced) || atomic_load(&srv->refuse_jobs))
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
   ret = MHD_queue_response(c, (unsigned)rep->status, resp);
   MHD_destroy_response(resp);
@@ -392,13 +394,17 @@ static void *worker_main(void *arg)
   }
 }
 
-/* Hands 'rq' to the workers. Returns -1 when the queue is full. */
+/* Hands 'rq' to the workers. Returns -1 when the queue is full, -2 when
+ * the server is stopping (the workers may be gone: a job queued now could
+ * never be answered, and its suspended connection would make
+ * MHD_stop_daemon abort). */
 static int enqueue(struct http_server *srv, struct request *rq)
 {
   pthread_mutex_lock(&srv->qlock);
-  if (srv->qlen >= QUEUE_MAX) {
+  if (srv->qstop || srv->qlen >= QUEUE_MAX) {
+    int rc = srv->qstop ? -2 : -1;
     pthread_mutex_unlock(&srv->qlock);
-    return -1;
+    return rc;
   }
   clock_gettime(CLOCK_MONOTONIC, &rq->queued_at);
   rq->qnext = NULL;
@@ -410,6 +416,39 @@ static int enqueue(struct http_server *srv, struct request *rq)
   srv->qlen++;
   pthread_cond_signal(&srv->qcond);
   pthread_mutex_unlock(&srv->qlock);
+  return 0;
+}
+
+/* Needs S3: suspends the connection, queues the request for a worker and
+ * returns 1; or fills 'rep' with a 503 when the queue is full or the server
+ * is stopping, and returns 0. Suspends first, so a fast worker cannot
+ * resume the connection before it is suspended. */
+static int hand_to_worker(struct http_server *srv, struct request *rq,
+                          struct MHD_Connection *c, const char *url,
+                          struct http_reply *rep)
+{
+  int rc = -2;
+
+  if (!atomic_load(&srv->refuse_jobs)) {
+    rc = snapshot(rq, c, url);
+    if (rc == 0) {
+      MHD_suspend_connection(c);
+      rc = enqueue(srv, rq);
+      if (rc == 0)
+        return 1;
+      MHD_resume_connection(c);
+    }
+  }
+  http_reply_header(rep, "Retry-After", "1");
+  if (rc == -2) {
+    /* Stopping: no worker will take it. queue_reply adds the close,
+     * which sends the client to another task at once. */
+    routes_error(rep, 503, "shutting_down",
+                 "the server is shutting down; retry on a new connection");
+  } else {
+    routes_error(rep, 503, "overloaded",
+                 "too many requests are waiting for the document store");
+  }
   return 0;
 }
 
@@ -458,19 +497,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
   req.query = lookup_query;
   req.conn = c;
   http_reply_init(&rep);
-  if (!routes_answer_now(srv->routes, &req, &rep)) {
-    /* Needs S3: suspend the connection and let a worker answer. Suspend
-     * first, so a fast worker cannot resume it before it is suspended. */
-    if (snapshot(rq, c, url) == 0) {
-      MHD_suspend_connection(c);
-      if (enqueue(srv, rq) == 0)
-        return MHD_YES;
-      MHD_resume_connection(c);
-    }
-    http_reply_header(&rep, "Retry-After", "1");
-    routes_error(&rep, 503, "overloaded",
-                 "too many requests are waiting for the document store");
-  }
+  if (!routes_answer_now(srv->routes, &req, &rep) &&
+      hand_to_worker(srv, rq, c, url, &rep))
+    return MHD_YES; /* suspended: a worker answers */
   ret = queue_reply(srv, c, rq, &rep);
   http_reply_free(&rep);
   return ret;
@@ -550,8 +579,11 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
  * Life cycle
  *************************************************************************/
 
+/* Refuses new jobs, lets the workers finish every queued one (each resumes
+ * its connection) and joins them. */
 static void stop_workers(struct http_server *srv)
 {
+  atomic_store(&srv->refuse_jobs, 1);
   pthread_mutex_lock(&srv->qlock);
   srv->qstop = 1;
   pthread_cond_broadcast(&srv->qcond);
@@ -618,6 +650,7 @@ struct http_server *http_server_start(const struct settings *s,
   atomic_init(&srv->connections, 0);
   atomic_init(&srv->quiesced, 0);
   atomic_init(&srv->after_quiesce, 0);
+  atomic_init(&srv->refuse_jobs, 0);
   srv->mhd = MHD_start_daemon(
       flags, (uint16_t)s->port, NULL, NULL, on_request, srv,
       /* First, so that every message of MHD's goes through it. */
@@ -641,14 +674,35 @@ struct http_server *http_server_start(const struct settings *s,
   return srv;
 }
 
+/* Stops accepting without MHD_quiesce_daemon(): in libmicrohttpd 0.9.75 it
+ * removes the listening socket from each epoll thread's set while those
+ * threads may be removing it themselves, and panics when it loses that race
+ * ("Failed to remove listen FD from epoll set", daemon.c:5531); closing
+ * the socket right after it returned could also pull the descriptor from
+ * under a thread still about to remove it. Instead, dup2() puts an inert
+ * eventfd (never readable) in the listening socket's place: the socket
+ * itself is closed at once (new connections are refused; the kernel drops
+ * it from every epoll set), while the descriptor number every MHD thread
+ * holds stays valid until MHD_stop_daemon() closes it, after its threads
+ * have stopped. */
 void http_server_quiesce(struct http_server *srv)
 {
-  MHD_socket fd;
+  const union MHD_DaemonInfo *di;
+  int inert;
 
-  atomic_store(&srv->quiesced, 1);
-  fd = MHD_quiesce_daemon(srv->mhd);
-  if (fd != MHD_INVALID_SOCKET)
-    close(fd);
+  if (atomic_exchange(&srv->quiesced, 1))
+    return;
+  di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_LISTEN_FD);
+  inert = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (!di || di->listen_fd == MHD_INVALID_SOCKET || inert < 0 ||
+      dup2(inert, di->listen_fd) < 0) {
+    /* Out of descriptors: keep listening; the drain still works, only new
+     * connections keep coming until the stop. */
+    log_msg(LOG_WARN, "http_error",
+            "cannot close the listening socket while draining");
+  }
+  if (inert >= 0)
+    close(inert);
 }
 
 unsigned http_server_inflight(const struct http_server *srv)
@@ -666,11 +720,18 @@ unsigned long http_server_requests_since_quiesce(const struct http_server *srv)
   return atomic_load(&((struct http_server *)srv)->after_quiesce);
 }
 
+/* The order matters (issue 10): a request that needs S3 and arrives while
+ * stopping must not be suspended with no worker left to resume it, or
+ * MHD_stop_daemon() panics ("called while we have suspended
+ * connections"). So: refuse new S3-bound work (503, Connection: close),
+ * let the workers finish what is queued, each resuming its connection, and
+ * join them; only then stop the daemon, which answers or closes those
+ * resumed connections. Joining first also keeps a worker from resuming a
+ * connection the daemon has already freed. */
 void http_server_stop(struct http_server *srv)
 {
   if (!srv)
     return;
-  /* Drained: no job is queued or running, so workers exit at once. */
   stop_workers(srv);
   MHD_stop_daemon(srv->mhd);
   free(srv);
