@@ -302,6 +302,12 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
   return strlen(s);
 }
 
+/* The body reader of a 304, which has none: never called. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+  return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
 static enum MHD_Result queue_reply(struct http_server *srv,
                                    struct MHD_Connection *c, struct request *rq,
                                    struct http_reply *rep)
@@ -310,7 +316,13 @@ static enum MHD_Result queue_reply(struct http_server *srv,
   enum MHD_Result ret;
   int i;
 
-  if (rep->release)
+  if (rep->status == 304)
+    /* libmicrohttpd 0.9.75 writes Content-Length on every 304 (the
+     * response's size) and never its body: sized as the selected
+     * representation, that header is the one RFC 9110 8.6 allows. */
+    resp =
+        MHD_create_response_from_callback(rep->len, 1024, no_body, NULL, NULL);
+  else if (rep->release)
     /* A cached version: its reference is dropped when MHD is done. */
     resp = MHD_create_response_from_buffer_with_free_callback_cls(
         rep->len, rep->body, rep->release, rep->release_arg);
@@ -330,7 +342,7 @@ static enum MHD_Result queue_reply(struct http_server *srv,
   ret = MHD_queue_response(c, (unsigned)rep->status, resp);
   MHD_destroy_response(resp);
   rq->status = rep->status;
-  rq->bytes = rep->len;
+  rq->bytes = rep->status == 304 ? 0 : rep->len;
   rq->error = rep->error;
   rq->s3_called = rep->s3_called;
   rq->s3_status = rep->s3.http_status;
@@ -507,7 +519,7 @@ static void reply_direct(struct MHD_Connection *c, struct request *rq,
   }
   rq->direct = 1;
   rq->status = rep->status;
-  rq->bytes = rep->len;
+  rq->bytes = rep->status == 304 ? 0 : rep->len;
   rq->error = rep->error;
   direct_close = 1;
 }

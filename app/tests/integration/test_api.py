@@ -76,6 +76,8 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(r.status, 304)
         self.assertEqual(r.body, b"")
         self.assertEqual(r.headers["etag"], etag)
+        # Never "0": only the selected representation's length (RFC 9110 8.6).
+        self.assertEqual(r.headers.get("content-length"), str(len(b'{"greeting":"I am the Foo"}')))
         r = self.svc.get("/api/foo", headers={"If-None-Match": '"0000"'})
         self.assertEqual(r.status, 200)
 
