@@ -46,6 +46,8 @@ UNIT_BIN  := $(patsubst app/tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT_SAN  := $(patsubst app/tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 TOOL_SRC  := $(sort $(wildcard app/tests/tools/*.c))
 TOOL_BIN  := $(patsubst app/tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
+SHIM_SRC  := $(sort $(wildcard app/tests/shims/*.c))
+SHIM_SO   := $(patsubst app/tests/shims/%.c,build/shims/%.so,$(SHIM_SRC))
 
 .PHONY: all asan unit-build tools help run test unit unit-asan integration lint \
         format tidy tf-check infra-e2e clean deps
@@ -102,9 +104,15 @@ $(B)/asan/tools/%: app/tests/tools/%.c $(B)/asan/libs3json.a $(HDR)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iapp/src -o $@ $< \
 	  $(B)/asan/libs3json.a $(PKG_LIBS)
 
+# LD_PRELOAD shims that widen race windows in integration tests (never
+# linked into s3json).
+build/shims/%.so: app/tests/shims/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O1 -g -shared -fPIC -o $@ $< -ldl -lpthread
+
 asan: $(B)/asan/s3json
 unit-build: $(UNIT_BIN) $(UNIT_SAN)
-tools: $(TOOL_BIN)
+tools: $(TOOL_BIN) $(SHIM_SO)
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
@@ -113,7 +121,7 @@ unit-asan: $(UNIT_SAN)
 	@scripts/run-unit.sh $(UNIT_SAN)
 
 # Integration tests: the real binary against the S3 emulator with auth on.
-integration: build/s3json build/asan/s3json $(TOOL_BIN)
+integration: build/s3json build/asan/s3json $(TOOL_BIN) $(SHIM_SO)
 	python3 -m unittest discover -s app/tests/integration -p 'test_*.py' -v
 
 run: deps build/s3json
@@ -127,7 +135,7 @@ test:
 
 lint: format-check tidy
 
-FMT_SRC := $(SRC) $(HDR) $(UNIT_SRC) $(TOOL_SRC)
+FMT_SRC := $(SRC) $(HDR) $(UNIT_SRC) $(TOOL_SRC) $(SHIM_SRC)
 
 format-check:
 	clang-format --dry-run -Werror $(FMT_SRC)

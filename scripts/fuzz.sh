@@ -36,7 +36,8 @@ FUZZ_ARGS=${FUZZ_ARGS:-}
 dir=app/tests/fuzz
 out=build/fuzz
 ALL_TARGETS=(names query sigv4 xml_list xml_error cred_json iso8601
-             cred_profile fields)
+             cred_profile fields
+             peer)
 
 # Modules each target links (paths under app/src/), and its pkg-config
 # packages.
@@ -50,6 +51,7 @@ declare -A TARGET_SRC=(
   [iso8601]="aws/parse.c"
   [cred_profile]="aws/profile.c aws/parse.c"
   [fields]="s3/fields.c"
+  [peer]="http/peer.c"
 )
 declare -A TARGET_PKGS=(
   [sigv4]="libcrypto"
@@ -69,6 +71,7 @@ declare -A TARGET_MAX_LEN=(
   [names]=2048 [query]=4096 [sigv4]=4096 [xml_list]=16384
   [xml_error]=4096 [cred_json]=8192 [iso8601]=64 [cred_profile]=8192
   [fields]=256
+  [peer]=1024
 )
 RSS_LIMIT_MB=1024 # per process; two run at once on a 2-core CI machine
 TIMEOUT_S=10      # one input; every parser here is linear

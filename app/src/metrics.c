@@ -7,7 +7,7 @@
 
 /* Statuses we answer with; anything else is counted as "other". */
 static const int statuses[] = {200, 304, 400, 404, 405, 414,
-                               431, 500, 502, 503, 504};
+                               505, 431, 500, 502, 503, 504};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
 
 /* Latency buckets in seconds: from a cache hit (sub-millisecond) to an S3

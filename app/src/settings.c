@@ -73,6 +73,11 @@ static const struct opt opts[] = {
      "never block"},
     {"S3JSON_MAX_CONNECTIONS", NULL, OPT_UINT, OFF(max_connections), "1024", 1,
      65536, 0, "open client connections at most; more are refused"},
+    {"S3JSON_TRUSTED_PROXIES", NULL, OPT_UINT, OFF(trusted_proxies), "1", 0, 16,
+     0,
+     "proxies in front that append to X-Forwarded-For (the ALB: 1); the "
+     "logged client is the address the outermost one appended; 0 = the "
+     "peer address"},
     {"S3JSON_CONNECTION_TIMEOUT_SECONDS", NULL, OPT_UINT, OFF(conn_timeout_s),
      "30", 1, 3600, 0, "idle client connections are closed after this"},
     {"S3JSON_DRAIN_SECONDS", NULL, OPT_UINT, OFF(drain_seconds), "10", 0, 300,

@@ -53,6 +53,8 @@ struct settings {
   unsigned s3_workers;      /* S3JSON_S3_WORKERS, 16 */
   unsigned threads;         /* S3JSON_THREADS, 0 = online CPUs */
   unsigned max_connections; /* S3JSON_MAX_CONNECTIONS, 1024 */
+  unsigned trusted_proxies; /* S3JSON_TRUSTED_PROXIES, 1: X-Forwarded-For
+                               entries appended by our own proxies */
   unsigned conn_timeout_s;  /* S3JSON_CONNECTION_TIMEOUT_SECONDS, 30 */
   unsigned drain_seconds;   /* S3JSON_DRAIN_SECONDS, 10 */
   unsigned ready_probe_s;   /* S3JSON_READY_PROBE_SECONDS, 10 */

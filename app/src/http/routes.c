@@ -271,6 +271,9 @@ static void reply_document(struct routes *r, const struct http_request *req,
   res->doc = NULL;
   if (not_modified(req, d, gz_etag)) {
     rep->status = 304;
+    /* No body; the length is the selected representation's, the only
+     * Content-Length a 304 may carry (RFC 9110 8.6; see server.c). */
+    rep->len = gz ? d->gz_len : d->len;
     doc_release(d);
   } else {
     rep->status = 200;

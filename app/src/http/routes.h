@@ -43,7 +43,7 @@ struct http_header {
 struct http_reply {
   int status;
   char *body; /* malloc'd, or owned by 'release_arg' */
-  size_t len;
+  size_t len; /* of 'body'; for a 304, of the selected representation */
   void (*release)(void *arg); /* NULL: body is malloc'd; else called once
                                  the body has been sent */
   void *release_arg;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdarg.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -16,15 +18,28 @@
 #include <microhttpd.h>
 
 #include "../log.h"
+#include "peer.h"
 #include "server.h"
 
-/* Request line plus headers must fit in this much per connection; more is
- * refused by libmicrohttpd with 414 (URI) or 431 (headers). 8 KiB is
- * nginx's default line limit and ample for this API (a name is at most
- * 512 bytes, 1.5 KiB escaped). libmicrohttpd allocates and clears this pool
- * per connection: at 32 KiB, 256 keep-alive connections cost ~9 MiB of RSS
- * and the clearing showed in profiles (docs/benchmarks.md). */
-#define CONN_MEMORY_LIMIT (8 * 1024)
+/* libmicrohttpd keeps a connection's request head (line and headers, plus
+ * 64 bytes of bookkeeping per header, query argument and cookie) and the
+ * head of its reply in one pool of this size, allocated and cleared per
+ * connection. A head that leaves too little room for the reply used to get
+ * no answer at all (issue 9): so a request is answered only while its head
+ * costs at most HEAD_BUDGET, which leaves REPLY_ROOM for our largest reply
+ * head (HTTP_REPLY_MAX_HEADERS values); a larger head that still fits gets
+ * our JSON 431, written without the pool (reply_direct); one that does not
+ * fit gets libmicrohttpd's own 431 (or 414 for the request line alone).
+ * 8 KiB of head is nginx's default and ample for this API (a name is at
+ * most 512 bytes, 1.5 KiB escaped). 12 KiB per connection cost 1 MiB more
+ * RSS than 8 KiB at 256 keep-alive connections (README, Benchmarks); at
+ * 32 KiB the clearing showed in profiles (docs/benchmarks.md). */
+#define CONN_MEMORY_LIMIT (12 * 1024)
+#define HEAD_BUDGET (8 * 1024)
+#define HEAD_ENTRY_COST 64 /* libmicrohttpd's struct per value, aligned */
+#define REPLY_ROOM (CONN_MEMORY_LIMIT - HEAD_BUDGET)
+_Static_assert(REPLY_ROOM >= HTTP_REPLY_MAX_HEADERS * 200 + 1024,
+               "the pool must leave room for the largest reply head");
 #define REQUEST_ID_MAX 128
 
 /* Requests waiting for a worker at most; past it: 503 at once. */
@@ -45,6 +60,7 @@ struct http_server {
   atomic_int quiesced;
   atomic_ulong after_quiesce; /* requests begun since quiesce */
   long queue_timeout_ms;      /* a job older than this is answered 503 */
+  unsigned trusted_proxies;   /* S3JSON_TRUSTED_PROXIES */
 
   /* Workers: requests that may wait for S3 run here, with their
    * connection suspended, so the epoll threads never block. */
@@ -52,7 +68,8 @@ struct http_server {
   pthread_cond_t qcond;
   struct request *qhead, *qtail;
   unsigned qlen;
-  int qstop;
+  int qstop;              /* under qlock: no new jobs (shutting down) */
+  atomic_int refuse_jobs; /* the same, read without the lock */
   pthread_t *workers;
   unsigned nworkers;
 };
@@ -61,7 +78,9 @@ struct http_server {
  * byte of the reply; freed in on_completed. */
 struct request {
   struct timespec start;
-  int answered_once; /* see on_request: answer on the 2nd call */
+  int seen;       /* on_request has been called for it */
+  int must_close; /* a framing error: close after the reply */
+  int direct;     /* answered by reply_direct, not libmicrohttpd */
   int status;
   size_t bytes;
   const char *error; /* static string */
@@ -72,7 +91,7 @@ struct request {
   long s3_ms;
   char method[16];
   char request_id[REQUEST_ID_MAX];
-  char client[64];
+  char client[PEER_TEXT_MAX];
   char *uri; /* raw request target, for the log */
   struct http_server *srv;
 
@@ -142,63 +161,43 @@ static void new_request_id(char out[REQUEST_ID_MAX])
   out[32] = '\0';
 }
 
-/* Keeps printable ASCII without quotes or backslashes, cut to 'cap'. */
-static void copy_token(char *out, size_t cap, const char *in, size_t n)
-{
-  size_t o = 0, i;
-
-  for (i = 0; i < n && o + 1 < cap; i++)
-    if (in[i] > 0x20 && in[i] < 0x7f && in[i] != '"' && in[i] != '\\')
-      out[o++] = in[i];
-  out[o] = '\0';
-}
-
-/* X-Amzn-Trace-Id "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=..."
- * gives its Root; a header without Root is used whole; none: a new id. */
+/* The Root of a well-formed X-Amzn-Trace-Id (the ALB's), else a new id:
+ * the header is the client's to write, and an id in the log must not be
+ * forged into another request's. */
 static void request_id_from(struct MHD_Connection *c, char *out)
 {
   const char *t =
       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amzn-Trace-Id");
-  const char *root, *end;
 
-  if (!t || !t[0]) {
-    new_request_id(out);
-    return;
-  }
-  root = strstr(t, "Root=");
-  if (root) {
-    root += 5;
-    end = strchr(root, ';');
-    copy_token(out, REQUEST_ID_MAX, root,
-               end ? (size_t)(end - root) : strlen(root));
-  } else {
-    copy_token(out, REQUEST_ID_MAX, t, strlen(t));
-  }
-  if (!out[0])
+  if (peer_trace_root(t, out, REQUEST_ID_MAX))
     new_request_id(out);
 }
 
-/* The client as the load balancer saw it: the left-most X-Forwarded-For
- * entry; without the header, the peer address. */
-static void client_from(struct MHD_Connection *c, char *out, size_t cap)
+/* The TCP peer's address. */
+static void peer_address(struct MHD_Connection *c, char *out, size_t cap)
 {
-  const char *xff =
-      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
-  const union MHD_ConnectionInfo *ci;
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
-  if (xff && xff[0]) {
-    const char *comma = strchr(xff, ',');
-    copy_token(out, cap, xff, comma ? (size_t)(comma - xff) : strlen(xff));
-    if (out[0])
-      return;
-  }
   out[0] = '\0';
-  ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
     inet_ntop(
         AF_INET,
         &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
         out, (socklen_t)cap);
+}
+
+/* The client as our outermost trusted proxy saw it: the address it
+ * appended to X-Forwarded-For (S3JSON_TRUSTED_PROXIES from the right);
+ * without a valid one, the TCP peer. */
+static void client_from(const struct http_server *srv, struct MHD_Connection *c,
+                        char *out, size_t cap)
+{
+  const char *xff =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+
+  if (peer_client_from_xff(xff, srv->trusted_proxies, out, cap))
+    peer_address(c, out, cap);
 }
 
 /* Lookups over a request's copied headers and query (worker threads). */
@@ -303,6 +302,12 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
   return strlen(s);
 }
 
+/* The body reader of a 304, which has none: never called. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+  return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
 static enum MHD_Result queue_reply(struct http_server *srv,
                                    struct MHD_Connection *c, struct request *rq,
                                    struct http_reply *rep)
@@ -311,7 +316,13 @@ static enum MHD_Result queue_reply(struct http_server *srv,
   enum MHD_Result ret;
   int i;
 
-  if (rep->release)
+  if (rep->status == 304)
+    /* libmicrohttpd 0.9.75 writes Content-Length on every 304 (the
+     * response's size) and never its body: sized as the selected
+     * representation, that header is the one RFC 9110 8.6 allows. */
+    resp =
+        MHD_create_response_from_callback(rep->len, 1024, no_body, NULL, NULL);
+  else if (rep->release)
     /* A cached version: its reference is dropped when MHD is done. */
     resp = MHD_create_response_from_buffer_with_free_callback_cls(
         rep->len, rep->body, rep->release, rep->release_arg);
@@ -325,12 +336,13 @@ static enum MHD_Result queue_reply(struct http_server *srv,
   for (i = 0; i < rep->nheaders; i++)
     MHD_add_response_header(resp, rep->headers[i].name, rep->headers[i].value);
   MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
-  if (atomic_load(&srv->quiesced))
+  if (rq->must_close || atomic_load(&srv->quiesced) ||
+      atomic_load(&srv->refuse_jobs))
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
   ret = MHD_queue_response(c, (unsigned)rep->status, resp);
   MHD_destroy_response(resp);
   rq->status = rep->status;
-  rq->bytes = rep->len;
+  rq->bytes = rep->status == 304 ? 0 : rep->len;
   rq->error = rep->error;
   rq->s3_called = rep->s3_called;
   rq->s3_status = rep->s3.http_status;
@@ -392,13 +404,17 @@ static void *worker_main(void *arg)
   }
 }
 
-/* Hands 'rq' to the workers. Returns -1 when the queue is full. */
+/* Hands 'rq' to the workers. Returns -1 when the queue is full, -2 when
+ * the server is stopping (the workers may be gone: a job queued now could
+ * never be answered, and its suspended connection would make
+ * MHD_stop_daemon abort). */
 static int enqueue(struct http_server *srv, struct request *rq)
 {
   pthread_mutex_lock(&srv->qlock);
-  if (srv->qlen >= QUEUE_MAX) {
+  if (srv->qstop || srv->qlen >= QUEUE_MAX) {
+    int rc = srv->qstop ? -2 : -1;
     pthread_mutex_unlock(&srv->qlock);
-    return -1;
+    return rc;
   }
   clock_gettime(CLOCK_MONOTONIC, &rq->queued_at);
   rq->qnext = NULL;
@@ -413,6 +429,167 @@ static int enqueue(struct http_server *srv, struct request *rq)
   return 0;
 }
 
+/* Needs S3: suspends the connection, queues the request for a worker and
+ * returns 1; or fills 'rep' with a 503 when the queue is full or the server
+ * is stopping, and returns 0. Suspends first, so a fast worker cannot
+ * resume the connection before it is suspended. */
+static int hand_to_worker(struct http_server *srv, struct request *rq,
+                          struct MHD_Connection *c, const char *url,
+                          struct http_reply *rep)
+{
+  int rc = -2;
+
+  if (!atomic_load(&srv->refuse_jobs)) {
+    rc = snapshot(rq, c, url);
+    if (rc == 0) {
+      MHD_suspend_connection(c);
+      rc = enqueue(srv, rq);
+      if (rc == 0)
+        return 1;
+      MHD_resume_connection(c);
+    }
+  }
+  http_reply_header(rep, "Retry-After", "1");
+  if (rc == -2) {
+    /* Stopping: no worker will take it. queue_reply adds the close,
+     * which sends the client to another task at once. */
+    routes_error(rep, 503, "shutting_down",
+                 "the server is shutting down; retry on a new connection");
+  } else {
+    routes_error(rep, 503, "overloaded",
+                 "too many requests are waiting for the document store");
+  }
+  return 0;
+}
+
+/* Set on an epoll thread while it closes a connection reply_direct
+ * answered, so the libmicrohttpd message that follows is not logged as an
+ * error. */
+static _Thread_local int direct_close;
+
+/* What the request head costs in the connection's pool (see
+ * CONN_MEMORY_LIMIT): its bytes, a struct per value, and the copy
+ * libmicrohttpd makes of a Cookie header to parse it. */
+static size_t head_cost(struct MHD_Connection *c)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+  const char *cookie =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
+  int n = MHD_get_connection_values(
+      c, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND, NULL, NULL);
+
+  return (ci ? ci->header_size : CONN_MEMORY_LIMIT) +
+         (size_t)(n > 0 ? n : 0) * HEAD_ENTRY_COST +
+         (cookie ? strlen(cookie) : 0);
+}
+
+/* Writes 'rep' straight to the socket with "Connection: close", for a
+ * request whose head left too little of the pool for libmicrohttpd to
+ * build any reply. The socket's send buffer is empty here (a reply is
+ * sent whole before the next request is read), so one send() takes a
+ * reply this small; the caller then returns MHD_NO, which closes. */
+static void reply_direct(struct MHD_Connection *c, struct request *rq,
+                         struct http_reply *rep)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+  char head[512], date[64];
+  time_t now = time(NULL);
+  struct tm tm;
+  int n, body = strcmp(rq->method, "HEAD") != 0;
+
+  strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT",
+           gmtime_r(&now, &tm));
+  n = snprintf(head, sizeof(head),
+               "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n"
+               "Content-Length: %zu\r\n",
+               rep->status, MHD_get_reason_phrase_for((unsigned)rep->status),
+               date, rep->len);
+  for (int i = 0; i < rep->nheaders && n > 0 && (size_t)n < sizeof(head); i++)
+    n += snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n",
+                  rep->headers[i].name, rep->headers[i].value);
+  if (n > 0 && (size_t)n < sizeof(head))
+    n += snprintf(head + n, sizeof(head) - (size_t)n,
+                  "X-Request-Id: %s\r\n\r\n", rq->request_id);
+  if (ci && n > 0 && (size_t)n < sizeof(head)) {
+    struct iovec iov[2] = {{head, (size_t)n}, {rep->body, body ? rep->len : 0}};
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+    sendmsg(ci->connect_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  rq->direct = 1;
+  rq->status = rep->status;
+  rq->bytes = rep->status == 304 ? 0 : rep->len;
+  rq->error = rep->error;
+  direct_close = 1;
+}
+
+/* Content-Length twice with different values, or with Transfer-Encoding:
+ * the building blocks of request smuggling (RFC 9112 6.3). */
+struct framing {
+  const char *length; /* first Content-Length */
+  int conflict;
+};
+
+static enum MHD_Result check_length(void *cls, enum MHD_ValueKind kind,
+                                    const char *key, const char *value)
+{
+  struct framing *f = cls;
+
+  (void)kind;
+  if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+    return MHD_YES;
+  if (f->length && strcmp(f->length, value ? value : ""))
+    f->conflict = 1;
+  if (!f->length)
+    f->length = value ? value : "";
+  return MHD_YES;
+}
+
+static int framing_error(struct MHD_Connection *c)
+{
+  struct framing f = {NULL, 0};
+
+  MHD_get_connection_values(c, MHD_HEADER_KIND, check_length, &f);
+  return f.conflict ||
+         (f.length &&
+          MHD_lookup_connection_value(
+              c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL);
+}
+
+/* First call for a request (its head is complete): notes who sent it, and
+ * refuses at once a head too large to answer normally (431) or a body
+ * framing that could smuggle a second request (400, then close: RFC 9112
+ * 6.3). Returns 1 with '*ret' set when it answered. */
+static int first_call(struct http_server *srv, struct request *rq,
+                      struct MHD_Connection *c, const char *method,
+                      enum MHD_Result *ret)
+{
+  struct http_reply rep;
+
+  rq->seen = 1;
+  snprintf(rq->method, sizeof(rq->method), "%s", method);
+  request_id_from(c, rq->request_id);
+  client_from(srv, c, rq->client, sizeof(rq->client));
+  http_reply_init(&rep);
+  if (head_cost(c) > HEAD_BUDGET) {
+    routes_error(&rep, 431, "headers_too_large",
+                 "the request line and headers must fit in 8 KiB");
+    reply_direct(c, rq, &rep);
+    *ret = MHD_NO;
+  } else if (framing_error(c)) {
+    rq->must_close = 1;
+    routes_error(&rep, 400, "bad_request",
+                 "conflicting Content-Length, or Content-Length with "
+                 "Transfer-Encoding");
+    *ret = queue_reply(srv, c, rq, &rep);
+  } else {
+    return 0;
+  }
+  http_reply_free(&rep);
+  return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -423,7 +600,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
   struct http_request req;
   struct http_reply rep;
   enum MHD_Result ret;
-  int safe = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 
   if (!rq)
     return MHD_NO; /* on_uri could not allocate: drop the connection */
@@ -431,21 +607,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
    * first call for a request (it has not read the whole request yet), so
    * GET and HEAD answer on the second call. Other methods are refused
    * at once and their body is never read. */
-  if (!rq->answered_once && safe) {
-    rq->answered_once = 1;
-    snprintf(rq->method, sizeof(rq->method), "%s", method);
-    request_id_from(c, rq->request_id);
-    client_from(c, rq->client, sizeof(rq->client));
-    return MHD_YES;
+  if (!rq->seen) {
+    if (first_call(srv, rq, c, method, &ret))
+      return ret;
+    if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+      return MHD_YES;
   }
   if (*upload_data_size) {
     *upload_data_size = 0; /* a GET body: read and ignored */
     return MHD_YES;
-  }
-  if (!rq->answered_once) {
-    snprintf(rq->method, sizeof(rq->method), "%s", method);
-    request_id_from(c, rq->request_id);
-    client_from(c, rq->client, sizeof(rq->client));
   }
   if (rq->done) { /* a worker answered: send it */
     ret = queue_reply(srv, c, rq, &rq->reply);
@@ -458,22 +628,50 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
   req.query = lookup_query;
   req.conn = c;
   http_reply_init(&rep);
-  if (!routes_answer_now(srv->routes, &req, &rep)) {
-    /* Needs S3: suspend the connection and let a worker answer. Suspend
-     * first, so a fast worker cannot resume it before it is suspended. */
-    if (snapshot(rq, c, url) == 0) {
-      MHD_suspend_connection(c);
-      if (enqueue(srv, rq) == 0)
-        return MHD_YES;
-      MHD_resume_connection(c);
-    }
-    http_reply_header(&rep, "Retry-After", "1");
-    routes_error(&rep, 503, "overloaded",
-                 "too many requests are waiting for the document store");
-  }
+  if (!routes_answer_now(srv->routes, &req, &rep) &&
+      hand_to_worker(srv, rq, c, url, &rep))
+    return MHD_YES; /* suspended: a worker answers */
   ret = queue_reply(srv, c, rq, &rep);
   http_reply_free(&rep);
   return ret;
+}
+
+/* The access log line of one request. */
+static void log_access(const struct request *rq, double ms, int aborted)
+{
+  json_t *f;
+
+  if (!log_enabled(LOG_INFO))
+    return;
+  f = json_pack("{s:s,s:o,s:i,s:I,s:f,s:s,s:s}", "method",
+                rq->method[0] ? rq->method : "-", "path",
+                log_string(rq->uri, strlen(rq->uri), 1024), "status",
+                rq->status, "bytes", (json_int_t)rq->bytes, "duration_ms", ms,
+                "request_id", rq->request_id, "client", rq->client);
+  if (f && rq->s3_called) {
+    json_object_set_new(f, "s3_status", json_integer(rq->s3_status));
+    json_object_set_new(f, "s3_ms", json_integer(rq->s3_ms));
+  }
+  if (f && rq->cache)
+    json_object_set_new(f, "cache", json_string(rq->cache));
+  if (f && rq->error)
+    json_object_set_new(f, "error", json_string(rq->error));
+  if (f && aborted)
+    json_object_set_new(f, "aborted", json_true());
+  log_event(LOG_INFO, "access", f);
+}
+
+/* A reply libmicrohttpd built itself (431 for a head past the pool, 400,
+ * 505, ...) never passed through on_request: take its status from the
+ * connection, and an id and address of our own. */
+static void complete_library_reply(struct request *rq, struct MHD_Connection *c)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
+
+  rq->status = ci ? (int)ci->http_status : 0;
+  new_request_id(rq->request_id);
+  peer_address(c, rq->client, sizeof(rq->client));
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -481,33 +679,17 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
   struct http_server *srv = cls;
   struct request *rq = *con_cls;
-  json_t *f;
+  double ms;
 
   if (!rq)
     return;
   *con_cls = NULL;
-  double ms = elapsed_ms(&rq->start);
+  if (!rq->seen)
+    complete_library_reply(rq, c);
+  ms = elapsed_ms(&rq->start);
   metrics_request(rq->route, rq->status, ms / 1e3);
   metrics_inflight(-1);
-  if (log_enabled(LOG_INFO)) {
-    f = json_pack("{s:s,s:o,s:i,s:I,s:f,s:s,s:s}", "method",
-                  rq->method[0] ? rq->method : "-", "path",
-                  log_string(rq->uri, strlen(rq->uri), 1024), "status",
-                  rq->status, "bytes", (json_int_t)rq->bytes, "duration_ms",
-                  elapsed_ms(&rq->start), "request_id", rq->request_id,
-                  "client", rq->client);
-    if (f && rq->s3_called) {
-      json_object_set_new(f, "s3_status", json_integer(rq->s3_status));
-      json_object_set_new(f, "s3_ms", json_integer(rq->s3_ms));
-    }
-    if (f && rq->cache)
-      json_object_set_new(f, "cache", json_string(rq->cache));
-    if (f && rq->error)
-      json_object_set_new(f, "error", json_string(rq->error));
-    if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-      json_object_set_new(f, "aborted", json_true());
-    log_event(LOG_INFO, "access", f);
-  }
+  log_access(rq, ms, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !rq->direct);
   free_snapshot(rq);
   http_reply_free(&rq->reply);
   free(rq->uri);
@@ -531,13 +713,44 @@ static void on_connection(void *cls, struct MHD_Connection *c,
     atomic_fetch_sub(&srv->connections, 1);
 }
 
+/* libmicrohttpd's error replies announce themselves with this message; the
+ * status is its first argument. */
+#define MHD_ERROR_REPLY "Error processing request (HTTP response code is %u"
+
+/* A 414: libmicrohttpd answers it before it has a request target, so no
+ * request callback ever runs for it; count and log it here, once. */
+static void library_414(void)
+{
+  struct request rq;
+
+  memset(&rq, 0, sizeof(rq));
+  rq.status = 414;
+  rq.uri = (char *)"-";
+  rq.route = METRICS_ROUTE_OTHER;
+  new_request_id(rq.request_id);
+  metrics_request(rq.route, rq.status, 0);
+  log_access(&rq, 0, 0);
+}
+
 /* libmicrohttpd's own complaints (bad requests, resource limits) as JSON
  * lines instead of free text on stderr. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
   char msg[512];
   size_t n;
+  va_list copy;
 
+  if (direct_close && !strcmp(fmt, "%s\n")) {
+    /* "Application reported internal error": reply_direct's close. */
+    direct_close = 0;
+    return;
+  }
+  if (!strncmp(fmt, MHD_ERROR_REPLY, strlen(MHD_ERROR_REPLY))) {
+    va_copy(copy, ap);
+    if (va_arg(copy, unsigned) == 414)
+      library_414();
+    va_end(copy);
+  }
   vsnprintf(msg, sizeof(msg), fmt, ap);
   n = strlen(msg);
   while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
@@ -550,8 +763,11 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
  * Life cycle
  *************************************************************************/
 
+/* Refuses new jobs, lets the workers finish every queued one (each resumes
+ * its connection) and joins them. */
 static void stop_workers(struct http_server *srv)
 {
+  atomic_store(&srv->refuse_jobs, 1);
   pthread_mutex_lock(&srv->qlock);
   srv->qstop = 1;
   pthread_cond_broadcast(&srv->qcond);
@@ -608,6 +824,7 @@ struct http_server *http_server_start(const struct settings *s,
   }
   srv->routes = routes;
   srv->queue_timeout_ms = s->s3_timeout_ms;
+  srv->trusted_proxies = s->trusted_proxies;
   if (start_workers(srv, s->s3_workers)) {
     snprintf(err, errlen, "S3JSON_S3_WORKERS: cannot start %u threads",
              s->s3_workers);
@@ -618,6 +835,7 @@ struct http_server *http_server_start(const struct settings *s,
   atomic_init(&srv->connections, 0);
   atomic_init(&srv->quiesced, 0);
   atomic_init(&srv->after_quiesce, 0);
+  atomic_init(&srv->refuse_jobs, 0);
   srv->mhd = MHD_start_daemon(
       flags, (uint16_t)s->port, NULL, NULL, on_request, srv,
       /* First, so that every message of MHD's goes through it. */
@@ -641,14 +859,35 @@ struct http_server *http_server_start(const struct settings *s,
   return srv;
 }
 
+/* Stops accepting without MHD_quiesce_daemon(): in libmicrohttpd 0.9.75 it
+ * removes the listening socket from each epoll thread's set while those
+ * threads may be removing it themselves, and panics when it loses that race
+ * ("Failed to remove listen FD from epoll set", daemon.c:5531); closing
+ * the socket right after it returned could also pull the descriptor from
+ * under a thread still about to remove it. Instead, dup2() puts an inert
+ * eventfd (never readable) in the listening socket's place: the socket
+ * itself is closed at once (new connections are refused; the kernel drops
+ * it from every epoll set), while the descriptor number every MHD thread
+ * holds stays valid until MHD_stop_daemon() closes it, after its threads
+ * have stopped. */
 void http_server_quiesce(struct http_server *srv)
 {
-  MHD_socket fd;
+  const union MHD_DaemonInfo *di;
+  int inert;
 
-  atomic_store(&srv->quiesced, 1);
-  fd = MHD_quiesce_daemon(srv->mhd);
-  if (fd != MHD_INVALID_SOCKET)
-    close(fd);
+  if (atomic_exchange(&srv->quiesced, 1))
+    return;
+  di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_LISTEN_FD);
+  inert = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (!di || di->listen_fd == MHD_INVALID_SOCKET || inert < 0 ||
+      dup2(inert, di->listen_fd) < 0) {
+    /* Out of descriptors: keep listening; the drain still works, only new
+     * connections keep coming until the stop. */
+    log_msg(LOG_WARN, "http_error",
+            "cannot close the listening socket while draining");
+  }
+  if (inert >= 0)
+    close(inert);
 }
 
 unsigned http_server_inflight(const struct http_server *srv)
@@ -666,11 +905,18 @@ unsigned long http_server_requests_since_quiesce(const struct http_server *srv)
   return atomic_load(&((struct http_server *)srv)->after_quiesce);
 }
 
+/* The order matters (issue 10): a request that needs S3 and arrives while
+ * stopping must not be suspended with no worker left to resume it, or
+ * MHD_stop_daemon() panics ("called while we have suspended
+ * connections"). So: refuse new S3-bound work (503, Connection: close),
+ * let the workers finish what is queued, each resuming its connection, and
+ * join them; only then stop the daemon, which answers or closes those
+ * resumed connections. Joining first also keeps a worker from resuming a
+ * connection the daemon has already freed. */
 void http_server_stop(struct http_server *srv)
 {
   if (!srv)
     return;
-  /* Drained: no job is queued or running, so workers exit at once. */
   stop_workers(srv);
   MHD_stop_daemon(srv->mhd);
   free(srv);

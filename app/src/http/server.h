@@ -24,7 +24,7 @@ struct http_server *http_server_start(const struct settings *s,
 /* Stops accepting new connections (the listening socket is closed, so the
  * load balancer's new connections go elsewhere); requests in flight and
  * keep-alive connections go on, and every reply from now on says
- * "Connection: close". */
+ * "Connection: close". Idempotent. */
 void http_server_quiesce(struct http_server *srv);
 
 /* Requests received and not yet answered. */
@@ -37,7 +37,9 @@ unsigned http_server_connections(const struct http_server *srv);
  * a keep-alive client still sending from an idle one. */
 unsigned long http_server_requests_since_quiesce(const struct http_server *srv);
 
-/* Closes every connection and frees. Accepts NULL. */
+/* Refuses new S3-bound requests (503 "shutting_down", Connection: close),
+ * lets queued ones finish, joins the workers, then closes every connection
+ * and frees. Safe with requests still arriving. Accepts NULL. */
 void http_server_stop(struct http_server *srv);
 
 #endif /* HEADER_S3JSON_SERVER_H */

@@ -3,8 +3,10 @@ malformed requests. Everything on loopback, bounded in count and time."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import re
 import socket
 import threading
 import time
@@ -58,6 +60,130 @@ def closed_by_peer(s: socket.socket, timeout: float) -> bool:
         return False
     except OSError:
         return True
+
+
+def until_close(port: int, data: bytes, timeout: float = 3.0) -> tuple[bytes, bool]:
+    """Sends 'data' on a new connection; returns (everything received,
+    whether the server closed the connection within 'timeout')."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    out = b""
+    try:
+        s.sendall(data)
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return out, True
+            out += b
+    except OSError:
+        return out, False
+    finally:
+        s.close()
+
+
+def requests_total(metrics: bytes, status: int) -> int:
+    return sum(int(n) for n in re.findall(rb's3json_http_requests_total\{route="[a-z]+",status="%d"\} (\d+)'
+                                          % status, metrics))  # fmt: skip
+
+
+class HeadLimitsTest(unittest.TestCase):
+    """Issue 9 items 4, 7, 9: every request head size gets a status line,
+    libmicrohttpd's own replies are counted and logged once with their
+    real status, and request-smuggling framing is refused."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = emulator()
+        seed_bucket(cls.emu)
+        creds = cls.emu.create_restricted_user(BUCKET, PREFIX)
+        cls.svc = Service(service_env(cls.emu, creds, S3JSON_LOG_LEVEL="info")).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.svc.stop() == 0, cls.svc.stderr[-20:]
+
+    def _sizes(self, sizes, build) -> dict[int, bytes]:
+        out = {}
+        for n in sizes:
+            out[n] = raw(self.svc.port, build(n), timeout=5)
+        return out
+
+    def _check_range(self, replies: dict[int, bytes], what: str) -> None:
+        empty = [n for n, r in replies.items() if not r]
+        self.assertEqual(empty, [], f"{what}: sizes with no reply at all")
+        bad = {n: r[:40] for n, r in replies.items()
+               if not (r.startswith(b"HTTP/1.1 200 ") or r.startswith(b"HTTP/1.1 431 "))}  # fmt: skip
+        self.assertEqual(bad, {}, what)
+        ok = [n for n, r in replies.items() if r.startswith(b"HTTP/1.1 200 ")]
+        refused = [n for n, r in replies.items() if r.startswith(b"HTTP/1.1 431 ")]
+        if ok and refused:
+            self.assertLess(max(ok), min(refused), f"{what}: a 200 above a 431")
+        self.assertLessEqual(max(ok or [0]), 8192, what)
+        ours = [n for n in refused if replies[n].endswith(b"}")]
+        for n in ours:
+            body = json.loads(replies[n].partition(b"\r\n\r\n")[2])
+            self.assertEqual(body["error"], "headers_too_large", n)
+        print(f"\n{what}: 200 for {len(ok)} sizes up to {max(ok or [0])}, our JSON 431 for "
+              f"{len(ours)}, libmicrohttpd's 431 for {len(refused) - len(ours)}")  # fmt: skip
+        self.assertTrue(ours, f"{what}: no 431 with our JSON body")
+
+    def _metrics(self) -> bytes:
+        return self.svc.get("/metrics").body
+
+    def test_every_head_size_from_7k_to_64k_gets_a_status_line(self):
+        """One large header: every 3 bytes from 7,000 to 13,000 (both
+        limits and the pool edge), every 17 up to 64 KiB."""
+        before = requests_total(self._metrics(), 431)
+        marks = len(self.svc.events("access"))
+        sizes = list(range(7000, 13000, 3)) + list(range(13000, 65536 + 1, 17))
+        base = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: "
+
+        replies = self._sizes(sizes, lambda n: base + b"b" * (n - len(base) - 4) + b"\r\n\r\n")
+        self._check_range(replies, "one header")
+        n431 = sum(1 for r in replies.values() if r.startswith(b"HTTP/1.1 431 "))
+        # Counted and logged once each, with the real status (item 9).
+        self.assertEqual(requests_total(self._metrics(), 431) - before, n431)
+        self.assertTrue(wait_for(lambda: len(self.svc.events("access")) - marks >= len(sizes), 10))
+        lines = self.svc.events("access")[marks:]
+        statuses = [d["status"] for d in lines if d.get("path") == "/healthz"]
+        self.assertEqual(statuses.count(431), n431)
+        self.assertNotIn(0, statuses)
+
+    def test_many_small_headers(self):
+        """The same with 40-byte headers, where libmicrohttpd's 64 bytes of
+        bookkeeping per header count as much as the bytes."""
+        def build(n):
+            head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+            i = 0
+            while len(head) + 44 < n:
+                head += b"X-%05d: %s\r\n" % (i, b"v" * 30)
+                i += 1
+            return head + b"X: " + b"w" * max(0, n - len(head) - 7) + b"\r\n\r\n"
+
+        self._check_range(self._sizes(range(3000, 20000, 23), build), "many headers")
+
+    def test_414_is_counted_and_logged(self):
+        before = requests_total(self._metrics(), 414)
+        r = raw(self.svc.port, b"GET /api/" + b"a" * 40000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 414 "), r[:80])
+        self.assertEqual(requests_total(self._metrics(), 414) - before, 1)
+        self.svc.wait_event("access", lambda d: d.get("status") == 414)
+
+    def test_smuggling_framing_is_refused_and_closed(self):
+        """Item 7 (RFC 9112 6.3): two different Content-Length values, and
+        Content-Length with Transfer-Encoding, get 400 and a close."""
+        for head in (b"Content-Length: 0\r\nContent-Length: 5\r\n\r\nhello",
+                     b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                     b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n"):  # fmt: skip
+            out, closed = until_close(self.svc.port, b"GET /api/foo HTTP/1.1\r\nHost: x\r\n" + head)
+            self.assertTrue(out.startswith(b"HTTP/1.1 400 "), (head, out[:80]))
+            hdrs, _, body = out.partition(b"\r\n\r\n")
+            self.assertIn(b"\r\nConnection: close", hdrs)
+            self.assertEqual(json.loads(body)["error"], "bad_request")
+            self.assertTrue(closed, head)
+        # The same length twice is one length: served.
+        r = raw(self.svc.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                               b"Content-Length: 5\r\n\r\nhello")  # fmt: skip
+        self.assertTrue(r.startswith(b"HTTP/1.1 200 "), r[:80])
 
 
 class AbuseTest(unittest.TestCase):

@@ -76,6 +76,8 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(r.status, 304)
         self.assertEqual(r.body, b"")
         self.assertEqual(r.headers["etag"], etag)
+        # Never "0": only the selected representation's length (RFC 9110 8.6).
+        self.assertEqual(r.headers.get("content-length"), str(len(b'{"greeting":"I am the Foo"}')))
         r = self.svc.get("/api/foo", headers={"If-None-Match": '"0000"'})
         self.assertEqual(r.status, 200)
 
@@ -180,7 +182,7 @@ class ApiTest(unittest.TestCase):
     def test_access_log(self):
         self.svc.get("/api/foo", headers={
             "X-Amzn-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
-            "X-Forwarded-For": "203.0.113.7, 10.0.0.1"})  # fmt: skip
+            "X-Forwarded-For": "10.0.0.1, 203.0.113.7"})  # fmt: skip
         line = self.svc.wait_event("access", lambda d: d.get("request_id") == "1-5759e988-bd862e3fe1be46a994272793")
         self.assertEqual(line["method"], "GET")
         self.assertEqual(line["path"], "/api/foo")
@@ -192,6 +194,38 @@ class ApiTest(unittest.TestCase):
         self.assertIsInstance(line["duration_ms"], float)
         self.assertEqual(line["level"], "info")
         self.assertRegex(line["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+    def test_forged_client_and_trace_id_are_not_logged(self):
+        """Issue 9 item 5: the client writes the left of X-Forwarded-For and
+        all of X-Amzn-Trace-Id; the log takes the address the ALB appended
+        (right-most) and a Root only when well-formed."""
+        cases = [
+            # (X-Forwarded-For, X-Amzn-Trace-Id, client, request id or None = fresh)
+            ("203.0.113.66, 198.51.100.7", "Root=1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb",
+             "198.51.100.7", "1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"),
+            ("198.51.100.8", "Root=forged-id-of-another-request", "198.51.100.8", None),
+            ("198.51.100.9, not-an-ip", "Root=1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb;x=1",
+             "127.0.0.1", "1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"),
+            ("", "1-5759e988-bd862e3fe1be46a994272793", "127.0.0.1", None),
+        ]
+        for i, (xff, trace, client, rid) in enumerate(cases):
+            r = self.svc.get(f"/healthz?case={i}", headers={"X-Forwarded-For": xff, "X-Amzn-Trace-Id": trace})
+            line = self.svc.wait_event("access", lambda d: d.get("path") == f"/healthz?case={i}")
+            self.assertEqual(line["client"], client, (xff, line))
+            self.assertEqual(r.headers["x-request-id"], line["request_id"])
+            if rid:
+                self.assertEqual(line["request_id"], rid)
+            else:
+                self.assertRegex(line["request_id"], r"^[0-9a-f]{32}$", trace)
+
+    def test_trusted_proxies_setting(self):
+        """S3JSON_TRUSTED_PROXIES=2 (e.g. CloudFront, then the ALB): the
+        second entry from the right; 0: the TCP peer, whatever the header."""
+        for n, want in (("2", "198.51.100.7"), ("0", "127.0.0.1")):
+            with Service(service_env(self.emu, self.creds, S3JSON_TRUSTED_PROXIES=n)) as svc:
+                svc.get("/healthz?t", headers={"X-Forwarded-For": "203.0.113.66, 198.51.100.7, 10.0.3.4"})
+                line = svc.wait_event("access", lambda d: d.get("path") == "/healthz?t")
+                self.assertEqual(line["client"], want, n)
 
     def test_hostile_bytes_stay_in_one_log_line(self):
         self.svc.get("/api/%0a%22x", headers={"X-Forwarded-For": "a\"b"})

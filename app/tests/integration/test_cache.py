@@ -152,6 +152,23 @@ class CacheTest(unittest.TestCase):
             r = svc.get("/api/foo", headers={"Accept-Encoding": "gzip"})
             self.assertNotIn("content-encoding", r.headers)  # under 1 KiB
 
+    def test_304_content_length_is_the_representations(self):
+        """Issue 9 item 10: a 304 carries no Content-Length: 0 (RFC 9110
+        8.6); libmicrohttpd 0.9.75 writes one on every 304, so it is the
+        length of the representation a 200 would send: identity or gzip."""
+        body = json.dumps({"items": [{"id": i, "name": f"item {i}"} for i in range(200)]}).encode()
+        self.put("c304", body)
+        with self.service() as svc:
+            for enc in ("gzip", "identity"):
+                r = svc.get("/api/c304", headers={"Accept-Encoding": enc})
+                self.assertEqual(r.status, 200)
+                n = svc.get("/api/c304", headers={"Accept-Encoding": enc, "If-None-Match": r.headers["etag"]})
+                self.assertEqual(n.status, 304)
+                self.assertEqual(n.body, b"")
+                self.assertEqual(n.headers.get("content-length"), str(len(r.body)), enc)
+            self.assertNotEqual(*[svc.get("/api/c304", headers={"Accept-Encoding": e}).headers["content-length"]
+                                  for e in ("gzip", "identity")])  # fmt: skip
+
     def test_client_max_age_and_negative_cache(self):
         with self.service(S3JSON_CLIENT_MAX_AGE="30") as svc:
             self.assertEqual(svc.get("/api/foo").headers["cache-control"], "max-age=30")

@@ -50,6 +50,7 @@ static void test_defaults(void **state)
   assert_int_equal(s.s3_timeout_ms, 2000);
   assert_int_equal(s.max_object_bytes, 1024 * 1024);
   assert_int_equal(s.drain_seconds, 10);
+  assert_int_equal(s.trusted_proxies, 1); /* the ALB */
   assert_int_equal(s.log_level, LOG_INFO);
   assert_int_equal(s.aws.imds_disabled, 0);
 }
@@ -118,6 +119,9 @@ static const struct bad_case bad_cases[] = {
     {"S3JSON_PORT", "-1", "S3JSON_PORT: expected"},
     {"S3JSON_PORT", " 80", "S3JSON_PORT: expected"},
     {"S3JSON_THREADS", "999", "S3JSON_THREADS: expected"},
+    {"S3JSON_TRUSTED_PROXIES", "17",
+     "S3JSON_TRUSTED_PROXIES: expected an integer from 0 to 16"},
+    {"S3JSON_TRUSTED_PROXIES", "one", "S3JSON_TRUSTED_PROXIES: expected"},
     {"S3JSON_S3_TIMEOUT_MS", "1e3", "S3JSON_S3_TIMEOUT_MS: expected"},
     {"S3JSON_MAX_OBJECT_BYTES", "99999999999999999999999",
      "S3JSON_MAX_OBJECT_BYTES: expected a byte count"},
@@ -189,6 +193,7 @@ static void test_help_lists_every_variable(void **state)
                                 "S3JSON_MAX_OBJECT_BYTES",
                                 "S3JSON_S3_TIMEOUT_MS",
                                 "S3JSON_DRAIN_SECONDS",
+                                "S3JSON_TRUSTED_PROXIES",
                                 "AWS_REGION",
                                 "AWS_ENDPOINT_URL_S3",
                                 "AWS_PROFILE",
