@@ -236,7 +236,7 @@ int main(int argc, char **argv)
   static struct settings s;
   static unsigned port;
   char err[512];
-  struct cache_config cc = {0, 1 << 20, 0, 0};
+  struct cache_config cc = {0, 1 << 20, 0, 0, 2000};
   struct s3_client_config sc;
   struct aws_cred_provider *creds;
   struct s3_client *s3;
