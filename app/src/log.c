@@ -26,15 +26,29 @@ int log_enabled(enum log_level level)
 
 void log_time_now(char out[LOG_TIME_LEN])
 {
+  /* The date and time of day of the last second this thread formatted:
+   * at thousands of lines per second, gmtime_r + strftime run once per
+   * second instead of once per line. */
+  static _Thread_local time_t last_sec = (time_t)-1;
+  static _Thread_local char date[sizeof("2026-11-24T20:19:47")];
   struct timespec ts;
-  struct tm tm;
-  char date[sizeof("2026-11-24T20:19:47")];
+  unsigned ms;
 
   clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out, LOG_TIME_LEN, "%.19s.%03uZ", date,
-           (unsigned)(ts.tv_nsec / 1000000) % 1000u);
+  if (ts.tv_sec != last_sec) {
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    last_sec = ts.tv_sec;
+  }
+  ms = (unsigned)(ts.tv_nsec / 1000000) % 1000u;
+  memcpy(out, date, sizeof(date) - 1);
+  out[19] = '.';
+  out[20] = (char)('0' + ms / 100);
+  out[21] = (char)('0' + ms / 10 % 10);
+  out[22] = (char)('0' + ms % 10);
+  out[23] = 'Z';
+  out[24] = '\0';
 }
 
 /* Length of the valid UTF-8 sequence at 's' (at most 'n' bytes), 0 if
@@ -97,6 +111,83 @@ json_t *log_string(const char *s, size_t n, size_t max)
   return json_stringn(out, o);
 }
 
+/* The escape of one byte that cannot go into a JSON string as it is:
+ * the short forms JSON has, else \u00XX. Returns its length. */
+static size_t escape_byte(unsigned char c, char e[6])
+{
+  static const char hex[] = "0123456789abcdef";
+
+  e[0] = '\\';
+  switch (c) {
+  case '"':
+  case '\\':
+    e[1] = (char)c;
+    return 2;
+  case '\n':
+    e[1] = 'n';
+    return 2;
+  case '\r':
+    e[1] = 'r';
+    return 2;
+  case '\t':
+    e[1] = 't';
+    return 2;
+  default:
+    e[1] = 'u';
+    e[2] = '0';
+    e[3] = '0';
+    e[4] = hex[c >> 4];
+    e[5] = hex[c & 15];
+    return 6;
+  }
+}
+
+size_t log_json_escape(char *out, size_t cap, const char *s, size_t n)
+{
+  /* 'cut': the end of the last whole character after which "..." still
+   * fits; the output falls back to it when the input does not fit. */
+  size_t o = 0, i = 0, k, cut = 0;
+  const unsigned char *u = (const unsigned char *)s;
+  char e[6];
+
+  if (cap < 3)
+    return 0;
+  while (i < n) {
+    if (u[i] >= 0x20 && u[i] < 0x7f && u[i] != '"' && u[i] != '\\') {
+      if (o + 1 > cap)
+        break;
+      out[o++] = (char)u[i++];
+    } else if (u[i] < 0x80) { /* control byte, DEL, quote or backslash */
+      k = escape_byte(u[i], e);
+      if (o + k > cap)
+        break;
+      memcpy(out + o, e, k);
+      o += k;
+      i++;
+    } else if ((k = utf8_len(u + i, n - i)) != 0) {
+      if (o + k > cap)
+        break;
+      memcpy(out + o, s + i, k);
+      o += k;
+      i += k;
+    } else { /* U+FFFD: the line stays valid and shows a byte was bad */
+      if (o + 3 > cap)
+        break;
+      /* 'out' is length-counted, never NUL-terminated. */
+      memcpy(out + o, "\xEF\xBF\xBD", 3); /* NOLINT(bugprone-not-null-*) */
+      o += 3;
+      i++;
+    }
+    if (o <= cap - 3)
+      cut = o;
+  }
+  if (i < n) {
+    memcpy(out + cut, "...", 3); /* NOLINT(bugprone-not-null-*) */
+    o = cut + 3;
+  }
+  return o;
+}
+
 /* One write(2) per line: the kernel keeps writes to a pipe of up to
  * PIPE_BUF bytes atomic, and a single call is the best we can do beyond. */
 static void write_line(const char *s, size_t n)
@@ -111,6 +202,12 @@ static void write_line(const char *s, size_t n)
     s += w;
     n -= (size_t)w;
   }
+}
+
+void log_write_line(enum log_level level, const char *s, size_t n)
+{
+  if (log_enabled(level))
+    write_line(s, n);
 }
 
 void log_event(enum log_level level, const char *event, json_t *fields)

@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "../log.h"
+#include "access_log.h"
 #include "server.h"
 
 /* Request line plus headers must fit in this much per connection; more is
@@ -481,7 +482,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
   struct http_server *srv = cls;
   struct request *rq = *con_cls;
-  json_t *f;
 
   if (!rq)
     return;
@@ -490,23 +490,22 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   metrics_request(rq->route, rq->status, ms / 1e3);
   metrics_inflight(-1);
   if (log_enabled(LOG_INFO)) {
-    f = json_pack("{s:s,s:o,s:i,s:I,s:f,s:s,s:s}", "method",
-                  rq->method[0] ? rq->method : "-", "path",
-                  log_string(rq->uri, strlen(rq->uri), 1024), "status",
-                  rq->status, "bytes", (json_int_t)rq->bytes, "duration_ms",
-                  elapsed_ms(&rq->start), "request_id", rq->request_id,
-                  "client", rq->client);
-    if (f && rq->s3_called) {
-      json_object_set_new(f, "s3_status", json_integer(rq->s3_status));
-      json_object_set_new(f, "s3_ms", json_integer(rq->s3_ms));
-    }
-    if (f && rq->cache)
-      json_object_set_new(f, "cache", json_string(rq->cache));
-    if (f && rq->error)
-      json_object_set_new(f, "error", json_string(rq->error));
-    if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-      json_object_set_new(f, "aborted", json_true());
-    log_event(LOG_INFO, "access", f);
+    struct access_entry e = {
+        .method = rq->method,
+        .path = rq->uri,
+        .status = rq->status,
+        .bytes = rq->bytes,
+        .duration_us = (long long)(ms * 1e3),
+        .request_id = rq->request_id,
+        .client = rq->client,
+        .s3_called = rq->s3_called,
+        .s3_status = rq->s3_status,
+        .s3_ms = rq->s3_ms,
+        .cache = rq->cache,
+        .error = rq->error,
+        .aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK,
+    };
+    access_log_write(&e);
   }
   free_snapshot(rq);
   http_reply_free(&rq->reply);
