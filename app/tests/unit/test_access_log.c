@@ -6,6 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -196,6 +201,62 @@ static void test_time_format(void **state)
   assert_true(strcmp(a, b) <= 0);
 }
 
+/* Reads what the pipe holds now (non-blocking); returns its length. */
+static size_t drain_pipe(int fd, char *out, size_t cap)
+{
+  size_t n = 0;
+  ssize_t r;
+
+  while (n < cap && (r = read(fd, out + n, cap - n)) > 0)
+    n += (size_t)r;
+  assert_true(n < cap);
+  out[n] = '\0';
+  return n;
+}
+
+/* Lines wait in the thread's buffer; log_flush writes them whole, in
+ * order; a quiet thread's line is written by the flusher within
+ * LOG_FLUSH_MS (plus its tick); a log_event writes the buffer first. */
+static void test_buffer_flush(void **state)
+{
+  static char got[LOG_BUFFER_SIZE * 2];
+  struct timespec wait = {0, LOG_FLUSH_MS * 3 * 1000000L};
+  int fds[2];
+  (void)state;
+
+  assert_int_equal(pipe(fds), 0);
+  assert_int_equal(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+  log_init(LOG_INFO, fds[1]);
+  log_write_line(LOG_INFO, "{\"a\":1}\n", 8);
+  log_write_line(LOG_INFO, "{\"b\":2}\n", 8);
+  log_write_line(LOG_DEBUG, "{\"c\":3}\n", 8); /* below the level */
+  assert_int_equal(drain_pipe(fds[0], got, sizeof(got)), 0);
+  log_flush();
+  drain_pipe(fds[0], got, sizeof(got));
+  assert_string_equal(got, "{\"a\":1}\n{\"b\":2}\n");
+
+  log_write_line(LOG_INFO, "{\"d\":4}\n", 8);
+  nanosleep(&wait, NULL);
+  drain_pipe(fds[0], got, sizeof(got));
+  assert_string_equal(got, "{\"d\":4}\n");
+
+  log_write_line(LOG_INFO, "{\"e\":5}\n", 8);
+  log_event(LOG_INFO, "after", NULL);
+  drain_pipe(fds[0], got, sizeof(got));
+  assert_memory_equal(got, "{\"e\":5}\n{\"time\":", 16);
+  assert_non_null(strstr(got, "\"event\":\"after\""));
+
+  /* A full buffer is written at once, whole lines only. */
+  for (int i = 0; i < (int)(LOG_BUFFER_SIZE / 8) + 1; i++)
+    log_write_line(LOG_INFO, "{\"f\":6}\n", 8);
+  assert_int_equal(drain_pipe(fds[0], got, sizeof(got)), LOG_BUFFER_SIZE);
+  log_flush();
+  assert_int_equal(drain_pipe(fds[0], got, sizeof(got)), 8);
+  log_init(LOG_INFO, 1);
+  close(fds[0]);
+  close(fds[1]);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -205,6 +266,7 @@ int main(void)
       cmocka_unit_test(test_longest_line_fits),
       cmocka_unit_test(test_escape_cut_everywhere),
       cmocka_unit_test(test_time_format),
+      cmocka_unit_test(test_buffer_flush),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
