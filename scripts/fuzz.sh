@@ -36,7 +36,7 @@ FUZZ_ARGS=${FUZZ_ARGS:-}
 dir=app/tests/fuzz
 out=build/fuzz
 ALL_TARGETS=(names query sigv4 xml_list xml_error cred_json iso8601
-             cred_profile)
+             cred_profile access_log)
 
 # Modules each target links (paths under app/src/), and its pkg-config
 # packages.
@@ -49,6 +49,7 @@ declare -A TARGET_SRC=(
   [cred_json]="aws/parse.c"
   [iso8601]="aws/parse.c"
   [cred_profile]="aws/profile.c aws/parse.c"
+  [access_log]="http/access_log.c log.c settings.c"
 )
 declare -A TARGET_PKGS=(
   [sigv4]="libcrypto"
@@ -57,6 +58,7 @@ declare -A TARGET_PKGS=(
   [cred_json]="jansson libcrypto"
   [iso8601]="jansson libcrypto"
   [cred_profile]="jansson libcrypto"
+  [access_log]="jansson"
 )
 # Longest input (bytes) per target that fuzzing generates: room for what
 # the parser must handle (a 512-byte name escaped three times over, a
