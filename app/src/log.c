@@ -293,8 +293,10 @@ static void start_flusher(void)
    * it is detached and runs until exit, after which atexit flushes. */
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  if (pthread_create(&t, NULL, flusher_main, NULL) == 0)
+  if (pthread_create(&t, NULL, flusher_main, NULL) == 0) {
+    pthread_setname_np(t, "log-flush"); /* in top -H and /proc/PID/task */
     pthread_detach(t);
+  }
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   atexit(log_flush);
 }
