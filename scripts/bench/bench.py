@@ -398,7 +398,7 @@ http {{
   log_format s3json escape=json '{{"time":"$time_iso8601","level":"info","event":"access",'
     '"method":"$request_method","path":"$request_uri","status":$status,'
     '"bytes":$body_bytes_sent,"duration_ms":$request_time,'
-    '"request_id":"$request_id","client":"$remote_addr"}}';
+    '"request_id":"$request_id","client":"$remote_addr","cache":"$upstream_cache_status"}}';
   types {{ application/json json; }}
   default_type application/json;
   sendfile on;
