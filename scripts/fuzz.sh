@@ -36,8 +36,7 @@ FUZZ_ARGS=${FUZZ_ARGS:-}
 dir=app/tests/fuzz
 out=build/fuzz
 ALL_TARGETS=(names query sigv4 xml_list xml_error cred_json iso8601
-             cred_profile fields
-             peer)
+             cred_profile fields peer access_log)
 
 # Modules each target links (paths under app/src/), and its pkg-config
 # packages.
@@ -52,6 +51,7 @@ declare -A TARGET_SRC=(
   [cred_profile]="aws/profile.c aws/parse.c"
   [fields]="s3/fields.c"
   [peer]="http/peer.c"
+  [access_log]="http/access_log.c log.c settings.c"
 )
 declare -A TARGET_PKGS=(
   [sigv4]="libcrypto"
@@ -61,6 +61,7 @@ declare -A TARGET_PKGS=(
   [iso8601]="jansson libcrypto"
   [cred_profile]="jansson libcrypto"
   [fields]="libcurl"
+  [access_log]="jansson"
 )
 # Longest input (bytes) per target that fuzzing generates: room for what
 # the parser must handle (a 512-byte name escaped three times over, a

@@ -265,8 +265,9 @@ int main(int argc, char **argv)
   if (left > 0) {
     /* Requests still stuck (in an S3 call) at the deadline: stopping the
      * server would wait for their threads. The deadline wins: exit now and
-     * let the kernel close their sockets. Logs are unbuffered writes, so
-     * nothing is lost; cleanup is skipped on purpose. */
+     * let the kernel close their sockets. log_event flushes the buffered
+     * access lines before "stop", so nothing is lost; cleanup is skipped
+     * on purpose. */
     log_event(LOG_WARN, "stop",
               json_pack("{s:i,s:f}", "abandoned", (int)left, "drain_ms",
                         since_ms(&t0)));

@@ -7,7 +7,13 @@ one table per connection count: req/s, p50/p99 latency, errors (non-2xx +
 socket errors), the server's peak RSS, the S3 requests the emulator saw,
 and every figure as a ratio to the baselines measured in the same run.
 Then start-to-ready time, image size, the S3 request bound of the cache
-and a pass/fail line per target of issue 5.
+and a pass/fail line per target of issues 5 and 11.
+
+Production configuration (issue 11): every contender writes a JSON access
+line per request to a file, with the fields s3json logs (nginx: `log_format
+escape=json`, unbuffered; s3json: S3JSON_LOG_LEVEL=info, stdout to a file),
+except flask-boto3 and the two -nolog contenders, which form the second,
+logs-off comparison. Access log files are deleted after each run.
 
 Contenders (all serve the same document, BENCH_DOC, default "foo"):
   nginx-static       nginx (Debian) serving the file, keep-alive, 2 workers
@@ -22,6 +28,8 @@ Contenders (all serve the same document, BENCH_DOC, default "foo"):
                      connection count, for the S3 request bound
   emulator-direct    wrk straight at the emulator with a signed GetObject
                      (for reference: what any per-request design is bound by)
+  nginx-static-nolog, s3json-cached-nolog   the same two with the access log
+                     off (nginx `access_log off`, S3JSON_LOG_LEVEL=warn)
 
 Every server is restarted for each connection count (so its VmHWM is the
 peak at that load), warmed up for BENCH_WARMUP seconds, then measured.
@@ -49,9 +57,12 @@ Environment (all optional):
                            private build to try a change)
   BENCH_EMU_NAGLE=0        1: leave Nagle on in the emulator (see
                            emu_counting.py: 40 ms stalls per S3 request)
-  BENCH_PAIRS=0            N: then N head-to-head pairs at 64 connections,
-                           nginx-static then s3json-cached, BENCH_PAIR_SECONDS
-                           (5) each; the ratio of each pair, and the median
+  BENCH_PAIRS=0            N: then N head-to-head pairs at each of
+                           BENCH_PAIR_CONNECTIONS (default BENCH_CONNECTIONS),
+                           nginx-static then s3json-cached (logs on), and with
+                           BENCH_PAIR_NOLOG=1 (default) the -nolog pair too,
+                           BENCH_PAIR_SECONDS (5) each; the req/s, p99 and
+                           CPU-per-request ratio of each pair, and medians
                            over the pairs where neither run had more than
                            BENCH_QUIET_LOAD (0.25) cores of unrelated load
   BENCH_STRICT=0           1: exit 1 when a target of issue 5 is missed
@@ -81,10 +92,15 @@ sys.path.insert(0, os.path.join(ROOT, "scripts", "emulator"))
 HOST = "127.0.0.1"
 BUCKET = "s3json-bench"
 ALL_CONTENDERS = ["nginx-static", "nginx-proxy-cache", "flask-boto3",
-                  "s3json-nocache", "s3json-cached", "emulator-direct"]  # fmt: skip
+                  "s3json-nocache", "s3json-cached", "emulator-direct",
+                  "nginx-static-nolog", "s3json-cached-nolog"]  # fmt: skip
 SLOW = {"flask-boto3", "s3json-nocache", "emulator-direct"}
 BASELINES = ["nginx-static", "nginx-proxy-cache", "flask-boto3", "s3json-nocache"]
 CONTENDER = "s3json-cached"
+# The second table: both sides with their access log off.
+NOLOG = {"nginx-static-nolog", "s3json-cached-nolog"}
+NOLOG_PAIR = ("nginx-static-nolog", "s3json-cached-nolog")
+LOG_PAIR = ("nginx-static", CONTENDER)
 
 
 # ---------------------------------------------------------------------------
@@ -115,6 +131,7 @@ class Config:
         self.ready_runs = int(_env_num("BENCH_READY_RUNS", 7, 1, 100))
         self.rounds = int(_env_num("BENCH_ROUNDS", 1, 1, 20))
         self.pairs = int(_env_num("BENCH_PAIRS", 0, 0, 100))
+        self.pair_nolog = os.environ.get("BENCH_PAIR_NOLOG", "1") not in ("", "0")
         self.pair_seconds = int(_env_num("BENCH_PAIR_SECONDS", 5, 1, 60))
         self.quiet = _env_num("BENCH_QUIET_LOAD", 0.25, 0, 2)
         self.wrk_timeout = int(_env_num("BENCH_WRK_TIMEOUT", 5, 1, 60))
@@ -126,6 +143,11 @@ class Config:
         except ValueError:
             sys.exit("bench: BENCH_CONNECTIONS: expected a comma list of integers")
         self.connections = [c for c in self.connections if c > 0]
+        try:
+            self.pair_connections = [int(c) for c in os.environ.get(
+                "BENCH_PAIR_CONNECTIONS", ",".join(map(str, self.connections))).split(",") if int(c) > 0]  # fmt: skip
+        except ValueError:
+            sys.exit("bench: BENCH_PAIR_CONNECTIONS: expected a comma list of integers")
         self.doc = os.environ.get("BENCH_DOC", "foo")
         raw = os.environ.get("BENCH_CONTENDERS", "")
         self.contenders = [c.strip() for c in raw.split(",") if c.strip()] or ALL_CONTENDERS
@@ -143,7 +165,8 @@ class Config:
             planned += self.rounds * len(self.connections) * (d + per_server + (2 if c == "flask-boto3" else 0))
         planned += 15 + self.ready_runs * 1.5 + (self.duration + 10 if self.perf else 0)
         planned += self.duration + 5 if "s3json-cached" in self.contenders else 0
-        planned += self.pairs * 2 * (self.pair_seconds + per_server)
+        planned += (self.pairs * 2 * (self.pair_seconds + per_server) * len(self.pair_connections)
+                    * (2 if self.pair_nolog else 1))  # fmt: skip
         self.planned = planned
         self.max_seconds = _env_num("BENCH_MAX_SECONDS", planned * 2 + 120, 10, 86400)
 
@@ -371,6 +394,11 @@ error_log {wd}/{name}.error.log warn;
 events {{ worker_connections 4096; }}
 http {{
   access_log off;
+  # The fields of s3json's access line (README "Logs"), JSON-escaped.
+  log_format s3json escape=json '{{"time":"$time_iso8601","level":"info","event":"access",'
+    '"method":"$request_method","path":"$request_uri","status":$status,'
+    '"bytes":$body_bytes_sent,"duration_ms":$request_time,'
+    '"request_id":"$request_id","client":"$remote_addr","cache":"$upstream_cache_status"}}';
   types {{ application/json json; }}
   default_type application/json;
   sendfile on;
@@ -386,6 +414,21 @@ http {{
 {body}
 }}
 """
+
+
+def access_log_path(wd: str, name: str) -> str:
+    """Where a contender with its access log on writes it (deleted after
+    each run: at 100k req/s a 10 s run writes ~250 MB)."""
+    return os.path.join(wd, f"{name}.access.log")
+
+
+def nginx_access_log(wd: str, name: str) -> str:
+    """The access_log line of an nginx server block: a JSON line per request
+    to a file, unbuffered (one write(2) per line), as s3json writes its own;
+    off for the -nolog contenders."""
+    if name in NOLOG:
+        return "access_log off;"
+    return f"access_log {access_log_path(wd, name)} s3json;"
 
 
 def nginx_conf(wd: str, name: str, body: str) -> str:
@@ -480,19 +523,23 @@ class Bench:
         fn = getattr(self, "start_" + name.replace("-", "_"))
         return fn()
 
-    def start_nginx_static(self) -> Server:
+    def start_nginx_static(self, name: str = "nginx-static") -> Server:
         port = free_port()
         body = f"""\
   open_file_cache max=64 inactive=60s;
   server {{
     listen {HOST}:{port} backlog=4096;
+    {nginx_access_log(self.wd, name)}
     root {self.wd}/docroot;
   }}"""
-        conf = nginx_conf(self.wd, "nginx-static", body)
-        p = spawn(["nginx", "-c", conf, "-p", self.wd], os.path.join(self.wd, "nginx-static.log"))
+        conf = nginx_conf(self.wd, name, body)
+        p = spawn(["nginx", "-c", conf, "-p", self.wd], os.path.join(self.wd, f"{name}.log"))
         path = f"/{self.cfg.doc}.json"
-        wait_http(port, path, p, 10, "nginx-static")
-        return Server("nginx-static", p, port, path)
+        wait_http(port, path, p, 10, name)
+        return Server(name, p, port, path)
+
+    def start_nginx_static_nolog(self) -> Server:
+        return self.start_nginx_static("nginx-static-nolog")
 
     def start_nginx_proxy_cache(self) -> Server:
         assert self.emu is not None
@@ -521,6 +568,7 @@ class Bench:
   }}
   server {{
     listen {HOST}:{port} backlog=4096;
+    {nginx_access_log(self.wd, "nginx-proxy-cache")}
     proxy_http_version 1.1;
     proxy_cache s3json;
     proxy_cache_valid 200 {self.cfg.ttl}s;
@@ -552,13 +600,13 @@ class Bench:
         wait_http(port, "/api/foo", p, 30, "flask-boto3")
         return Server("flask-boto3", p, port, "/api/foo")
 
-    def s3json_env(self, port: int, ttl: int) -> dict[str, str]:
+    def s3json_env(self, port: int, ttl: int, log: bool = False) -> dict[str, str]:
         env = self.aws_env()
         env.update({
             "S3JSON_BUCKET": BUCKET, "S3JSON_PREFIX": "",
             "S3JSON_BIND": HOST, "S3JSON_PORT": str(port),
             "S3JSON_CACHE_TTL_SECONDS": str(ttl),
-            "S3JSON_LOG_LEVEL": "warn", "S3JSON_DRAIN_SECONDS": "1",
+            "S3JSON_LOG_LEVEL": "info" if log else "warn", "S3JSON_DRAIN_SECONDS": "1",
         })  # fmt: skip
         if self.cfg.s3json_threads:
             env["S3JSON_THREADS"] = self.cfg.s3json_threads
@@ -566,8 +614,11 @@ class Bench:
 
     def _start_s3json(self, name: str, ttl: int) -> Server:
         port = free_port()
-        p = spawn([self.cfg.binary], os.path.join(self.wd, f"{name}.log"),
-                  env=self.s3json_env(port, ttl))  # fmt: skip
+        log = name not in NOLOG
+        # stdout (the JSON lines) to a file, as nginx writes its access log.
+        with open(access_log_path(self.wd, name), "ab") as out:
+            p = spawn([self.cfg.binary], os.path.join(self.wd, f"{name}.log"),
+                      env=self.s3json_env(port, ttl, log), stdout=out)  # fmt: skip
         wait_http(port, "/readyz", p, 15, name)
         return Server(name, p, port, f"/api/{self.cfg.doc}")
 
@@ -576,6 +627,9 @@ class Bench:
 
     def start_s3json_cached(self) -> Server:
         return self._start_s3json("s3json-cached", self.cfg.ttl)
+
+    def start_s3json_cached_nolog(self) -> Server:
+        return self._start_s3json("s3json-cached-nolog", self.cfg.ttl)
 
     def start_emulator_direct(self) -> Server:
         assert self.emu is not None
@@ -591,7 +645,7 @@ class Bench:
             raise RuntimeError(f"{srv.name}: GET {srv.path} -> {status} {body[:200]!r}")
         if json.loads(body) != json.loads(want):
             raise RuntimeError(f"{srv.name}: GET {srv.path} returned another document: {body[:200]!r}")
-        if srv.name == "s3json-cached":
+        if srv.name.startswith("s3json-cached"):
             _, h2, _ = http_get(srv.port, srv.path)
             self.x_cache = h2.get("x-cache")
 
@@ -639,6 +693,7 @@ class Bench:
             lifetime = time.monotonic() - srv.started
             if srv.proc is not None:
                 stop(srv.proc)
+            log_bytes = self.drop_access_log(name)
         after = self.settled_counts()
         s3_gets = sum(after.get("get_object", {}).values()) - sum(before.get("get_object", {}).values())
         secs = w["duration_us"] / 1e6
@@ -657,13 +712,27 @@ class Bench:
             "s3_gets_by_status": {k: after.get("get_object", {}).get(k, 0) - before.get("get_object", {}).get(k, 0)
                                   for k in after.get("get_object", {})},  # fmt: skip
             "lifetime_s": round(lifetime, 2), "s3json_metrics": metrics,
+            "cpu_us_per_req": round(server_cpu / w["requests"] * 1e6, 2) if w["requests"] else None,
+            "access_log_bytes": log_bytes,
             "cpu_cores": {"server": round(server_cpu / wall, 2), "wrk": round(wrk_cpu / wall, 2),
                           "emulator": round(emu_cpu / wall, 2), "other": round(other_cpu / wall, 2)},
         }  # fmt: skip
         self.say(f"{name:18} c={conns:<4} {res['rps']:10.0f} req/s  p50 {res['p50_ms']:.2f} ms  "
                  f"p99 {res['p99_ms']:.2f} ms  err {errors}  rss {rss if rss is None else round(rss, 1)} MB  "
-                 f"S3 GETs {s3_gets}  cpu {res['cpu_cores']}")  # fmt: skip
+                 f"S3 GETs {s3_gets}  cpu {res['cpu_cores']} = {res['cpu_us_per_req']} us/req  "
+                 f"access log {log_bytes} B")  # fmt: skip
         return res
+
+    def drop_access_log(self, name: str) -> int | None:
+        """Size of the access log 'name' wrote (None: it has none), then
+        deletes it, so that a long bench does not fill the disk."""
+        path = access_log_path(self.wd, name)
+        try:
+            size = os.path.getsize(path)
+            os.unlink(path)
+        except OSError:
+            return None
+        return size
 
     def settled_counts(self) -> dict[str, dict[str, int]]:
         """The emulator's counts once it has finished what is queued (moto
@@ -703,31 +772,31 @@ class Bench:
 
     # -- head to head ------------------------------------------------------
 
-    def head_to_head(self, conns: int, n: int) -> dict[str, Any]:
-        """n pairs of short runs, nginx-static then s3json-cached, back to
-        back: unrelated load on a shared machine drifts slowly, so the ratio
-        within a pair is steadier than a ratio of medians."""
+    def head_to_head(self, conns: int, n: int, pair: tuple[str, str]) -> dict[str, Any]:
+        """n pairs of short runs, nginx then s3json ('pair'), back to back:
+        unrelated load on a shared machine drifts slowly, so the ratio within
+        a pair is steadier than a ratio of medians."""
         pairs = []
         for i in range(n):
-            a = self.measure("nginx-static", conns, self.cfg.pair_seconds)
-            b = self.measure(CONTENDER, conns, self.cfg.pair_seconds)
-            pairs.append({
-                "nginx_rps": round(a["rps"]), "s3json_rps": round(b["rps"]),
-                "nginx_p99_ms": a["p99_ms"], "s3json_p99_ms": b["p99_ms"],
-                "rps_ratio": round(b["rps"] / a["rps"], 3),
-                "p99_ratio": round(b["p99_ms"] / a["p99_ms"], 3) if a["p99_ms"] else None,
-                "other_load": [a["cpu_cores"]["other"], b["cpu_cores"]["other"]],
-                "errors": a["errors"] + b["errors"],
-            })  # fmt: skip
-        quiet = [p for p in pairs if max(p["other_load"]) <= self.cfg.quiet]
-        use = quiet or pairs
-        return {
-            "connections": conns, "seconds": self.cfg.pair_seconds, "pairs": pairs,
-            "quiet_pairs": len(quiet), "quiet_limit": self.cfg.quiet,
-            "rps_ratio": statistics.median(p["rps_ratio"] for p in use),
-            "p99_ratio": statistics.median(p["p99_ratio"] for p in use if p["p99_ratio"] is not None),
-            "basis": f"{len(quiet)} quiet pairs" if quiet else f"all {len(pairs)} pairs (none quiet)",
-        }  # fmt: skip
+            a = self.measure(pair[0], conns, self.cfg.pair_seconds)
+            b = self.measure(pair[1], conns, self.cfg.pair_seconds)
+            pairs.append(pair_row(a, b))
+        return summarize_pairs(pairs, conns, self.cfg, pair)
+
+    def all_pairs(self) -> list[dict[str, Any]]:
+        """BENCH_PAIRS pairs at each of BENCH_PAIR_CONNECTIONS, logs on (the
+        headline) and, with BENCH_PAIR_NOLOG=1, logs off; the pair number is
+        the outer loop, so that drifting load hits every configuration."""
+        kinds = [LOG_PAIR] + ([NOLOG_PAIR] if self.cfg.pair_nolog else [])
+        rows: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for _ in range(self.cfg.pairs):
+            for conns in self.cfg.pair_connections:
+                for pair in kinds:
+                    a = self.measure(pair[0], conns, self.cfg.pair_seconds)
+                    b = self.measure(pair[1], conns, self.cfg.pair_seconds)
+                    rows.setdefault((pair[1], conns), []).append(pair_row(a, b))
+        return [summarize_pairs(rows[(pair[1], conns)], conns, self.cfg, pair)
+                for pair in kinds for conns in self.cfg.pair_connections]  # fmt: skip
 
     # -- S3 request bound over every document ------------------------------
 
@@ -748,6 +817,7 @@ class Bench:
         finally:
             lifetime = time.monotonic() - srv.started
             stop(srv.proc)
+            self.drop_access_log("s3json-cached")
         after = self.settled_counts()
         gets = {k: after.get("get_object", {}).get(k, 0) - before.get("get_object", {}).get(k, 0)
                 for k in after.get("get_object", {})}  # fmt: skip
@@ -851,6 +921,7 @@ class Bench:
             _procs.remove(perf)
         finally:
             stop(srv.proc)
+            self.drop_access_log("s3json-cached")
         rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort",
                               "dso,symbol", "-g", "none", "--percent-limit", "0.7"],
                              capture_output=True, text=True, timeout=120)  # fmt: skip
@@ -894,8 +965,8 @@ class Bench:
                     raw[name].append(res)
             for name, lst in raw.items():
                 self.results["runs"].setdefault(str(conns), {})[name] = aggregate(lst, cfg.ttl)
-        if cfg.pairs and CONTENDER in cfg.contenders and "nginx-static" in cfg.contenders:
-            self.results["pairs"] = self.head_to_head(64, cfg.pairs)
+        if cfg.pairs:
+            self.results["pairs"] = self.all_pairs()
         if CONTENDER in cfg.contenders:
             try:
                 self.results["bound_all_documents"] = self.bound_all_documents(max(cfg.connections))
@@ -930,6 +1001,43 @@ class Bench:
         if not ok and self.cfg.strict:
             return 1
         return 0
+
+
+def pair_row(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """One head-to-head pair: nginx's run 'a', s3json's run 'b'."""
+    cpu = (round(b["cpu_us_per_req"] / a["cpu_us_per_req"], 3)
+           if a.get("cpu_us_per_req") and b.get("cpu_us_per_req") else None)  # fmt: skip
+    return {
+        "nginx_rps": round(a["rps"]), "s3json_rps": round(b["rps"]),
+        "nginx_p99_ms": a["p99_ms"], "s3json_p99_ms": b["p99_ms"],
+        "nginx_cpu_us": a.get("cpu_us_per_req"), "s3json_cpu_us": b.get("cpu_us_per_req"),
+        "rps_ratio": round(b["rps"] / a["rps"], 3) if a["rps"] else None,
+        "p99_ratio": round(b["p99_ms"] / a["p99_ms"], 3) if a["p99_ms"] else None,
+        "cpu_ratio": cpu,
+        "other_load": [a["cpu_cores"]["other"], b["cpu_cores"]["other"]],
+        "errors": a["errors"] + b["errors"],
+    }  # fmt: skip
+
+
+def summarize_pairs(pairs: list[dict[str, Any]], conns: int, cfg: Config,
+                    pair: tuple[str, str]) -> dict[str, Any]:  # fmt: skip
+    """Medians over the quiet pairs (other load <= BENCH_QUIET_LOAD in both
+    runs), or over all of them when none was quiet."""
+    quiet = [p for p in pairs if max(p["other_load"]) <= cfg.quiet]
+    use = quiet or pairs
+
+    def med(k: str) -> float | None:
+        v = [p[k] for p in use if p[k] is not None]
+        return statistics.median(v) if v else None
+
+    return {
+        "nginx": pair[0], "s3json": pair[1], "logs": pair[1] not in NOLOG,
+        "connections": conns, "seconds": cfg.pair_seconds, "pairs": pairs,
+        "quiet_pairs": len(quiet), "quiet_limit": cfg.quiet,
+        "rps_ratio": med("rps_ratio"), "p99_ratio": med("p99_ratio"), "cpu_ratio": med("cpu_ratio"),
+        "p99_pairs_ok": sum(1 for p in pairs if p["p99_ratio"] is not None and p["p99_ratio"] <= 1.0),
+        "basis": f"{len(quiet)} quiet pairs" if quiet else f"all {len(pairs)} pairs (none quiet)",
+    }  # fmt: skip
 
 
 def aggregate(runs: list[dict[str, Any]], ttl: int) -> dict[str, Any]:
@@ -1033,7 +1141,11 @@ def report(results: dict[str, Any], cfg: Config) -> tuple[str, str, bool]:
                    f"every server restarted for each run; {cfg.rounds} interleaved round(s), "
                    f"{'medians' if cfg.rounds > 1 else 'one run'} shown. 'other load': CPU cores used "
                    "during the run by processes that are not part of the bench (max over rounds; "
-                   "the machine has 2 cores, anything above ~0.1 makes figures noisy).")  # fmt: skip
+                   "the machine has 2 cores, anything above ~0.1 makes figures noisy). "
+                   "Access logs: every contender writes a JSON line per request to a file "
+                   "(nginx `log_format escape=json`, s3json S3JSON_LOG_LEVEL=info with stdout "
+                   "to a file), except the -nolog ones and flask-boto3. 'CPU us/req': "
+                   "the server's CPU time (all processes and threads) per request.")  # fmt: skip
         if slow_note:
             out.append(slow_note)
         out.append("")
@@ -1046,47 +1158,56 @@ def report(results: dict[str, Any], cfg: Config) -> tuple[str, str, bool]:
                 if r is None:
                     continue
                 if "failed" in r:
-                    rows.append([name, "FAILED", "-", "-", "-", "-", "-", r["failed"][:60]])
+                    rows.append([name, "FAILED", "-", "-", "-", "-", "-", "-", r["failed"][:60]])
                     continue
                 rows.append([name + (" (slow: %ds)" % cfg.slow_duration if name in SLOW and cfg.slow_duration != cfg.duration else ""),
                              f"{r['rps']:.0f}" + (f" ({min(r['rps_all'])}-{max(r['rps_all'])})" if len(r["rps_all"]) > 1 else ""),
                              _fmt(r["p50_ms"]), _fmt(r["p99_ms"]),
                              f"{r['errors']}" + (f" ({r['non2xx']} non-2xx)" if r["non2xx"] else ""),
-                             _fmt(r["rss_mb"], 1), str(r["s3_gets"]), f"{r['other_cpu']:.2f}"])  # fmt: skip
+                             _fmt(r["rss_mb"], 1), str(r["s3_gets"]),
+                             _fmt(statistics.median(x["cpu_us_per_req"] for x in r["runs"])),
+                             f"{r['other_cpu']:.2f}"])  # fmt: skip
             out.append(_table(["contender", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MiB",
-                               "S3 GETs/run", "other load"], rows, is_md))  # fmt: skip
+                               "S3 GETs/run", "CPU us/req", "other load"], rows, is_md))  # fmt: skip
             out.append("")
-            c = per.get(CONTENDER)
-            if c and "failed" not in c:
+            for cname, bases in ((CONTENDER, BASELINES), ("s3json-cached-nolog", ["nginx-static-nolog"])):
+                c = per.get(cname)
+                if not c or "failed" in c:
+                    continue
                 rrows = []
-                for b in BASELINES:
+                for b in bases:
                     br = per.get(b)
                     if not br or "failed" in br:
                         continue
                     rrows.append([b, _ratio(c["rps"], br["rps"]), _ratio(c["p50_ms"], br["p50_ms"]),
                                   _ratio(c["p99_ms"], br["p99_ms"]), _ratio(c["rss_mb"], br["rss_mb"])])  # fmt: skip
-                out.append(f"{CONTENDER} as a ratio to each baseline (req/s: higher is better; "
+                if not rrows:
+                    continue
+                out.append(f"{cname} as a ratio to each baseline (req/s: higher is better; "
                            "latency and RSS: lower is better):")  # fmt: skip
                 out.append("")
                 out.append(_table(["baseline", "req/s", "p50", "p99", "peak RSS"], rrows, is_md))
                 out.append("")
 
-    hh = results.get("pairs")
-    if hh:
+    for hh in results.get("pairs") or []:
+        what = "access log on both (production)" if hh["logs"] else "access log off on both"
         for out, is_md in ((text, False), (md, True)):
-            out.append(("### " if is_md else "== ") + f"head to head, {hh['connections']} connections, "
-                       f"{hh['seconds']} s runs" + ("" if is_md else " =="))  # fmt: skip
+            out.append(("### " if is_md else "== ") + f"head to head, {what}: {hh['nginx']} vs {hh['s3json']}, "
+                       f"{hh['connections']} connections, {hh['seconds']} s runs" + ("" if is_md else " =="))  # fmt: skip
             out.append("")
-            rows = [[str(i + 1), str(p["nginx_rps"]), str(p["s3json_rps"]), f"{p['rps_ratio']:.2f}x",
-                     _fmt(p["nginx_p99_ms"]), _fmt(p["s3json_p99_ms"]),
-                     "-" if p["p99_ratio"] is None else f"{p['p99_ratio']:.2f}x",
+            rows = [[str(i + 1), str(p["nginx_rps"]), str(p["s3json_rps"]), _fmt(p["rps_ratio"]) + "x",
+                     _fmt(p["nginx_p99_ms"]), _fmt(p["s3json_p99_ms"]), _fmt(p["p99_ratio"]) + "x",
+                     _fmt(p["nginx_cpu_us"]), _fmt(p["s3json_cpu_us"]), _fmt(p["cpu_ratio"]) + "x",
                      f"{p['other_load'][0]:.2f} / {p['other_load'][1]:.2f}"]
                     for i, p in enumerate(hh["pairs"])]  # fmt: skip
             out.append(_table(["pair", "nginx req/s", "s3json req/s", "ratio", "nginx p99 ms",
-                               "s3json p99 ms", "p99 ratio", "other load"], rows, is_md))  # fmt: skip
+                               "s3json p99 ms", "p99 ratio", "nginx CPU us/req", "s3json CPU us/req",
+                               "CPU ratio", "other load"], rows, is_md))  # fmt: skip
             out.append("")
             out.append(f"median over {hh['basis']} (other load <= {hh['quiet_limit']:g} in both runs): "
-                       f"req/s {hh['rps_ratio']:.2f}x, p99 {hh['p99_ratio']:.2f}x")  # fmt: skip
+                       f"req/s {_fmt(hh['rps_ratio'])}x, p99 {_fmt(hh['p99_ratio'])}x, "
+                       f"CPU per request {_fmt(hh['cpu_ratio'])}x; p99 <= nginx's in "
+                       f"{hh['p99_pairs_ok']} of {len(hh['pairs'])} pairs")  # fmt: skip
             out.append("")
     ok, checks = targets(results, cfg)
     extra: list[str] = []
@@ -1105,7 +1226,7 @@ def report(results: dict[str, Any], cfg: Config) -> tuple[str, str, bool]:
         md.append("- " + line)
     text.append("")
     md.append("")
-    text.append("targets (issue 5):")
+    text.append("targets (issues 5 and 11):")
     md.append("### Targets")
     md.append("")
     md.append(_table(["target", "measured", "result"], [[a, b, c] for a, b, c in checks], True))
@@ -1145,12 +1266,22 @@ def targets(results: dict[str, Any], cfg: Config) -> tuple[bool, list[tuple[str,
         add("p99 <= 1.5x nginx static's (64 conns)", f"{c64['p99_ms']:.2f} ms vs {s64['p99_ms']:.2f} ms = {r:.2f}x", r <= 1.5)
     else:
         add("cached GET >= 0.9x nginx static req/s (64 conns)", "not measured", None)
-    hh = results.get("pairs")
-    if hh:
-        add(f"head to head: cached GET >= 0.9x nginx static ({hh['basis']})",
-            f"{hh['rps_ratio']:.2f}x", hh["rps_ratio"] >= 0.9)  # fmt: skip
-        add(f"head to head: p99 <= 1.5x nginx static's ({hh['basis']})",
-            f"{hh['p99_ratio']:.2f}x", hh["p99_ratio"] <= 1.5)  # fmt: skip
+    # Issue 11: same-run ratios, medians over the head-to-head pairs.
+    for hh in results.get("pairs") or []:
+        c = hh["connections"]
+        if hh["logs"]:
+            add(f"logs on: cached GET >= 1.2x nginx req/s ({c} conns, {hh['basis']})",
+                f"{_fmt(hh['rps_ratio'])}x", hh["rps_ratio"] is not None and hh["rps_ratio"] >= 1.2)  # fmt: skip
+            add(f"logs on: server CPU per request <= 0.8x nginx's ({c} conns)",
+                f"{_fmt(hh['cpu_ratio'])}x", hh["cpu_ratio"] is not None and hh["cpu_ratio"] <= 0.8)  # fmt: skip
+            add(f"logs on: p99 <= 1.0x nginx's ({c} conns)",
+                f"{_fmt(hh['p99_ratio'])}x (<= 1.0x in {hh['p99_pairs_ok']} of {len(hh['pairs'])} pairs)",
+                hh["p99_ratio"] is not None and hh["p99_ratio"] <= 1.0)  # fmt: skip
+        else:
+            add(f"logs off: cached GET >= 1.25x nginx req/s ({c} conns, {hh['basis']})",
+                f"{_fmt(hh['rps_ratio'])}x", hh["rps_ratio"] is not None and hh["rps_ratio"] >= 1.25)  # fmt: skip
+            add(f"logs off: server CPU per request <= 0.78x nginx's ({c} conns)",
+                f"{_fmt(hh['cpu_ratio'])}x", hh["cpu_ratio"] is not None and hh["cpu_ratio"] <= 0.78)  # fmt: skip
     if c64 and p64:
         r = c64["rps"] / p64["rps"]
         best = max(c64["rps_all"]) / max(p64["rps_all"])

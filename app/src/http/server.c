@@ -19,6 +19,7 @@
 
 #include "../log.h"
 #include "peer.h"
+#include "access_log.h"
 #include "server.h"
 
 /* libmicrohttpd keeps a connection's request head (line and headers, plus
@@ -639,26 +640,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 /* The access log line of one request. */
 static void log_access(const struct request *rq, double ms, int aborted)
 {
-  json_t *f;
-
   if (!log_enabled(LOG_INFO))
     return;
-  f = json_pack("{s:s,s:o,s:i,s:I,s:f,s:s,s:s}", "method",
-                rq->method[0] ? rq->method : "-", "path",
-                log_string(rq->uri, strlen(rq->uri), 1024), "status",
-                rq->status, "bytes", (json_int_t)rq->bytes, "duration_ms", ms,
-                "request_id", rq->request_id, "client", rq->client);
-  if (f && rq->s3_called) {
-    json_object_set_new(f, "s3_status", json_integer(rq->s3_status));
-    json_object_set_new(f, "s3_ms", json_integer(rq->s3_ms));
-  }
-  if (f && rq->cache)
-    json_object_set_new(f, "cache", json_string(rq->cache));
-  if (f && rq->error)
-    json_object_set_new(f, "error", json_string(rq->error));
-  if (f && aborted)
-    json_object_set_new(f, "aborted", json_true());
-  log_event(LOG_INFO, "access", f);
+  struct access_entry e = {
+      .method = rq->method,
+      .path = rq->uri,
+      .status = rq->status,
+      .bytes = rq->bytes,
+      .duration_us = (long long)(ms * 1e3),
+      .request_id = rq->request_id,
+      .client = rq->client,
+      .s3_called = rq->s3_called,
+      .s3_status = rq->s3_status,
+      .s3_ms = rq->s3_ms,
+      .cache = rq->cache,
+      .error = rq->error,
+      .aborted = aborted,
+  };
+  access_log_write(&e);
 }
 
 /* A reply libmicrohttpd built itself (431 for a head past the pool, 400,
