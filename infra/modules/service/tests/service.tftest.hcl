@@ -160,12 +160,13 @@ run "defaults_plan" {
     condition = {
       for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value
       } == {
-      S3JSON_BUCKET        = "s3json-documents-test"
-      S3JSON_PREFIX        = ""
-      AWS_REGION           = "eu-west-1"
-      S3JSON_PORT          = "8080"
-      S3JSON_DRAIN_SECONDS = "10"
-      S3JSON_LOG_LEVEL     = "info"
+      S3JSON_BUCKET                     = "s3json-documents-test"
+      S3JSON_PREFIX                     = ""
+      AWS_REGION                        = "eu-west-1"
+      S3JSON_PORT                       = "8080"
+      S3JSON_DRAIN_SECONDS              = "10"
+      S3JSON_CONNECTION_TIMEOUT_SECONDS = "75"
+      S3JSON_LOG_LEVEL                  = "info"
     }
     error_message = "container environment must carry the service's settings"
   }
@@ -299,6 +300,45 @@ run "defaults_plan" {
   }
 }
 
+# Keep-alive order (issue 10, item 1): the task must hold an idle connection
+# longer than the ALB, else the ALB reuses one the task has just closed (502).
+run "keep_alive_exceeds_idle_timeout" {
+  command = plan
+
+  assert {
+    condition     = try(tonumber(one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "S3JSON_CONNECTION_TIMEOUT_SECONDS"])), 0) > aws_lb.this.idle_timeout
+    error_message = "S3JSON_CONNECTION_TIMEOUT_SECONDS must exceed the ALB idle timeout (60)"
+  }
+  assert {
+    condition     = one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "S3JSON_CONNECTION_TIMEOUT_SECONDS"]) == "75"
+    error_message = "the task's keep-alive is the ALB idle timeout + 15 s"
+  }
+}
+
+run "keep_alive_follows_idle_timeout" {
+  command = plan
+
+  variables {
+    idle_timeout = 300
+  }
+
+  assert {
+    condition     = aws_lb.this.idle_timeout == 300 && try(tonumber(one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "S3JSON_CONNECTION_TIMEOUT_SECONDS"])), 0) == 315
+    error_message = "a longer ALB idle timeout must lengthen the task's keep-alive with it"
+  }
+}
+
+# The service accepts at most 3600; 3600 + 15 would stop it at start-up.
+run "rejects_idle_timeout_beyond_keep_alive" {
+  command = plan
+
+  variables {
+    idle_timeout = 3600
+  }
+
+  expect_failures = [var.idle_timeout]
+}
+
 run "defaults_apply" {
   assert {
     condition     = aws_vpc_security_group_ingress_rule.tasks_from_alb.security_group_id == aws_security_group.tasks.id && aws_vpc_security_group_ingress_rule.tasks_from_alb.referenced_security_group_id == aws_security_group.alb.id
@@ -401,6 +441,47 @@ run "https_with_domain" {
   assert {
     condition     = output.url == "https://s3json.example.com"
     error_message = "url is https://domain"
+  }
+}
+
+# Service creation waits for the listener that forwards to its target group
+# (issue 10, item 7): over HTTP that is the HTTP listener ...
+run "service_waits_for_http_listener" {
+  override_resource {
+    target = aws_lb_listener.http
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/s3json-test/0123456789abcdef/00000000000000a0" }
+  }
+
+  assert {
+    condition     = aws_ecs_service.this.triggers["listener_arn"] == aws_lb_listener.http.arn && aws_lb_listener.http.default_action[0].target_group_arn == aws_lb_target_group.this.arn
+    error_message = "without a domain the service must wait for the HTTP listener, which forwards to its target group"
+  }
+}
+
+# ... and with a domain the HTTPS listener, which waits for the certificate;
+# the HTTP listener only redirects.
+run "service_waits_for_https_listener" {
+  variables {
+    domain_name     = "s3json.example.com"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  override_resource {
+    target = aws_lb_listener.http
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/s3json-test/0123456789abcdef/00000000000000a0" }
+  }
+  override_resource {
+    target = aws_lb_listener.https
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/s3json-test/0123456789abcdef/0000000000000443" }
+  }
+
+  assert {
+    condition     = aws_ecs_service.this.triggers["listener_arn"] == aws_lb_listener.https[0].arn && aws_lb_listener.https[0].default_action[0].target_group_arn == aws_lb_target_group.this.arn
+    error_message = "with a domain the service must wait for the HTTPS listener, the one that forwards to its target group"
+  }
+  assert {
+    condition     = aws_ecs_service.this.triggers["listener_arn"] != aws_lb_listener.http.arn
+    error_message = "the HTTP listener only redirects: waiting for it alone races the certificate's validation"
   }
 }
 
