@@ -314,12 +314,27 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
   tags = var.tags
 }
 
-resource "aws_vpc_security_group_egress_rule" "tasks_https_cidr" {
+# Egress is HTTPS to the interface endpoints' security group and the S3
+# prefix list, not to the VPC's range: nothing else in the VPC is reachable.
+resource "aws_vpc_security_group_egress_rule" "tasks_https_endpoints" {
   # count, not for_each: the values may only be known after apply.
+  count = length(var.task_egress_security_group_ids)
+
+  security_group_id            = aws_security_group.tasks.id
+  description                  = "HTTPS to the interface endpoints"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = var.task_egress_security_group_ids[count.index]
+
+  tags = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "tasks_https_cidr" {
   count = length(var.task_egress_cidr_blocks)
 
   security_group_id = aws_security_group.tasks.id
-  description       = "HTTPS to the interface endpoints"
+  description       = "HTTPS to ${var.task_egress_cidr_blocks[count.index]}"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443

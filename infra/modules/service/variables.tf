@@ -48,9 +48,17 @@ variable "private_subnet_ids" {
   }
 }
 
-variable "task_egress_cidr_blocks" {
-  description = "CIDR blocks tasks may reach on 443 (the VPC's, for the interface endpoints; add 0.0.0.0/0 only with NAT)"
+variable "task_egress_security_group_ids" {
+  description = "Security groups tasks may reach on 443: the interface endpoints' (ECR, logs)"
   type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "task_egress_cidr_blocks" {
+  description = "CIDR blocks tasks may also reach on 443; empty without NAT (the endpoints are reached by security group), 0.0.0.0/0 only with NAT"
+  type        = list(string)
+  default     = []
   nullable    = false
 
   validation {

@@ -72,16 +72,16 @@ override_resource {
 }
 
 variables {
-  name                        = "s3json-test"
-  vpc_id                      = "vpc-0123456789abcdef0"
-  public_subnet_ids           = ["subnet-0pub0000000000a", "subnet-0pub0000000000b"]
-  private_subnet_ids          = ["subnet-0priv000000000a", "subnet-0priv000000000b"]
-  task_egress_cidr_blocks     = ["10.0.0.0/16"]
-  task_egress_prefix_list_ids = ["pl-6da54004"]
-  bucket_name                 = "s3json-documents-test"
-  repository_url              = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3json"
-  repository_arn              = "arn:aws:ecr:eu-west-1:123456789012:repository/s3json"
-  image_tag                   = "1.2.3"
+  name                           = "s3json-test"
+  vpc_id                         = "vpc-0123456789abcdef0"
+  public_subnet_ids              = ["subnet-0pub0000000000a", "subnet-0pub0000000000b"]
+  private_subnet_ids             = ["subnet-0priv000000000a", "subnet-0priv000000000b"]
+  task_egress_security_group_ids = ["sg-0e0d00000000e0d00"]
+  task_egress_prefix_list_ids    = ["pl-6da54004"]
+  bucket_name                    = "s3json-documents-test"
+  repository_url                 = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3json"
+  repository_arn                 = "arn:aws:ecr:eu-west-1:123456789012:repository/s3json"
+  image_tag                      = "1.2.3"
 }
 
 run "defaults_plan" {
@@ -228,10 +228,22 @@ run "defaults_plan" {
   }
   assert {
     condition = alltrue(concat(
-      [for r in aws_vpc_security_group_egress_rule.tasks_https_cidr : r.from_port == 443 && r.to_port == 443 && r.cidr_ipv4 != "0.0.0.0/0"],
-      [for r in aws_vpc_security_group_egress_rule.tasks_https_prefix_list : r.from_port == 443 && r.to_port == 443],
+      [for r in aws_vpc_security_group_egress_rule.tasks_https_endpoints : r.from_port == 443 && r.to_port == 443 && r.ip_protocol == "tcp"],
+      [for r in aws_vpc_security_group_egress_rule.tasks_https_prefix_list : r.from_port == 443 && r.to_port == 443 && r.ip_protocol == "tcp"],
     ))
-    error_message = "tasks reach out on 443 only, to the VPC and the S3 prefix list"
+    error_message = "tasks reach out on 443 only"
+  }
+  # Issue 10, item 9: to the endpoints' SG and the S3 prefix list, not the VPC range.
+  assert {
+    condition     = length(aws_vpc_security_group_egress_rule.tasks_https_cidr) == 0
+    error_message = "without NAT the tasks get no CIDR egress (not even the VPC's range)"
+  }
+  assert {
+    condition = (
+      [for r in aws_vpc_security_group_egress_rule.tasks_https_endpoints : r.referenced_security_group_id] == ["sg-0e0d00000000e0d00"] &&
+      [for r in aws_vpc_security_group_egress_rule.tasks_https_prefix_list : r.prefix_list_id] == ["pl-6da54004"]
+    )
+    error_message = "task egress goes to the interface endpoints' security group and the S3 prefix list"
   }
 
   # Task role: read-only on the documents
