@@ -235,7 +235,9 @@ timed "apply global/ecr" "$T_APPLY" scripts/tf-root.sh global/ecr apply -input=f
 check "ecr state is in the bucket" awsq s3api head-object --bucket "$state_bucket" --key global/ecr/terraform.tfstate
 eq "ecr: immutable tags, scan on push, KMS" "IMMUTABLE True KMS" "$(awsq ecr describe-repositories --repository-names s3json \
   --query 'repositories[0].[imageTagMutability,imageScanningConfiguration.scanOnPush,encryptionConfiguration.encryptionType]' | tr '\t' ' ')"
-eq "ecr: lifecycle policy" "2" "$(awsq ecr get-lifecycle-policy --repository-name s3json --query lifecyclePolicyText | jq '.rules | length')"
+eq "ecr: lifecycle policy: untagged, one keep rule per environment (prod first), catch-all last" "untagged prod- staging- any" \
+  "$(awsq ecr get-lifecycle-policy --repository-name s3json --query lifecyclePolicyText |
+    jq -r '[.rules | sort_by(.rulePriority)[] | .selection | (.tagPrefixList // [.tagStatus])[0]] | join(" ")')"
 
 # A lock held by someone else stops terraform (use_lockfile, S3 conditional writes).
 lock_key=global/ecr/terraform.tfstate.tflock
@@ -337,8 +339,12 @@ sgj() { awsj ec2 describe-security-groups --group-ids "$1" --query 'SecurityGrou
 tasks=$(sgj "$tasks_sg")
 eq "tasks SG: ingress only 8080 from the ALB SG" "tcp 8080-8080 from $alb_sg" \
   "$(jq -r '[.IpPermissions[] | "\(.IpProtocol) \(.FromPort)-\(.ToPort) from \([.UserIdGroupPairs[].GroupId] | join(","))\([.IpRanges[].CidrIp, .Ipv6Ranges[].CidrIpv6, .PrefixListIds[].PrefixListId] | map(" cidr " + .) | join(""))"] | join("; ")' <<<"$tasks")"
-eq "tasks SG: egress only 443 (VPC CIDR, S3 prefix list)" "443 443 10.10.0.0/16 pl" \
-  "$(jq -r '[.IpPermissionsEgress[] | "\(.FromPort) \(.ToPort) \([.IpRanges[].CidrIp] | join(",")) \([.PrefixListIds[].PrefixListId[0:2]] | join(","))"] | join("; ")' <<<"$tasks")"
+# Not the VPC's range: only the interface endpoints' SG and S3's prefix list.
+endpoints_sg=$(awsq ec2 describe-security-groups --filters "Name=vpc-id,Values=$vpc" Name=group-name,Values=s3json-staging-endpoints \
+  --query 'SecurityGroups[0].GroupId')
+eq "tasks SG: egress only 443 (endpoints SG, S3 prefix list)" "tcp 443-443 $endpoints_sg; tcp 443-443 pl" \
+  "$(jq -r '[.IpPermissionsEgress[] | . as $p | ([.IpRanges[].CidrIp] + [.UserIdGroupPairs[].GroupId] + [.PrefixListIds[].PrefixListId[0:2]])[] |
+    "\($p.IpProtocol) \($p.FromPort)-\($p.ToPort) \(.)"] | sort | reverse | join("; ")' <<<"$tasks")"
 alb=$(sgj "$alb_sg")
 eq "ALB SG: ingress 80 from anywhere" "tcp 80 0.0.0.0/0" \
   "$(jq -r '[.IpPermissions[] | "\(.IpProtocol) \(.FromPort) \([.IpRanges[].CidrIp] | join(","))"] | join("; ")' <<<"$alb")"
@@ -353,6 +359,10 @@ eq "endpoints: S3 gateway; ECR api/dkr and logs interfaces with private DNS" \
   "$(awsq ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=$vpc" \
     --query 'VpcEndpoints[].[ServiceName,VpcEndpointType,PrivateDnsEnabled]' |
     sed "s/^com\.amazonaws\.$region\.//" | tr '\t' ':' | sorted)"
+eq "endpoints: the S3 gateway's policy names the documents bucket and ECR's layer bucket only" \
+  "arn:aws:s3:::$bucket arn:aws:s3:::$bucket/* arn:aws:s3:::prod-$region-starport-layer-bucket/*" \
+  "$(awsj ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=$vpc" Name=vpc-endpoint-type,Values=Gateway \
+    --query 'VpcEndpoints[0].PolicyDocument' | jq -r 'fromjson | [.Statement[].Resource] | flatten | sort | join(" ")')"
 eq "NAT: none" "" "$(awsq ec2 describe-nat-gateways --filter "Name=vpc-id,Values=$vpc" --query 'NatGateways[].NatGatewayId')"
 
 # --- Autoscaling ----------------------------------------------------------------------
