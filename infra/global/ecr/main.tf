@@ -54,9 +54,8 @@ locals {
   }]
 }
 
-resource "aws_ecr_lifecycle_policy" "this" {
-  repository = aws_ecr_repository.this.name
-  policy = jsonencode({
+locals {
+  lifecycle_policy = jsonencode({
     rules = concat(
       [{
         rulePriority = 1
@@ -84,4 +83,9 @@ resource "aws_ecr_lifecycle_policy" "this" {
       }],
     )
   })
+}
+
+resource "aws_ecr_lifecycle_policy" "this" {
+  repository = aws_ecr_repository.this.name
+  policy     = local.lifecycle_policy
 }
