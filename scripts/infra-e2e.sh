@@ -308,7 +308,8 @@ eq "task: non-root, read-only root FS" "10001:10001 true" "$(jq -r "$c | \"\(.us
 eq "task: stopTimeout = drain + 5" "15" "$(jq -r "$c.stopTimeout" <<<"$td")"
 eq "task: health check" '["CMD","/s3json","healthcheck"]' "$(jq -c "$c.healthCheck.command" <<<"$td")"
 eq "task: port 8080" "8080" "$(jq -r "$c.portMappings[0].containerPort" <<<"$td")"
-eq "task: environment" "AWS_REGION=$region S3JSON_BUCKET=$bucket S3JSON_DRAIN_SECONDS=10 S3JSON_LOG_LEVEL=debug S3JSON_PORT=8080 S3JSON_PREFIX=" \
+# S3JSON_CONNECTION_TIMEOUT_SECONDS = ALB idle (60) + 15: longer than the ALB's.
+eq "task: environment" "AWS_REGION=$region S3JSON_BUCKET=$bucket S3JSON_CONNECTION_TIMEOUT_SECONDS=75 S3JSON_DRAIN_SECONDS=10 S3JSON_LOG_LEVEL=debug S3JSON_PORT=8080 S3JSON_PREFIX=" \
   "$(jq -r "[$c.environment[] | \"\(.name)=\(.value)\"] | sort | join(\" \")" <<<"$td")"
 log_group=$(jq -r "$c.logConfiguration.options[\"awslogs-group\"]" <<<"$td")
 eq "task: awslogs into a group with retention" "awslogs $log_group 14" "$(jq -r "$c.logConfiguration.logDriver" <<<"$td") $log_group \
@@ -325,6 +326,7 @@ attrs=$(awsj elbv2 describe-load-balancer-attributes --load-balancer-arn "$lb_ar
 attr() { jq -r ".[] | select(.Key == \"$1\") | .Value" <<<"$attrs"; }
 eq "alb: drops invalid header fields" "true" "$(attr routing.http.drop_invalid_header_fields.enabled)"
 eq "alb: deletion protection off in staging (variable)" "false" "$(attr deletion_protection.enabled)"
+eq "alb: idle timeout 60 s, below the tasks' keep-alive (75 s)" "60" "$(attr idle_timeout.timeout_seconds)"
 eq "alb: HTTP listener forwards (no domain)" "80 HTTP forward" "$(awsq elbv2 describe-listeners --load-balancer-arn "$lb_arn" \
   --query 'Listeners[].[Port,Protocol,DefaultActions[0].Type]' | tr '\t' ' ')"
 tg=$(awsj elbv2 describe-target-groups --load-balancer-arn "$lb_arn" --query 'TargetGroups[0]')
@@ -360,7 +362,7 @@ eq "endpoints: S3 gateway; ECR api/dkr and logs interfaces with private DNS" \
     --query 'VpcEndpoints[].[ServiceName,VpcEndpointType,PrivateDnsEnabled]' |
     sed "s/^com\.amazonaws\.$region\.//" | tr '\t' ':' | sorted)"
 eq "endpoints: the S3 gateway's policy names the documents bucket and ECR's layer bucket only" \
-  "arn:aws:s3:::$bucket arn:aws:s3:::$bucket/* arn:aws:s3:::prod-$region-starport-layer-bucket/*" \
+  "arn:aws:s3:::prod-$region-starport-layer-bucket/* arn:aws:s3:::$bucket arn:aws:s3:::$bucket/*" \
   "$(awsj ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=$vpc" Name=vpc-endpoint-type,Values=Gateway \
     --query 'VpcEndpoints[0].PolicyDocument' | jq -r 'fromjson | [.Statement[].Resource] | flatten | sort | join(" ")')"
 eq "NAT: none" "" "$(awsq ec2 describe-nat-gateways --filter "Name=vpc-id,Values=$vpc" --query 'NatGateways[].NatGatewayId')"
