@@ -235,7 +235,9 @@ timed "apply global/ecr" "$T_APPLY" scripts/tf-root.sh global/ecr apply -input=f
 check "ecr state is in the bucket" awsq s3api head-object --bucket "$state_bucket" --key global/ecr/terraform.tfstate
 eq "ecr: immutable tags, scan on push, KMS" "IMMUTABLE True KMS" "$(awsq ecr describe-repositories --repository-names s3json \
   --query 'repositories[0].[imageTagMutability,imageScanningConfiguration.scanOnPush,encryptionConfiguration.encryptionType]' | tr '\t' ' ')"
-eq "ecr: lifecycle policy" "2" "$(awsq ecr get-lifecycle-policy --repository-name s3json --query lifecyclePolicyText | jq '.rules | length')"
+eq "ecr: lifecycle policy: untagged, one keep rule per environment (prod first), catch-all last" "untagged prod- staging- any" \
+  "$(awsq ecr get-lifecycle-policy --repository-name s3json --query lifecyclePolicyText |
+    jq -r '[.rules | sort_by(.rulePriority)[] | .selection | (.tagPrefixList // [.tagStatus])[0]] | join(" ")')"
 
 # A lock held by someone else stops terraform (use_lockfile, S3 conditional writes).
 lock_key=global/ecr/terraform.tfstate.tflock
@@ -306,7 +308,8 @@ eq "task: non-root, read-only root FS" "10001:10001 true" "$(jq -r "$c | \"\(.us
 eq "task: stopTimeout = drain + 5" "15" "$(jq -r "$c.stopTimeout" <<<"$td")"
 eq "task: health check" '["CMD","/s3json","healthcheck"]' "$(jq -c "$c.healthCheck.command" <<<"$td")"
 eq "task: port 8080" "8080" "$(jq -r "$c.portMappings[0].containerPort" <<<"$td")"
-eq "task: environment" "AWS_REGION=$region S3JSON_BUCKET=$bucket S3JSON_DRAIN_SECONDS=10 S3JSON_LOG_LEVEL=debug S3JSON_PORT=8080 S3JSON_PREFIX=" \
+# S3JSON_CONNECTION_TIMEOUT_SECONDS = ALB idle (60) + 15: longer than the ALB's.
+eq "task: environment" "AWS_REGION=$region S3JSON_BUCKET=$bucket S3JSON_CONNECTION_TIMEOUT_SECONDS=75 S3JSON_DRAIN_SECONDS=10 S3JSON_LOG_LEVEL=debug S3JSON_PORT=8080 S3JSON_PREFIX=" \
   "$(jq -r "[$c.environment[] | \"\(.name)=\(.value)\"] | sort | join(\" \")" <<<"$td")"
 log_group=$(jq -r "$c.logConfiguration.options[\"awslogs-group\"]" <<<"$td")
 eq "task: awslogs into a group with retention" "awslogs $log_group 14" "$(jq -r "$c.logConfiguration.logDriver" <<<"$td") $log_group \
@@ -323,6 +326,7 @@ attrs=$(awsj elbv2 describe-load-balancer-attributes --load-balancer-arn "$lb_ar
 attr() { jq -r ".[] | select(.Key == \"$1\") | .Value" <<<"$attrs"; }
 eq "alb: drops invalid header fields" "true" "$(attr routing.http.drop_invalid_header_fields.enabled)"
 eq "alb: deletion protection off in staging (variable)" "false" "$(attr deletion_protection.enabled)"
+eq "alb: idle timeout 60 s, below the tasks' keep-alive (75 s)" "60" "$(attr idle_timeout.timeout_seconds)"
 eq "alb: HTTP listener forwards (no domain)" "80 HTTP forward" "$(awsq elbv2 describe-listeners --load-balancer-arn "$lb_arn" \
   --query 'Listeners[].[Port,Protocol,DefaultActions[0].Type]' | tr '\t' ' ')"
 tg=$(awsj elbv2 describe-target-groups --load-balancer-arn "$lb_arn" --query 'TargetGroups[0]')
@@ -337,8 +341,12 @@ sgj() { awsj ec2 describe-security-groups --group-ids "$1" --query 'SecurityGrou
 tasks=$(sgj "$tasks_sg")
 eq "tasks SG: ingress only 8080 from the ALB SG" "tcp 8080-8080 from $alb_sg" \
   "$(jq -r '[.IpPermissions[] | "\(.IpProtocol) \(.FromPort)-\(.ToPort) from \([.UserIdGroupPairs[].GroupId] | join(","))\([.IpRanges[].CidrIp, .Ipv6Ranges[].CidrIpv6, .PrefixListIds[].PrefixListId] | map(" cidr " + .) | join(""))"] | join("; ")' <<<"$tasks")"
-eq "tasks SG: egress only 443 (VPC CIDR, S3 prefix list)" "443 443 10.10.0.0/16 pl" \
-  "$(jq -r '[.IpPermissionsEgress[] | "\(.FromPort) \(.ToPort) \([.IpRanges[].CidrIp] | join(",")) \([.PrefixListIds[].PrefixListId[0:2]] | join(","))"] | join("; ")' <<<"$tasks")"
+# Not the VPC's range: only the interface endpoints' SG and S3's prefix list.
+endpoints_sg=$(awsq ec2 describe-security-groups --filters "Name=vpc-id,Values=$vpc" Name=group-name,Values=s3json-staging-endpoints \
+  --query 'SecurityGroups[0].GroupId')
+eq "tasks SG: egress only 443 (endpoints SG, S3 prefix list)" "tcp 443-443 $endpoints_sg; tcp 443-443 pl" \
+  "$(jq -r '[.IpPermissionsEgress[] | . as $p | ([.IpRanges[].CidrIp] + [.UserIdGroupPairs[].GroupId] + [.PrefixListIds[].PrefixListId[0:2]])[] |
+    "\($p.IpProtocol) \($p.FromPort)-\($p.ToPort) \(.)"] | sort | reverse | join("; ")' <<<"$tasks")"
 alb=$(sgj "$alb_sg")
 eq "ALB SG: ingress 80 from anywhere" "tcp 80 0.0.0.0/0" \
   "$(jq -r '[.IpPermissions[] | "\(.IpProtocol) \(.FromPort) \([.IpRanges[].CidrIp] | join(","))"] | join("; ")' <<<"$alb")"
@@ -353,6 +361,10 @@ eq "endpoints: S3 gateway; ECR api/dkr and logs interfaces with private DNS" \
   "$(awsq ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=$vpc" \
     --query 'VpcEndpoints[].[ServiceName,VpcEndpointType,PrivateDnsEnabled]' |
     sed "s/^com\.amazonaws\.$region\.//" | tr '\t' ':' | sorted)"
+eq "endpoints: the S3 gateway's policy names the documents bucket and ECR's layer bucket only" \
+  "arn:aws:s3:::prod-$region-starport-layer-bucket/* arn:aws:s3:::$bucket arn:aws:s3:::$bucket/*" \
+  "$(awsj ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=$vpc" Name=vpc-endpoint-type,Values=Gateway \
+    --query 'VpcEndpoints[0].PolicyDocument' | jq -r 'fromjson | [.Statement[].Resource] | flatten | sort | join(" ")')"
 eq "NAT: none" "" "$(awsq ec2 describe-nat-gateways --filter "Name=vpc-id,Values=$vpc" --query 'NatGateways[].NatGatewayId')"
 
 # --- Autoscaling ----------------------------------------------------------------------

@@ -8,7 +8,8 @@
 #   4. build the image tagged with the git commit, for linux/amd64 and
 #      linux/arm64 as one multi-architecture image (a dirty tree is refused
 #      unless FORCE=1), log in to ECR, push; the digest is what gets deployed
-#   5. apply infra/environments/ENV with that digest
+#   5. tag the image ENV-<UTC time> (kept by ECR's lifecycle rule for ENV),
+#      apply infra/environments/ENV with that digest
 #   6. wait until the ECS service is stable on that image
 #   7. smoke test: GET /api/foo through the public URL, compare with data/
 #   8. print the URL
@@ -140,6 +141,12 @@ fi
 # Environment
 ################################################################################
 
+# >>> ECR keep tag (issue 10 item 6): tag what ENV is about to run
+# `<env>-<UTC time>`, so global/ecr's rule for ENV keeps it and its rollback
+# targets (infra/global/ecr/README.md).
+env_tag=$("$REPO/scripts/deploy/tag-image.sh" "$env" "$repo_name" "$digest") || die "could not tag $repo_url@$digest for $env"
+step "tagged $repo_url@$digest as $env_tag (kept while $env may run it)"
+# <<< ECR keep tag
 root=environments/$env
 step "applying infra/$root"
 tf_quiet "$env-apply" "$root" apply -auto-approve -input=false -no-color -lock-timeout=5m "${TF_VARS[@]}" \

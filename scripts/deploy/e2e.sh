@@ -184,6 +184,12 @@ url=$(sed -n 's/^url=//p' "$GITHUB_OUTPUT")
 eq "deploy printed the URL last" "$url" "$(tail -n 1 "$work/deploy.out")"
 [[ $url =~ ^https?://[a-z0-9.-]+ ]] && ok "URL $url" || ko "URL: '$url'"
 [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] && ok "deployed by digest $digest" || ko "digest: '$digest'"
+# >>> ECR keep tag (issue 10 item 6): the deployed digest carries staging-<time>.
+env_tags=$(curl -fsS "http://127.0.0.1:$reg_port/v2/s3json/tags/list" | jq -r '.tags[]' | grep -E '^staging-[0-9]{14}$')
+eq "deploy tagged the image for staging, that tag serves the deployed digest" "$digest" "$(curl -fsSI \
+  -H 'Accept: application/vnd.oci.image.index.v1+json,application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json' \
+  "http://127.0.0.1:$reg_port/v2/s3json/manifests/$(head -n 1 <<<"$env_tags")" | tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')"
+# <<< ECR keep tag
 # The tag names a commit of this repository (HEAD when the build started).
 git rev-parse -q --verify "${tag:0:12}^{commit}" >/dev/null && [[ $tag =~ ^[0-9a-f]{12}(-dirty-[0-9]{14})?$ ]] &&
   ok "image tagged with the commit ($tag)" || ko "tag '$tag' does not name a commit"

@@ -28,15 +28,36 @@ resource "aws_ecr_repository" "this" {
 }
 
 ################################################################################
-# Lifecycle Policy
+# Lifecycle Policy: what an environment runs or ran recently is never expired.
+# scripts/deploy/deploy.sh tags each image it deploys `<env>-<UTC time>`
+# (tags are immutable, so every deploy adds one); each environment keeps its
+# newest keep_deployed_images, the rest keep_tagged_images.
 # https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html
 ################################################################################
 
-resource "aws_ecr_lifecycle_policy" "this" {
-  repository = aws_ecr_repository.this.name
-  policy = jsonencode({
-    rules = [
-      {
+locals {
+  # Rules are evaluated by rulePriority, and an image that a rule keeps can
+  # never be expired by a later rule: so each environment's own rule comes
+  # before the catch-all, and the first environment (prod) before the others.
+  # Were staging's rule first, ten staging deploys would expire the older
+  # image prod still runs.
+  environment_rules = [for i, env in var.environments : {
+    rulePriority = 10 + i
+    description  = "Keep the ${var.keep_deployed_images} newest images deployed to ${env} (tags ${env}-*)"
+    selection = {
+      tagStatus     = "tagged"
+      tagPrefixList = ["${env}-"]
+      countType     = "imageCountMoreThan"
+      countNumber   = var.keep_deployed_images
+    }
+    action = { type = "expire" }
+  }]
+}
+
+locals {
+  lifecycle_policy = jsonencode({
+    rules = concat(
+      [{
         rulePriority = 1
         description  = "Delete untagged images after ${var.untagged_expiry_days} days"
         selection = {
@@ -46,17 +67,25 @@ resource "aws_ecr_lifecycle_policy" "this" {
           countNumber = var.untagged_expiry_days
         }
         action = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the ${var.keep_tagged_images} most recent images"
+      }],
+      local.environment_rules,
+      [{
+        # tagStatus any must have the highest priority: it sees only the
+        # images no environment rule has kept.
+        rulePriority = 1000
+        description  = "Keep the ${var.keep_tagged_images} most recent other images"
         selection = {
           tagStatus   = "any"
           countType   = "imageCountMoreThan"
           countNumber = var.keep_tagged_images
         }
         action = { type = "expire" }
-      },
-    ]
+      }],
+    )
   })
+}
+
+resource "aws_ecr_lifecycle_policy" "this" {
+  repository = aws_ecr_repository.this.name
+  policy     = local.lifecycle_policy
 }

@@ -48,8 +48,38 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "environments" {
+  description = "Environments the deploy tags images for (`<env>-<UTC time>`), most important first: an image kept for one is never expired by a later one's rule"
+  type        = list(string)
+  default     = ["prod", "staging"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.environments) >= 1 && length(var.environments) <= 20 && length(distinct(var.environments)) == length(var.environments) && alltrue([for e in var.environments : can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", e))])
+    error_message = "environments must be 1-20 distinct environment names (3-16 lowercase letters, digits or hyphens, as in modules/environment)."
+  }
+
+  # `prod-` would also select `prod-eu-<time>`: one environment's rule would
+  # count (and expire) another's images.
+  validation {
+    condition     = alltrue([for a in var.environments : alltrue([for b in var.environments : a == b || !startswith("${b}-", "${a}-")])])
+    error_message = "no environment name followed by a hyphen may start another one (e.g. prod and prod-eu): their tag prefixes would overlap."
+  }
+}
+
+variable "keep_deployed_images" {
+  description = "Per environment: how many of the most recently pushed images deployed there are kept (what it runs and its rollback targets)"
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.keep_deployed_images >= 2 && var.keep_deployed_images <= 1000 && floor(var.keep_deployed_images) == var.keep_deployed_images
+    error_message = "keep_deployed_images must be a whole number from 2 (the running image and the one before) to 1000."
+  }
+}
+
 variable "keep_tagged_images" {
-  description = "Number of tagged images kept; older ones are expired by the lifecycle policy"
+  description = "Number of other images (never deployed, or beyond keep_deployed_images) kept; older ones are expired by the lifecycle policy"
   type        = number
   default     = 50
 

@@ -23,6 +23,9 @@ module "network" {
   az_count           = var.az_count
   enable_nat_gateway = var.enable_nat_gateway
   enable_flow_log    = var.enable_flow_log
+
+  # The S3 gateway endpoint reaches this bucket (and ECR's layers) only.
+  s3_read_bucket_arns = [module.documents.bucket_arn]
 }
 
 ################################################################################
@@ -47,11 +50,12 @@ module "service" {
 
   name = local.name
 
-  vpc_id                      = module.network.vpc_id
-  public_subnet_ids           = module.network.public_subnet_ids
-  private_subnet_ids          = module.network.private_subnet_ids
-  task_egress_cidr_blocks     = var.enable_nat_gateway ? ["0.0.0.0/0"] : [module.network.vpc_cidr_block]
-  task_egress_prefix_list_ids = [module.network.s3_prefix_list_id]
+  vpc_id                         = module.network.vpc_id
+  public_subnet_ids              = module.network.public_subnet_ids
+  private_subnet_ids             = module.network.private_subnet_ids
+  task_egress_security_group_ids = [module.network.endpoints_security_group_id]
+  task_egress_prefix_list_ids    = [module.network.s3_prefix_list_id]
+  task_egress_cidr_blocks        = var.enable_nat_gateway ? ["0.0.0.0/0"] : []
 
   bucket_name   = module.documents.bucket_name
   bucket_prefix = module.documents.prefix

@@ -1,4 +1,5 @@
 data "aws_region" "current" {}
+data "aws_partition" "current" {}
 
 data "aws_availability_zones" "available" {
   count = length(var.azs) == 0 ? 1 : 0
@@ -152,16 +153,57 @@ resource "aws_route" "private_nat" {
 }
 
 ################################################################################
-# VPC Endpoints: S3 (gateway) for the documents and ECR image layers;
-# ecr.api, ecr.dkr and logs (interface) so tasks pull and log without NAT
+# VPC Endpoints: S3 (gateway) for the documents and ECR image layers, limited
+# to those buckets; ecr.api, ecr.dkr and logs (interface) so tasks pull and
+# log without NAT
 # https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
 ################################################################################
+
+locals {
+  # ECR serves image layers from this AWS-owned bucket; a gateway endpoint
+  # policy must allow it or Fargate cannot pull the image.
+  # https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html#ecr-minimum-s3-perms
+  ecr_layer_bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::prod-${data.aws_region.current.name}-starport-layer-bucket"
+
+  # Without a policy a gateway endpoint reaches every bucket in the region,
+  # anyone's: a way out for data from inside the VPC. Allow only reading the
+  # buckets named here and pulling layers.
+  s3_endpoint_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [{
+        Sid       = "EcrImageLayers"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "s3:GetObject"
+        Resource  = "${local.ecr_layer_bucket_arn}/*"
+      }],
+      length(var.s3_read_bucket_arns) == 0 ? [] : [
+        {
+          Sid       = "ReadBuckets"
+          Effect    = "Allow"
+          Principal = "*"
+          Action    = "s3:ListBucket"
+          Resource  = var.s3_read_bucket_arns
+        },
+        {
+          Sid       = "ReadObjects"
+          Effect    = "Allow"
+          Principal = "*"
+          Action    = "s3:GetObject"
+          Resource  = [for b in var.s3_read_bucket_arns : "${b}/*"]
+        },
+      ],
+    )
+  })
+}
 
 resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this.id
   service_name      = "com.amazonaws.${data.aws_region.current.name}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = aws_route_table.private[*].id
+  policy            = local.s3_endpoint_policy
 
   tags = merge({ Name = "${var.name}-s3" }, var.tags)
 }

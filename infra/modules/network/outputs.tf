@@ -50,6 +50,11 @@ output "s3_prefix_list_id" {
   value       = aws_vpc_endpoint.s3.prefix_list_id
 }
 
+output "s3_endpoint_policy" {
+  description = "Policy of the S3 gateway endpoint (JSON): read the given buckets, pull ECR layers"
+  value       = aws_vpc_endpoint.s3.policy
+}
+
 output "endpoints_security_group_id" {
   description = "Security group of the interface endpoints"
   value       = aws_security_group.endpoints.id

@@ -74,6 +74,18 @@ variable "single_nat_gateway" {
 # VPC Endpoints
 ################################################################################
 
+variable "s3_read_bucket_arns" {
+  description = "Buckets (ARNs) the S3 gateway endpoint lets the private subnets read (GetObject, ListBucket); ECR's layer bucket is always allowed, every other bucket is refused"
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.s3_read_bucket_arns : can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", a))])
+    error_message = "s3_read_bucket_arns holds bucket ARNs (arn:aws:s3:::NAME), without a key or wildcard."
+  }
+}
+
 variable "interface_endpoints" {
   description = "AWS services reached through interface endpoints from the private subnets (short names, e.g. `ecr.api`)"
   type        = list(string)

@@ -12,6 +12,14 @@ locals {
   # whole drain plus 5 s to flush logs and exit (Fargate allows at most 120).
   stop_timeout = min(var.drain_seconds + 5, 120)
 
+  # The target must keep an idle connection open longer than the ALB does:
+  # the ALB reuses its idle connections to a target, and one the task has
+  # just closed turns the next request on it into a 502. AWS: set the
+  # target's keep-alive timeout greater than the load balancer's idle timeout.
+  # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#connection-idle-timeout
+  keep_alive_margin  = 15
+  keep_alive_seconds = var.idle_timeout + local.keep_alive_margin
+
   https          = var.domain_name != null
   listener_ports = local.https ? [80, 443] : [80]
 
@@ -199,6 +207,7 @@ resource "aws_ecs_task_definition" "this" {
         { name = "AWS_REGION", value = data.aws_region.current.name },
         { name = "S3JSON_PORT", value = tostring(local.container_port) },
         { name = "S3JSON_DRAIN_SECONDS", value = tostring(var.drain_seconds) },
+        { name = "S3JSON_CONNECTION_TIMEOUT_SECONDS", value = tostring(local.keep_alive_seconds) },
         { name = "S3JSON_LOG_LEVEL", value = var.log_level },
       ]
       # The binary handles SIGTERM itself as PID 1; it needs no capability.
@@ -305,12 +314,27 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
   tags = var.tags
 }
 
-resource "aws_vpc_security_group_egress_rule" "tasks_https_cidr" {
+# Egress is HTTPS to the interface endpoints' security group and the S3
+# prefix list, not to the VPC's range: nothing else in the VPC is reachable.
+resource "aws_vpc_security_group_egress_rule" "tasks_https_endpoints" {
   # count, not for_each: the values may only be known after apply.
+  count = length(var.task_egress_security_group_ids)
+
+  security_group_id            = aws_security_group.tasks.id
+  description                  = "HTTPS to the interface endpoints"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = var.task_egress_security_group_ids[count.index]
+
+  tags = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "tasks_https_cidr" {
   count = length(var.task_egress_cidr_blocks)
 
   security_group_id = aws_security_group.tasks.id
-  description       = "HTTPS to the interface endpoints"
+  description       = "HTTPS to ${var.task_egress_cidr_blocks[count.index]}"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
@@ -480,6 +504,11 @@ resource "aws_route53_record" "alias" {
 # Service: private subnets, no public IP, rolls back a failing deployment
 ################################################################################
 
+locals {
+  # The listener whose default action forwards to the target group.
+  serving_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
+}
+
 resource "aws_ecs_service" "this" {
   name                              = var.name
   cluster                           = aws_ecs_cluster.this.id
@@ -512,6 +541,16 @@ resource "aws_ecs_service" "this" {
     container_port   = local.container_port
   }
 
+  # ECS refuses a target group that no listener forwards to. With a domain
+  # that is the HTTPS listener, created only once ACM has validated the
+  # certificate (minutes); the HTTP one only redirects. Referencing the
+  # listener that serves the target group makes the service wait for it (and
+  # lets `terraform test` check which one that is); its ARN changes only when
+  # the listener is replaced.
+  triggers = {
+    listener_arn = local.serving_listener_arn
+  }
+
   tags = var.tags
 
   lifecycle {
@@ -520,8 +559,7 @@ resource "aws_ecs_service" "this" {
     ]
   }
 
-  # The target group must be attached to a listener before the service.
-  depends_on = [aws_lb_listener.http, aws_iam_role_policy.task_exec]
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_iam_role_policy.task_exec]
 }
 
 ################################################################################

@@ -97,3 +97,16 @@ output "autoscaling_policy_names" {
   description = "Names of the target-tracking policies"
   value       = [for p in aws_appautoscaling_policy.this : p.name]
 }
+
+################################################################################
+# Security Groups
+################################################################################
+
+output "task_egress" {
+  description = "Where the tasks may connect on 443: security groups, prefix lists, CIDR blocks"
+  value = {
+    security_group_ids = aws_vpc_security_group_egress_rule.tasks_https_endpoints[*].referenced_security_group_id
+    prefix_list_ids    = aws_vpc_security_group_egress_rule.tasks_https_prefix_list[*].prefix_list_id
+    cidr_blocks        = aws_vpc_security_group_egress_rule.tasks_https_cidr[*].cidr_ipv4
+  }
+}

@@ -48,9 +48,17 @@ variable "private_subnet_ids" {
   }
 }
 
-variable "task_egress_cidr_blocks" {
-  description = "CIDR blocks tasks may reach on 443 (the VPC's, for the interface endpoints; add 0.0.0.0/0 only with NAT)"
+variable "task_egress_security_group_ids" {
+  description = "Security groups tasks may reach on 443: the interface endpoints' (ECR, logs)"
   type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "task_egress_cidr_blocks" {
+  description = "CIDR blocks tasks may also reach on 443; empty without NAT (the endpoints are reached by security group), 0.0.0.0/0 only with NAT"
+  type        = list(string)
+  default     = []
   nullable    = false
 
   validation {
@@ -273,13 +281,14 @@ variable "deregistration_delay" {
 }
 
 variable "idle_timeout" {
-  description = "Load balancer idle timeout in seconds"
+  description = "Load balancer idle timeout in seconds; the tasks keep idle connections 15 s longer (S3JSON_CONNECTION_TIMEOUT_SECONDS)"
   type        = number
   default     = 60
 
+  # The service accepts S3JSON_CONNECTION_TIMEOUT_SECONDS up to 3600.
   validation {
-    condition     = var.idle_timeout >= 1 && var.idle_timeout <= 4000
-    error_message = "idle_timeout must be between 1 and 4000 seconds."
+    condition     = var.idle_timeout >= 1 && var.idle_timeout <= 3585 && floor(var.idle_timeout) == var.idle_timeout
+    error_message = "idle_timeout must be a whole number from 1 to 3585 seconds (the tasks' keep-alive, idle_timeout + 15, is at most 3600)."
   }
 }
 

@@ -24,12 +24,76 @@ run "defaults_plan" {
   assert {
     condition = (
       jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[0].selection.tagStatus == "untagged" &&
-      jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[0].selection.countNumber == 7 &&
-      jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[1].selection.countType == "imageCountMoreThan" &&
-      jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[1].selection.countNumber == 50
+      jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[0].selection.countNumber == 7
     )
-    error_message = "lifecycle: untagged images expire after 7 days, at most 50 images kept"
+    error_message = "lifecycle: untagged images expire after 7 days"
   }
+
+  # Issue 10, item 6: the images an environment runs or ran recently are
+  # kept by a rule of its own, which the catch-all cannot override.
+  assert {
+    condition = [for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules :
+      [r.selection.tagPrefixList, r.selection.countType, r.selection.countNumber] if r.selection.tagStatus == "tagged"
+      ] == [
+      [["prod-"], "imageCountMoreThan", 10],
+      [["staging-"], "imageCountMoreThan", 10],
+    ]
+    error_message = "lifecycle: one rule per environment keeps the 10 newest images tagged <env>-*, prod's first"
+  }
+  assert {
+    condition = alltrue([for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules :
+      r.rulePriority < one([for a in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : a.rulePriority if a.selection.tagStatus == "any"])
+      if r.selection.tagStatus != "any"
+    ])
+    error_message = "lifecycle: the catch-all (tagStatus any) must come last, after every environment's rule"
+  }
+  assert {
+    condition = (
+      [for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : r.selection.countNumber if r.selection.tagStatus == "any"] == [50] &&
+      length(distinct([for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : r.rulePriority])) == length(jsondecode(aws_ecr_lifecycle_policy.this.policy).rules)
+    )
+    error_message = "lifecycle: one catch-all keeping 50 images; rule priorities unique"
+  }
+}
+
+run "environments_in_priority_order" {
+  command = plan
+
+  variables {
+    environments         = ["prod", "staging", "dev"]
+    keep_deployed_images = 20
+  }
+
+  assert {
+    condition = [for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules :
+      { prefix = r.selection.tagPrefixList[0], keep = r.selection.countNumber, priority = r.rulePriority } if r.selection.tagStatus == "tagged"
+      ] == [
+      { prefix = "prod-", keep = 20, priority = 10 },
+      { prefix = "staging-", keep = 20, priority = 11 },
+      { prefix = "dev-", keep = 20, priority = 12 },
+    ]
+    error_message = "each environment gets its rule, in the order given (earlier = kept first)"
+  }
+}
+
+run "rejects_overlapping_environments" {
+  command = plan
+
+  variables {
+    environments = ["prod", "prod-eu"]
+  }
+
+  expect_failures = [var.environments]
+}
+
+run "rejects_keeping_one_deployed_image" {
+  command = plan
+
+  variables {
+    keep_deployed_images = 1
+  }
+
+  expect_failures = [var.keep_deployed_images]
 }
 
 run "customer_key" {

@@ -35,6 +35,38 @@ run "composition" {
     condition     = output.cpu_architecture == "X86_64"
     error_message = "tasks run on X86_64 unless cpu_architecture says otherwise"
   }
+  # Issue 10, item 9: the gateway endpoint reaches the documents bucket and
+  # ECR's layers only; task egress goes to the endpoints' SG and the S3 prefix
+  # list, never the VPC's range.
+  assert {
+    condition = toset(flatten([for st in jsondecode(module.network.s3_endpoint_policy).Statement : st.Resource])) == toset([
+      "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*",
+      module.documents.bucket_arn,
+      "${module.documents.bucket_arn}/*",
+    ])
+    error_message = "the S3 gateway endpoint must allow the documents bucket and ECR's layer bucket only"
+  }
+  assert {
+    condition = (
+      module.service.task_egress.security_group_ids == [module.network.endpoints_security_group_id] &&
+      module.service.task_egress.prefix_list_ids == [module.network.s3_prefix_list_id] &&
+      length(module.service.task_egress.cidr_blocks) == 0
+    )
+    error_message = "task egress: the endpoints' SG and the S3 prefix list, no CIDR block without NAT"
+  }
+}
+
+run "composition_with_nat" {
+  command = plan
+
+  variables {
+    enable_nat_gateway = true
+  }
+
+  assert {
+    condition     = module.service.task_egress.cidr_blocks == ["0.0.0.0/0"]
+    error_message = "with NAT, tasks may reach the internet on 443"
+  }
 }
 
 run "arm64" {

@@ -5,6 +5,9 @@ mock_provider "aws" {
   mock_data "aws_region" {
     defaults = { name = "eu-west-1" }
   }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
   mock_data "aws_availability_zones" {
     defaults = { names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }
   }
@@ -119,6 +122,56 @@ run "defaults_apply" {
     condition     = length(output.private_subnet_ids) == 2 && length(output.public_subnet_ids) == 2
     error_message = "outputs list both subnet tiers"
   }
+}
+
+# The S3 gateway endpoint reaches only the buckets it is given and ECR's
+# layer bucket (issue 10, item 9); without a policy it opens every bucket.
+run "s3_endpoint_policy" {
+  command = plan
+
+  variables {
+    s3_read_bucket_arns = ["arn:aws:s3:::s3json-documents-test"]
+  }
+
+  assert {
+    condition = toset(flatten([for st in jsondecode(aws_vpc_endpoint.s3.policy).Statement : st.Resource])) == toset([
+      "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*",
+      "arn:aws:s3:::s3json-documents-test",
+      "arn:aws:s3:::s3json-documents-test/*",
+    ])
+    error_message = "the S3 endpoint policy must name only the documents bucket and ECR's layer bucket"
+  }
+  assert {
+    condition = alltrue([for st in jsondecode(aws_vpc_endpoint.s3.policy).Statement :
+      st.Effect == "Allow" && alltrue([for a in flatten([st.Action]) : contains(["s3:GetObject", "s3:ListBucket"], a)])
+    ])
+    error_message = "the S3 endpoint policy allows reading only (GetObject, ListBucket)"
+  }
+  assert {
+    condition = anytrue([for st in jsondecode(aws_vpc_endpoint.s3.policy).Statement :
+      st.Action == "s3:GetObject" && st.Resource == "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"
+    ])
+    error_message = "Fargate pulls image layers from prod-<region>-starport-layer-bucket: the policy must allow GetObject there"
+  }
+}
+
+run "s3_endpoint_policy_no_buckets" {
+  command = plan
+
+  assert {
+    condition     = toset(flatten([for st in jsondecode(aws_vpc_endpoint.s3.policy).Statement : st.Resource])) == toset(["arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"])
+    error_message = "with no buckets given, only ECR's layer bucket is reachable"
+  }
+}
+
+run "rejects_bucket_wildcard" {
+  command = plan
+
+  variables {
+    s3_read_bucket_arns = ["arn:aws:s3:::*"]
+  }
+
+  expect_failures = [var.s3_read_bucket_arns]
 }
 
 run "three_azs" {

@@ -72,16 +72,16 @@ override_resource {
 }
 
 variables {
-  name                        = "s3json-test"
-  vpc_id                      = "vpc-0123456789abcdef0"
-  public_subnet_ids           = ["subnet-0pub0000000000a", "subnet-0pub0000000000b"]
-  private_subnet_ids          = ["subnet-0priv000000000a", "subnet-0priv000000000b"]
-  task_egress_cidr_blocks     = ["10.0.0.0/16"]
-  task_egress_prefix_list_ids = ["pl-6da54004"]
-  bucket_name                 = "s3json-documents-test"
-  repository_url              = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3json"
-  repository_arn              = "arn:aws:ecr:eu-west-1:123456789012:repository/s3json"
-  image_tag                   = "1.2.3"
+  name                           = "s3json-test"
+  vpc_id                         = "vpc-0123456789abcdef0"
+  public_subnet_ids              = ["subnet-0pub0000000000a", "subnet-0pub0000000000b"]
+  private_subnet_ids             = ["subnet-0priv000000000a", "subnet-0priv000000000b"]
+  task_egress_security_group_ids = ["sg-0e0d00000000e0d00"]
+  task_egress_prefix_list_ids    = ["pl-6da54004"]
+  bucket_name                    = "s3json-documents-test"
+  repository_url                 = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3json"
+  repository_arn                 = "arn:aws:ecr:eu-west-1:123456789012:repository/s3json"
+  image_tag                      = "1.2.3"
 }
 
 run "defaults_plan" {
@@ -160,12 +160,13 @@ run "defaults_plan" {
     condition = {
       for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value
       } == {
-      S3JSON_BUCKET        = "s3json-documents-test"
-      S3JSON_PREFIX        = ""
-      AWS_REGION           = "eu-west-1"
-      S3JSON_PORT          = "8080"
-      S3JSON_DRAIN_SECONDS = "10"
-      S3JSON_LOG_LEVEL     = "info"
+      S3JSON_BUCKET                     = "s3json-documents-test"
+      S3JSON_PREFIX                     = ""
+      AWS_REGION                        = "eu-west-1"
+      S3JSON_PORT                       = "8080"
+      S3JSON_DRAIN_SECONDS              = "10"
+      S3JSON_CONNECTION_TIMEOUT_SECONDS = "75"
+      S3JSON_LOG_LEVEL                  = "info"
     }
     error_message = "container environment must carry the service's settings"
   }
@@ -227,10 +228,22 @@ run "defaults_plan" {
   }
   assert {
     condition = alltrue(concat(
-      [for r in aws_vpc_security_group_egress_rule.tasks_https_cidr : r.from_port == 443 && r.to_port == 443 && r.cidr_ipv4 != "0.0.0.0/0"],
-      [for r in aws_vpc_security_group_egress_rule.tasks_https_prefix_list : r.from_port == 443 && r.to_port == 443],
+      [for r in aws_vpc_security_group_egress_rule.tasks_https_endpoints : r.from_port == 443 && r.to_port == 443 && r.ip_protocol == "tcp"],
+      [for r in aws_vpc_security_group_egress_rule.tasks_https_prefix_list : r.from_port == 443 && r.to_port == 443 && r.ip_protocol == "tcp"],
     ))
-    error_message = "tasks reach out on 443 only, to the VPC and the S3 prefix list"
+    error_message = "tasks reach out on 443 only"
+  }
+  # Issue 10, item 9: to the endpoints' SG and the S3 prefix list, not the VPC range.
+  assert {
+    condition     = length(aws_vpc_security_group_egress_rule.tasks_https_cidr) == 0
+    error_message = "without NAT the tasks get no CIDR egress (not even the VPC's range)"
+  }
+  assert {
+    condition = (
+      [for r in aws_vpc_security_group_egress_rule.tasks_https_endpoints : r.referenced_security_group_id] == ["sg-0e0d00000000e0d00"] &&
+      [for r in aws_vpc_security_group_egress_rule.tasks_https_prefix_list : r.prefix_list_id] == ["pl-6da54004"]
+    )
+    error_message = "task egress goes to the interface endpoints' security group and the S3 prefix list"
   }
 
   # Task role: read-only on the documents
@@ -297,6 +310,45 @@ run "defaults_plan" {
     condition     = aws_cloudwatch_metric_alarm.unhealthy_targets.metric_name == "UnHealthyHostCount" && aws_cloudwatch_metric_alarm.unhealthy_targets.threshold == 1
     error_message = "alarm on any unhealthy target"
   }
+}
+
+# Keep-alive order (issue 10, item 1): the task must hold an idle connection
+# longer than the ALB, else the ALB reuses one the task has just closed (502).
+run "keep_alive_exceeds_idle_timeout" {
+  command = plan
+
+  assert {
+    condition     = try(tonumber(one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "S3JSON_CONNECTION_TIMEOUT_SECONDS"])), 0) > aws_lb.this.idle_timeout
+    error_message = "S3JSON_CONNECTION_TIMEOUT_SECONDS must exceed the ALB idle timeout (60)"
+  }
+  assert {
+    condition     = one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "S3JSON_CONNECTION_TIMEOUT_SECONDS"]) == "75"
+    error_message = "the task's keep-alive is the ALB idle timeout + 15 s"
+  }
+}
+
+run "keep_alive_follows_idle_timeout" {
+  command = plan
+
+  variables {
+    idle_timeout = 300
+  }
+
+  assert {
+    condition     = aws_lb.this.idle_timeout == 300 && try(tonumber(one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "S3JSON_CONNECTION_TIMEOUT_SECONDS"])), 0) == 315
+    error_message = "a longer ALB idle timeout must lengthen the task's keep-alive with it"
+  }
+}
+
+# The service accepts at most 3600; 3600 + 15 would stop it at start-up.
+run "rejects_idle_timeout_beyond_keep_alive" {
+  command = plan
+
+  variables {
+    idle_timeout = 3600
+  }
+
+  expect_failures = [var.idle_timeout]
 }
 
 run "defaults_apply" {
@@ -401,6 +453,47 @@ run "https_with_domain" {
   assert {
     condition     = output.url == "https://s3json.example.com"
     error_message = "url is https://domain"
+  }
+}
+
+# Service creation waits for the listener that forwards to its target group
+# (issue 10, item 7): over HTTP that is the HTTP listener ...
+run "service_waits_for_http_listener" {
+  override_resource {
+    target = aws_lb_listener.http
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/s3json-test/0123456789abcdef/00000000000000a0" }
+  }
+
+  assert {
+    condition     = aws_ecs_service.this.triggers["listener_arn"] == aws_lb_listener.http.arn && aws_lb_listener.http.default_action[0].target_group_arn == aws_lb_target_group.this.arn
+    error_message = "without a domain the service must wait for the HTTP listener, which forwards to its target group"
+  }
+}
+
+# ... and with a domain the HTTPS listener, which waits for the certificate;
+# the HTTP listener only redirects.
+run "service_waits_for_https_listener" {
+  variables {
+    domain_name     = "s3json.example.com"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  override_resource {
+    target = aws_lb_listener.http
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/s3json-test/0123456789abcdef/00000000000000a0" }
+  }
+  override_resource {
+    target = aws_lb_listener.https
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/s3json-test/0123456789abcdef/0000000000000443" }
+  }
+
+  assert {
+    condition     = aws_ecs_service.this.triggers["listener_arn"] == aws_lb_listener.https[0].arn && aws_lb_listener.https[0].default_action[0].target_group_arn == aws_lb_target_group.this.arn
+    error_message = "with a domain the service must wait for the HTTPS listener, the one that forwards to its target group"
+  }
+  assert {
+    condition     = aws_ecs_service.this.triggers["listener_arn"] != aws_lb_listener.http.arn
+    error_message = "the HTTP listener only redirects: waiting for it alone races the certificate's validation"
   }
 }
 

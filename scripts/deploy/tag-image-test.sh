@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# tag-image-test.sh -- scripts/deploy/tag-image.sh against a real registry
+# (Debian's docker-registry, 127.0.0.1) and the emulator's ECR (moto), as
+# `make test` step 74-deploy-tag runs it.
+#
+#   registry: a single-image manifest and a multi-architecture OCI index get
+#     an `<env>-<UTC time>` tag that serves the very same digest and media
+#     type; bad and unknown digests are refused with a message
+#   ECR: the deployed image gets `prod-<time>` next to its commit tag (the
+#     repository is IMMUTABLE, as infra/global/ecr makes it); a second deploy
+#     adds a second tag; an unknown digest is refused
+# Prints "ok/FAIL <check>" lines and "RESULT: N passed, M failed".
+# Usage: scripts/deploy/tag-image-test.sh     Env: TAG_TEST_DIR (default build/tag-image-test)
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo" || exit 1
+work=${TAG_TEST_DIR:-$repo/build/tag-image-test}
+rm -rf "$work"
+mkdir -p "$work"
+
+for tool in docker-registry curl jq aws python3; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 0; }
+done
+python3 -c 'import moto' 2>/dev/null || { echo "SKIP: python3 moto not installed"; exit 0; }
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok    $*"; }
+ko() { fail=$((fail + 1)); echo "FAIL  $*"; }
+eq() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: expected [$2], got [$3]"; fi; }
+# yes LABEL WHY COMMAND...: ok LABEL if COMMAND succeeds, else FAIL WHY
+yes() {
+  local label=$1 why=$2
+  shift 2
+  if "$@"; then ok "$label"; else ko "$why"; fi
+}
+tag_re='^[0-9]{14}$'
+# is_env_tag ENV TAG: TAG is ENV-<14 digits>
+is_env_tag() { [ "${2%%-[0-9]*}" = "$1" ] && [[ ${2#"$1"-} =~ $tag_re ]]; }
+# refused LABEL PATTERN COMMAND...: the command fails, saying PATTERN
+refused() {
+  local label=$1 pattern=$2 out
+  shift 2
+  if out=$(timeout 60 "$@" 2>&1); then
+    ko "$label: succeeded ($out)"
+  elif grep -q -- "$pattern" <<<"$out"; then
+    ok "$label: $(grep -m1 -o -- "$pattern.*" <<<"$out" | cut -c1-80)"
+  else
+    ko "$label: no '$pattern' in: $out"
+  fi
+}
+
+reg_pid="" emu_dir=$work/emu
+on_exit() {
+  if [ -n "$reg_pid" ]; then kill -TERM "$reg_pid" 2>/dev/null; wait "$reg_pid" 2>/dev/null; fi
+  [ -f "$emu_dir/emu.pid" ] && scripts/emulator/emulator.sh stop "$emu_dir" >/dev/null 2>&1
+}
+trap on_exit EXIT
+
+################################################################################
+# A registry (what `make deploy`'s e2e pushes to)
+################################################################################
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$work/registry.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $work/registry
+http:
+  addr: 127.0.0.1:$port
+EOF
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+reg_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+base=http://127.0.0.1:$port/v2/s3json
+
+sha() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
+# push_blob FILE: monolithic blob upload
+push_blob() {
+  local loc
+  loc=$(curl -fsS -X POST -D - -o /dev/null "$base/blobs/uploads/" | tr -d '\r' | sed -n 's/^[Ll]ocation: *//p')
+  case $loc in http*) ;; *) loc=http://127.0.0.1:$port$loc ;; esac
+  case $loc in *\?*) loc=$loc\& ;; *) loc=$loc\? ;; esac
+  curl -fsS -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$1" "${loc}digest=$(sha "$1")" -o /dev/null
+}
+# push_manifest FILE TYPE REF
+push_manifest() { curl -fsS -X PUT -H "Content-Type: $2" --data-binary "@$1" "$base/manifests/$3" -o /dev/null; }
+# served REF: "<digest> <media type>" as the registry serves REF
+served() {
+  curl -fsS -o /dev/null -D - -H 'Accept: application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.v2+json' \
+    "$base/manifests/$1" | tr -d '\r' |
+    awk 'tolower($1) == "docker-content-digest:" { d = $2 } tolower($1) == "content-type:" { t = $2 } END { print d, t }'
+}
+
+if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
+  printf '{}' >"$work/config.json"
+  printf 'layer' >"$work/layer.bin"
+  push_blob "$work/config.json" && push_blob "$work/layer.bin"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"%s"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":5,"digest":"%s"}]}' \
+    "$(sha "$work/config.json")" "$(sha "$work/layer.bin")" >"$work/manifest.json"
+  push_manifest "$work/manifest.json" application/vnd.docker.distribution.manifest.v2+json abc123def456
+  image=$(sha "$work/manifest.json")
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":%s,"digest":"%s","platform":{"architecture":"amd64","os":"linux"}}]}' \
+    "$(wc -c <"$work/manifest.json" | tr -d ' ')" "$image" >"$work/index.json"
+  push_manifest "$work/index.json" application/vnd.oci.image.index.v1+json abc123def456-multi
+  index=$(sha "$work/index.json")
+
+  export S3JSON_REGISTRY_OVERRIDE=127.0.0.1:$port S3JSON_INSECURE_REGISTRIES=127.0.0.1:$port
+  if tag=$(timeout 60 scripts/deploy/tag-image.sh staging s3json "$image" 2>"$work/err"); then
+    yes "registry: tagged $tag" "registry: tag '$tag' is not staging-<14 digits>" is_env_tag staging "$tag"
+    eq "registry: $tag serves the deployed digest and type" "$image application/vnd.docker.distribution.manifest.v2+json" "$(served "$tag")"
+  else
+    ko "registry: tag-image.sh failed: $(cat "$work/err")"
+  fi
+  if tag=$(timeout 60 scripts/deploy/tag-image.sh prod s3json "$index" 2>"$work/err"); then
+    eq "registry: a multi-architecture index keeps its digest and type under $tag" \
+      "$index application/vnd.oci.image.index.v1+json" "$(served "$tag")"
+  else
+    ko "registry: tag-image.sh on an index failed: $(cat "$work/err")"
+  fi
+  eq "registry: the commit tag is untouched" "$image application/vnd.docker.distribution.manifest.v2+json" "$(served abc123def456)"
+  refused "registry: a malformed digest" "DIGEST must be" scripts/deploy/tag-image.sh staging s3json sha256:abc
+  refused "registry: an unknown digest" "no image" scripts/deploy/tag-image.sh staging s3json "sha256:$(printf '0%.0s' $(seq 1 64))"
+  refused "registry: a bad environment name" "bad environment name" scripts/deploy/tag-image.sh Prod s3json "$image"
+  unset S3JSON_REGISTRY_OVERRIDE S3JSON_INSECURE_REGISTRIES
+else
+  ko "registry did not start: $(tail -n 3 "$work/registry.log")"
+fi
+
+################################################################################
+# ECR (the emulator)
+################################################################################
+
+if scripts/emulator/emulator.sh start "$emu_dir" >/dev/null 2>"$work/emu.err"; then
+  eval "$(scripts/emulator/emulator.sh env "$emu_dir")"
+  aws ecr create-repository --repository-name s3json --image-tag-mutability IMMUTABLE >/dev/null
+  aws ecr put-image --repository-name s3json --image-tag abc123def456 \
+    --image-manifest "$(cat "$work/manifest.json")" >/dev/null
+  # The emulator's own digest (moto 5.2 does not hash the manifest as ECR does).
+  digest=$(aws ecr describe-images --repository-name s3json --image-ids imageTag=abc123def456 \
+    --query 'imageDetails[0].imageDigest' --output text)
+  tags() {
+    aws ecr describe-images --repository-name s3json --image-ids "imageDigest=$digest" --output json |
+      jq -r '.imageDetails[0].imageTags | sort | join(" ")'
+  }
+  if t1=$(timeout 60 scripts/deploy/tag-image.sh prod s3json "$digest" 2>"$work/err"); then
+    yes "ECR: tagged $t1" "ECR: tag '$t1' is not prod-<14 digits>" is_env_tag prod "$t1"
+    eq "ECR: the image carries its commit tag and $t1" "abc123def456 $t1" "$(tags)"
+    if t2=$(timeout 60 scripts/deploy/tag-image.sh prod s3json "$digest" 2>"$work/err"); then
+      yes "ECR: a second deploy adds a second tag ($t2)" "ECR: second tag $t2 equals the first" [ "$t2" != "$t1" ]
+      eq "ECR: both deploy tags on the one image" "abc123def456 $t1 $t2" "$(tags)"
+    else
+      ko "ECR: second tag-image.sh failed: $(cat "$work/err")"
+    fi
+  else
+    ko "ECR: tag-image.sh failed: $(cat "$work/err")"
+  fi
+  refused "ECR: an unknown digest" "no image" scripts/deploy/tag-image.sh prod s3json "sha256:$(printf '1%.0s' $(seq 1 64))"
+else
+  ko "emulator did not start: $(tail -n 3 "$work/emu.err")"
+fi
+
+echo "RESULT: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
