@@ -21,6 +21,11 @@ output "service_name" {
   value       = module.environment.service_name
 }
 
+output "deployment_timing" {
+  description = "What bounds a deployment's duration: scripts/deploy computes its wait from it"
+  value       = module.environment.deployment_timing
+}
+
 output "image" {
   description = "Image the service runs"
   value       = module.environment.image

@@ -22,6 +22,11 @@ output "service_name" {
   value       = module.service.service_name
 }
 
+output "deployment_timing" {
+  description = "What bounds a deployment's duration (module service's deployment_timing): scripts/deploy computes its wait from it"
+  value       = module.service.deployment_timing
+}
+
 output "image" {
   description = "Image the service runs"
   value       = module.service.image
