@@ -8,7 +8,8 @@
 #   4. build the image tagged with the git commit (a dirty tree is refused
 #      unless FORCE=1), log in to ECR, push; the digest is what gets deployed
 #   5. apply infra/environments/ENV with that digest
-#   6. wait until the ECS service is stable on that image
+#   6. wait until the ECS service is stable on that image, at most the
+#      circuit breaker's worst case computed from the Terraform outputs
 #   7. smoke test: GET /api/foo through the public URL, compare with data/
 #   8. print the URL
 #
@@ -19,9 +20,11 @@
 # Env: AWS_REGION (required), AWS_ACCOUNT_ID (recommended: refuse any other
 #      account), FORCE=1 (deploy a dirty tree, tagged <commit>-dirty-<time>),
 #      S3JSON_REGISTRY_OVERRIDE=HOST:PORT (tests: push there instead of ECR,
-#      same repository path), S3JSON_DEPLOY_VERIFY=emulator (tests: steps 6-7
-#      become checks the emulator can answer, scripts/deploy/verify-emulator.sh).
-# In GitHub Actions, writes the step outputs image_digest, image_tag and url.
+#      same repository path), S3JSON_DEPLOY_VERIFY=emulator (tests: the
+#      image check of step 6 and step 7 become checks the emulator can
+#      answer, scripts/deploy/verify-emulator.sh; the wait itself still runs).
+# In GitHub Actions, writes the step outputs image_digest, image_tag, url
+# and wait_seconds.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -115,7 +118,7 @@ build_and_push() {
   # updates); S3JSON_DEPLOY_REFRESH=0 reuses the cached one (tests).
   refresh=(--refresh)
   [ "${S3JSON_DEPLOY_REFRESH:-1}" != 0 ] || refresh=()
-  "$REPO/scripts/image/build.sh" "${refresh[@]}" -t "$push_ref" >&2
+  "$REPO/scripts/image/build.sh" ${refresh[@]+"${refresh[@]}"} -t "$push_ref" >&2
   step "pushing $push_ref"
   if [ "$ENGINE" = podman ]; then
     rm -f "$WORK/digest"
@@ -156,13 +159,19 @@ cluster=$(jq -r .cluster_name <<<"$outputs")
 service=$(jq -r .service_name <<<"$outputs")
 gh_output url "$url"
 
+# The wait covers the circuit breaker's worst case, computed from what
+# Terraform created (deployment_timing), not a fixed guess.
+wait_plan=$(deploy_wait_plan "$(jq -c .deployment_timing <<<"$outputs")") ||
+  die "no deployment_timing output in infra/$root"
+IFS=$'\t' read -r wait_s wait_why <<<"$wait_plan"
+step "waiting for $cluster/$service to be stable (at most $wait_s s = $wait_why)"
+deploy_wait_stable "$cluster" "$service" "$wait_s"
+gh_output wait_seconds "$wait_s"
+
 if [ "${S3JSON_DEPLOY_VERIFY:-aws}" = emulator ]; then
   step "verifying against the emulator (no ECS tasks, no public URL there)"
   "$REPO/scripts/deploy/verify-emulator.sh" "$cluster" "$service" "$repo_url@$digest"
 else
-  step "waiting for $cluster/$service to be stable (at most 15 min)"
-  timeout 900 aws ecs wait services-stable --cluster "$cluster" --services "$service" ||
-    die "service $service did not become stable; see: aws ecs describe-services --cluster $cluster --services $service"
   running=$(aws ecs describe-services --cluster "$cluster" --services "$service" \
     --query 'services[0].taskDefinition' --output text)
   image=$(aws ecs describe-task-definition --task-definition "$running" \
