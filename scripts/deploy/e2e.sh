@@ -247,8 +247,6 @@ eq "wait: health check interval and unhealthy threshold of the target group" \
 eq "wait: deregistration delay and stop timeout as deployed" "$dereg $stop" "${w_dereg:-} ${w_stop:-}"
 eq "wait: the total printed is the sum ($wait_line)" \
   "$((fails * (${w_start:-0} + ${w_grace:-0} + ${w_interval:-0} * ${w_unhealthy:-0}) + dereg + stop + ${w_poll:-0}))" "${w_total:-}"
-if [ "${w_total:-0}" -gt 600 ]; then ok "wait: longer than the 10 min the old waiter gave up after"; else
-  ko "wait: ${w_total:-none} s is not more than the old waiter's 600 s"; fi
 
 ################################################################################
 # 2b. From a Mac: the same clone, macOS's commands only; plan, deploy again

@@ -19,8 +19,10 @@ ko() { fail=$((fail + 1)); echo "FAIL  $*"; }
 # a registry on Linux CI only (it uses GNU timeout on purpose).
 libs="scripts/deploy/lib.sh scripts/image/lib.sh"
 files="scripts/deploy/deploy.sh scripts/deploy/plan.sh scripts/deploy/destroy.sh
-  scripts/deploy/verify-emulator.sh scripts/deploy/bsd-path.sh
-  $(ls scripts/image/*.sh | grep -v '/lib\.sh$' | tr '\n' ' ') $(ls scripts/tf-*.sh | tr '\n' ' ')"
+  scripts/deploy/verify-emulator.sh scripts/deploy/bsd-path.sh"
+for f in scripts/image/*.sh scripts/tf-*.sh; do
+  case $f in */lib.sh) ;; *) files="$files $f" ;; esac
+done
 
 if ! command -v shellcheck >/dev/null; then
   ko "shellcheck is not installed (scripts/deps.sh installs it)"
@@ -88,6 +90,42 @@ refuses "destroy with unusable credentials" "no usable AWS credentials" env AWS_
   scripts/deploy/destroy.sh staging
 refuses "tf-root.sh without a root" "Usage: scripts/tf-root.sh" scripts/tf-root.sh
 refuses "tf-root.sh on a module" "is a module, not a root" scripts/tf-root.sh modules/service plan
+
+# The deploy's wait (scripts/deploy/lib.sh): the circuit breaker's worst
+# case from deployment_timing, table-driven, on the macOS PATH.
+timing='"health_check_grace_seconds":30,"health_check_interval":10,"health_check_timeout":5,"healthy_threshold":2,"unhealthy_threshold":3,"deregistration_delay_seconds":15,"stop_timeout_seconds":15,"circuit_breaker_rollback":true'
+for case in "1 3 585" "3 3 585" "6 3 585" "7 4 765" "12 6 1125" "100 50 9045" "500 200 36045"; do
+  set -- $case
+  got=$(PATH=$bin bash -c '. scripts/deploy/lib.sh && deploy_wait_plan "$1"' _ "{\"max_tasks\":$1,$timing}" 2>&1)
+  case $got in
+    "$3	$2 failed launches x (120 s start + 30 s grace + 10 s x 3 unhealthy checks) + 15 s deregistration + 15 s stop timeout + 15 s poll")
+      ok "wait for $1 task(s): $3 s ($2 failed launches)" ;;
+    *) ko "wait for $1 task(s): expected $3 s and $2 failed launches, got: $got" ;;
+  esac
+done
+# The poll loop's two ways out besides "stable". The emulator can produce
+# neither a FAILED rollout nor a service that never settles on demand, so
+# `aws` here answers describe-services from a file (the stable path runs
+# against the emulator in 75-deploy).
+fake=$bsd/fake-aws
+mkdir -p "$fake"
+printf '#!/bin/sh\ncat "%s/answer.json"\n' "$fake" >"$fake/aws"
+chmod +x "$fake/aws"
+wait_case() { # LABEL ANSWER SECONDS PATTERN
+  local out
+  printf '%s\n' "$2" >"$fake/answer.json"
+  out=$(PATH=$fake:$bin bash -c '. scripts/deploy/lib.sh && DEPLOY_POLL_SECONDS=1 && deploy_wait_stable c s "$1" && echo STABLE' _ "$3" 2>&1)
+  case $out in *"$4"*) ok "wait: $1" ;; *) ko "wait: $1: no '$4' in: $out" ;; esac
+}
+wait_case "stable at once" '{"deployments":[{"rolloutState":"COMPLETED"}],"runningCount":2,"desiredCount":2}' 5 STABLE
+wait_case "a FAILED rollout stops the wait with ECS's reason" \
+  '{"deployments":[{"rolloutState":"FAILED","rolloutStateReason":"tasks failed to start"},{"rolloutState":"IN_PROGRESS"}],"runningCount":1,"desiredCount":2}' \
+  60 "the deployment of s failed: tasks failed to start"
+t0=$(date +%s)
+wait_case "gives up after its deadline" '{"deployments":[{"rolloutState":"IN_PROGRESS"}],"runningCount":0,"desiredCount":2}' \
+  2 "not stable after 2 s (waiting 1 deployment(s), 0/2 tasks running)"
+[ $(($(date +%s) - t0)) -le 10 ] && ok "wait: deadline kept ($(($(date +%s) - t0)) s for 2)" || ko "wait: deadline overrun"
+
 if [ -s "$bsd/rejected.log" ]; then
   ko "GNU-only calls on the macOS PATH:"; cat "$bsd/rejected.log"
 else
