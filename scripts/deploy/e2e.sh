@@ -296,7 +296,8 @@ PY
 gaps=0
 if run "make plan ENV=staging (macOS PATH)" 600 "$work/plan-mac.out" env PATH="$bsd_bin" make -s plan ENV=staging; then
   ok "make plan ENV=staging on a macOS PATH"
-  if gaps=$(plan_changes build/deploy/environments-staging.tfplan environments/staging 2>>"$log"); then
+  # (tf-root.sh runs terraform in the root's directory: an absolute path)
+  if gaps=$(plan_changes "$PWD/build/deploy/environments-staging.tfplan" environments/staging 2>>"$log"); then
     ok "plan before the second deploy: no change but $gaps named emulator gap(s)"
   else
     ko "plan before the second deploy shows changes (see $log)"
@@ -317,7 +318,7 @@ if grep -q 'already in the registry' "$work/deploy2.out"; then ok "second deploy
   ko "second deploy rebuilt the image"; fi
 eq "second deploy: global/ecr unchanged" "0 added, 0 changed, 0 destroyed" \
   "$(grep -o '[0-9]* added, [0-9]* changed, [0-9]* destroyed' build/deploy/ecr-apply.log | tail -n 1)"
-eq "second deploy: staging unchanged (but the $gaps emulator gap(s))" "0 added, $gaps changed, 0 destroyed" \
+eq "second deploy: staging unchanged (but the ${gaps:-?} emulator gap(s))" "0 added, $gaps changed, 0 destroyed" \
   "$(grep -o '[0-9]* added, [0-9]* changed, [0-9]* destroyed' build/deploy/staging-apply.log | tail -n 1)"
 eq "the clone is still clean after two deploys" "" "$(git status --porcelain --untracked-files=normal)"
 eq "no GNU-only call on the macOS PATH" "" "$(cat "$work/bsd-path/rejected.log")"
