@@ -30,6 +30,7 @@ PKGS=(
   libexpat1-dev zlib1g-dev
   # unit tests, lint, sanitizers, fuzzing
   libcmocka-dev clang clang-format clang-tidy libclang-rt-14-dev valgrind
+  shellcheck
   # integration tests, local run, benchmarks
   curl openssl ca-certificates jq wrk nginx-light
 )

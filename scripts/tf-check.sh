@@ -17,14 +17,15 @@ if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
   exit 0
 fi
 
-cd "$(dirname "$0")/.."
-root=$(pwd)
+cd "$(dirname "$0")/.." || exit 1
 . scripts/tf-env.sh
 command -v terraform >/dev/null || { echo "tf-check: terraform not on PATH" >&2; exit 1; }
 
 # Every directory holding .tf files directly (roots and modules).
-mapfile -t dirs < <(find infra -name '*.tf' -not -path '*/.terraform/*' \
-  -not -path '*/tests/*' -printf '%h\n' | sort -u)
+# (bash 3.2 has no mapfile, BSD find no -printf: a macOS laptop runs this too)
+dirs=()
+while IFS= read -r d; do dirs+=("$d"); done < <(find infra -name '*.tf' -not -path '*/.terraform/*' \
+  -not -path '*/tests/*' | sed 's|/[^/]*$||' | sort -u)
 
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok    $*"; }
@@ -81,9 +82,9 @@ export -f check_dir tf_init
 export TF_WORK_DIR
 mkdir -p "$TF_WORK_DIR/check"
 rm -f "$TF_WORK_DIR"/check/*.rc
-printf '%s\n' "${dirs[@]}" | xargs -P "${TF_CHECK_JOBS:-2}" -I{} bash -c 'check_dir "$1"' _ {}
+printf '%s\n' ${dirs[@]+"${dirs[@]}"} | xargs -P "${TF_CHECK_JOBS:-2}" -I{} bash -c 'check_dir "$1"' _ {}
 
-for d in "${dirs[@]}"; do
+for d in ${dirs[@]+"${dirs[@]}"}; do
   name=${d//\//_}
   cat "$TF_WORK_DIR/check/$name.log"
   case $(cat "$TF_WORK_DIR/check/$name.log.rc" 2>/dev/null || echo 1) in

@@ -17,8 +17,12 @@ TF_WORK_DIR=${TF_WORK_DIR:-$_tf_root/build/terraform}
 mkdir -p "$TF_WORK_DIR/plugin-cache"
 
 if [ -z "${TF_MIRROR_DIR:-}" ]; then
-  # .../<mirror>/registry.terraform.io/hashicorp/aws/<v>/<os_arch>/terraform-provider-aws_*
-  _tf_bin=$(find /opt -name 'terraform-provider-aws*' -type f 2>/dev/null | sort | tail -1)
+  # /opt/<mirror>/registry.terraform.io/hashicorp/aws/<v>/<os_arch>/terraform-provider-aws_*
+  # A glob, not `find /opt`: on a Mac, /opt/homebrew holds ~10^5 files.
+  _tf_bin=""
+  for _tf_f in /opt/*/registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*; do
+    [ -f "$_tf_f" ] && _tf_bin=$_tf_f
+  done
   if [ -n "$_tf_bin" ]; then
     TF_MIRROR_DIR=$(dirname "$(dirname "$(dirname "$(dirname "$(dirname "$(dirname "$_tf_bin")")")")")")
   fi
@@ -40,7 +44,7 @@ fi
 export TF_CLI_CONFIG_FILE=$TF_WORK_DIR/cli.tfrc
 export TF_PLUGIN_CACHE_DIR=$TF_WORK_DIR/plugin-cache
 export TF_IN_AUTOMATION=1 TF_INPUT=0
-unset _tf_bin
+unset _tf_bin _tf_f
 
 # tf_init DIR [ARGS...]: quiet init of one root or module; prints output on error.
 tf_init() {

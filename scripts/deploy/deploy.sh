@@ -10,7 +10,8 @@
 #      unless FORCE=1), log in to ECR, push; the digest is what gets deployed
 #   5. tag the image ENV-<UTC time> (kept by ECR's lifecycle rule for ENV),
 #      apply infra/environments/ENV with that digest
-#   6. wait until the ECS service is stable on that image
+#   6. wait until the ECS service is stable on that image, at most the
+#      circuit breaker's worst case computed from the Terraform outputs
 #   7. smoke test: GET /api/foo through the public URL, compare with data/
 #   8. print the URL
 #
@@ -21,9 +22,11 @@
 # Env: AWS_REGION (required), AWS_ACCOUNT_ID (recommended: refuse any other
 #      account), FORCE=1 (deploy a dirty tree, tagged <commit>-dirty-<time>),
 #      S3JSON_REGISTRY_OVERRIDE=HOST:PORT (tests: push there instead of ECR,
-#      same repository path), S3JSON_DEPLOY_VERIFY=emulator (tests: steps 6-7
-#      become checks the emulator can answer, scripts/deploy/verify-emulator.sh).
-# In GitHub Actions, writes the step outputs image_digest, image_tag and url.
+#      same repository path), S3JSON_DEPLOY_VERIFY=emulator (tests: the
+#      image check of step 6 and step 7 become checks the emulator can
+#      answer, scripts/deploy/verify-emulator.sh; the wait itself still runs).
+# In GitHub Actions, writes the step outputs image_digest, image_tag, url
+# and wait_seconds.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -98,6 +101,15 @@ build_and_push() {
 
   if [ -n "${S3JSON_REGISTRY_OVERRIDE:-}" ]; then
     host=$S3JSON_REGISTRY_OVERRIDE
+    # The same once-per-commit rule as with ECR, asked of that registry.
+    digest=$(curl -fsSI -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+      -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+      "http://$host/v2/$repo_name/manifests/$tag" 2>/dev/null | tr -d '\r' |
+      sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: *//p' | grep -E '^sha256:[0-9a-f]{64}$' || true)
+    if [ -n "$digest" ]; then
+      step "image $host/$repo_name:$tag is already in the registry ($digest): not rebuilt"
+      return 0
+    fi
   else
     host=${repo_url%%/*}
     digest=$(ecr_digest "$tag")
@@ -157,13 +169,19 @@ cluster=$(jq -r .cluster_name <<<"$outputs")
 service=$(jq -r .service_name <<<"$outputs")
 gh_output url "$url"
 
+# The wait covers the circuit breaker's worst case, computed from what
+# Terraform created (deployment_timing), not a fixed guess.
+wait_plan=$(deploy_wait_plan "$(jq -c .deployment_timing <<<"$outputs")") ||
+  die "no deployment_timing output in infra/$root"
+IFS=$'\t' read -r wait_s wait_why <<<"$wait_plan"
+step "waiting for $cluster/$service to be stable (at most $wait_s s = $wait_why)"
+deploy_wait_stable "$cluster" "$service" "$wait_s"
+gh_output wait_seconds "$wait_s"
+
 if [ "${S3JSON_DEPLOY_VERIFY:-aws}" = emulator ]; then
   step "verifying against the emulator (no ECS tasks, no public URL there)"
   "$REPO/scripts/deploy/verify-emulator.sh" "$cluster" "$service" "$repo_url@$digest"
 else
-  step "waiting for $cluster/$service to be stable (at most 15 min)"
-  timeout 900 aws ecs wait services-stable --cluster "$cluster" --services "$service" ||
-    die "service $service did not become stable; see: aws ecs describe-services --cluster $cluster --services $service"
   running=$(aws ecs describe-services --cluster "$cluster" --services "$service" \
     --query 'services[0].taskDefinition' --output text)
   image=$(aws ecs describe-task-definition --task-definition "$running" \

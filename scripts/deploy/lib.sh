@@ -2,7 +2,8 @@
 #
 # Defines: die, log, preflight (tools, credentials, account, region),
 # ensure_backend, tf (scripts/tf-root.sh with the common -var flags),
-# tf_out, tf_outputs, gh_output. Sets REPO, REGION, ACCOUNT, TF_VARS (array).
+# tf_out, tf_outputs, deploy_wait_plan, deploy_wait_stable, gh_output.
+# Sets REPO, REGION, ACCOUNT, TF_VARS (array).
 #
 # Env read here:
 #   AWS_REGION / AWS_DEFAULT_REGION  region of every root (required)
@@ -107,6 +108,66 @@ tf_out() { tf "$1" output -raw "$2"; }
 # tf_outputs ROOT: every output of a root as one JSON object {name: value}
 # (one init instead of one per output).
 tf_outputs() { tf "$1" output -json | jq 'map_values(.value)'; }
+
+################################################################################
+# How long a deployment may take, and waiting for it
+################################################################################
+
+# Seconds Fargate may take to place a task, pull the image and start it
+# before its health checks begin (typically 30-90 s; an allowance, not a
+# setting ECS exposes).
+DEPLOY_TASK_START_SECONDS=120
+# How often the wait asks ECS (what `aws ecs wait services-stable` does).
+DEPLOY_POLL_SECONDS=15
+
+# deploy_wait_plan TIMING_JSON: the longest a deployment can run before ECS
+# settles it, from the environment's `deployment_timing` output. Prints the
+# seconds, a tab, and the formula with its figures. Worst case: the new
+# tasks keep failing until the circuit breaker gives up, which it does after
+# min(200, max(3, ceil(tasks / 2))) failed launches (tasks: the most the
+# service can run, autoscaling's max); each failed launch takes the start
+# allowance, the health-check grace period, then health-check interval x
+# unhealthy threshold before the load balancer declares it unhealthy; the
+# last ones are then drained (deregistration delay) and stopped (stop
+# timeout), and one more poll notices. A deployment that succeeds ends
+# sooner: it stops at the first healthy batch.
+deploy_wait_plan() {
+  jq -r --argjson start "$DEPLOY_TASK_START_SECONDS" --argjson poll "$DEPLOY_POLL_SECONDS" '
+    ([200, ([3, ((.max_tasks + 1) / 2 | floor)] | max)] | min) as $fails
+    | ($start + .health_check_grace_seconds + .health_check_interval * .unhealthy_threshold) as $launch
+    | ($fails * $launch + .deregistration_delay_seconds + .stop_timeout_seconds + $poll) as $total
+    | "\($total)\t\($fails) failed launches x (\($start) s start + \(.health_check_grace_seconds) s grace"
+      + " + \(.health_check_interval) s x \(.unhealthy_threshold) unhealthy checks)"
+      + " + \(.deregistration_delay_seconds) s deregistration + \(.stop_timeout_seconds) s stop timeout"
+      + " + \($poll) s poll"' <<<"$1"
+}
+
+# deploy_wait_stable CLUSTER SERVICE SECONDS: wait until the service is
+# stable as `aws ecs wait services-stable` defines it (one deployment,
+# running count = desired count), for at most SECONDS. Fails at once when a
+# deployment's rollout FAILED (the circuit breaker stopped it), with ECS's
+# reason; fails when time is up. Portable: no `timeout`, only date +%s.
+deploy_wait_stable() {
+  local cluster=$1 service=$2 seconds=$3 deadline svc state
+  deadline=$(($(date +%s) + seconds))
+  while :; do
+    svc=$(aws ecs describe-services --cluster "$cluster" --services "$service" \
+      --query 'services[0]' --output json) || die "cannot describe service $cluster/$service"
+    state=$(jq -r '
+      ([.deployments[]? | select(.rolloutState == "FAILED")][0]) as $failed
+      | if $failed != null then "failed \($failed.rolloutStateReason // "no reason given")"
+        elif ((.deployments | length) == 1 and .runningCount == .desiredCount) then "stable"
+        else "waiting \(.deployments | length) deployment(s), \(.runningCount)/\(.desiredCount) tasks running"
+        end' <<<"$svc")
+    case $state in
+      stable) return 0 ;;
+      failed*) die "the deployment of $service failed: ${state#failed }" ;;
+    esac
+    [ "$(date +%s)" -lt "$deadline" ] ||
+      die "service $service not stable after $seconds s ($state); see: aws ecs describe-services --cluster $cluster --services $service"
+    sleep "$DEPLOY_POLL_SECONDS"
+  done
+}
 
 # gh_output NAME VALUE: a step output when running in GitHub Actions.
 gh_output() { [ -z "${GITHUB_OUTPUT:-}" ] || echo "$1=$2" >>"$GITHUB_OUTPUT"; }

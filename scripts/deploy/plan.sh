@@ -38,10 +38,10 @@ log "planning with ${image[1]}"
 : >"$out"
 for r in global/ecr "$root"; do
   extra=()
-  [ "$r" = global/ecr ] || extra=("${image[@]}")
+  [ "$r" = global/ecr ] || extra=(${image[@]+"${image[@]}"})
   log=$WORK/plan-${r//\//-}.log rc=0
   tf "$r" plan -input=false -no-color -lock-timeout=5m -detailed-exitcode \
-    -out="$WORK/${r//\//-}.tfplan" "${TF_VARS[@]}" "${extra[@]}" >"$log" 2>&1 || rc=$?
+    -out="$WORK/${r//\//-}.tfplan" "${TF_VARS[@]}" ${extra[@]+"${extra[@]}"} >"$log" 2>&1 || rc=$?
   # -detailed-exitcode: 0 no changes, 2 changes, anything else an error.
   if [ $rc -ne 0 ] && [ $rc -ne 2 ]; then
     tail -n 40 "$log" >&2

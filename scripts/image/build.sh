@@ -70,7 +70,7 @@ start=$(date +%s)
 args=(build -f "$ctx/Containerfile" --platform "$platform"
   --build-arg VERSION="$version" --build-arg REVISION="$revision"
   --build-arg SOURCE="$source_url" --build-arg APT_REFRESH="$refresh")
-for t in "${tags[@]}"; do args+=(-t "$t"); done
+for t in ${tags[@]+"${tags[@]}"}; do args+=(-t "$t"); done
 if [ "$ENGINE" = podman ]; then
   scripts/image/base.sh
   # docker format keeps HEALTHCHECK (OCI has no such field); host network
@@ -96,5 +96,5 @@ secs=$(( $(date +%s) - start ))
   echo "IMAGE_SIZE=$size"
   echo "IMAGE_PLATFORM=$platform"
 } >build/image/last.env
-echo "image: ${tags[*]} (id ${id:0:19}, $platform, $ENGINE)"
+echo "image: ${tags[*]+${tags[*]}} (id ${id:0:19}, $platform, $ENGINE)"
 echo "image size: $size bytes ($(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1048576 }') MiB), built in ${secs}s"

@@ -28,20 +28,20 @@ done
 # node may come from elsewhere (nodesource, nvm): a working npm is enough.
 if command -v npm >/dev/null 2>&1; then
   kept=()
-  for p in "${missing[@]}"; do
+  for p in ${missing[@]+"${missing[@]}"}; do
     case $p in nodejs|npm) ;; *) kept+=("$p") ;; esac
   done
-  missing=("${kept[@]}")
+  missing=(${kept[@]+"${kept[@]}"})
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
-  echo "deps: installing ${missing[*]}" >&2
+  echo "deps: installing ${missing[*]+${missing[*]}}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -q --no-install-recommends ${missing[@]+"${missing[@]}"} >/dev/null
 else
   echo "deps: missing Debian packages; run:" >&2
-  echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  echo "  sudo apt-get install -y --no-install-recommends ${missing[*]+${missing[*]}}" >&2
   exit 1
 fi

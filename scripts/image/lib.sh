@@ -59,10 +59,25 @@ EOC
   export CONTAINERS_REGISTRIES_CONF=$conf/registries.conf
 }
 
+# _img_bounded SECONDS CMD...: CMD, stopped (SIGTERM) after SECONDS. GNU
+# `timeout` is not on macOS; a watcher in the background does the same.
+_img_bounded() {
+  local secs=$1 pid watcher rc=0
+  shift
+  "$@" &
+  pid=$!
+  (sleep "$secs" && kill -TERM "$pid") >/dev/null 2>&1 &
+  watcher=$!
+  wait "$pid" || rc=$?
+  kill "$watcher" 2>/dev/null || true
+  wait "$watcher" 2>/dev/null || true
+  return "$rc"
+}
+
 _engine_pick() {
   local want=${S3JSON_ENGINE:-}
   if [ "$want" != podman ] && command -v docker >/dev/null 2>&1 &&
-    timeout 10 docker info >/dev/null 2>&1; then
+    _img_bounded 10 docker info >/dev/null 2>&1; then
     ENGINE=docker
     return
   fi
@@ -75,7 +90,7 @@ _engine_pick() {
     return
   fi
   _podman_setup
-  if ! timeout 30 podman info >/dev/null 2>"$_img_root/build/podman/info.err"; then
+  if ! _img_bounded 30 podman info >/dev/null 2>"$_img_root/build/podman/info.err"; then
     ENGINE_WHY="podman cannot run here: $(tail -n 1 "$_img_root/build/podman/info.err")"
     return
   fi

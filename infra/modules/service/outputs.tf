@@ -93,6 +93,21 @@ output "tasks_security_group_id" {
 # Autoscaling
 ################################################################################
 
+output "deployment_timing" {
+  description = "What bounds a deployment's duration, read back from the resources (seconds, counts): scripts/deploy computes its wait for the service to be stable from it"
+  value = {
+    max_tasks                    = var.autoscaling.max_capacity
+    health_check_grace_seconds   = coalesce(aws_ecs_service.this.health_check_grace_period_seconds, 0)
+    health_check_interval        = aws_lb_target_group.this.health_check[0].interval
+    health_check_timeout         = aws_lb_target_group.this.health_check[0].timeout
+    healthy_threshold            = aws_lb_target_group.this.health_check[0].healthy_threshold
+    unhealthy_threshold          = aws_lb_target_group.this.health_check[0].unhealthy_threshold
+    deregistration_delay_seconds = tonumber(aws_lb_target_group.this.deregistration_delay)
+    stop_timeout_seconds         = local.stop_timeout
+    circuit_breaker_rollback     = aws_ecs_service.this.deployment_circuit_breaker[0].rollback
+  }
+}
+
 output "autoscaling_policy_names" {
   description = "Names of the target-tracking policies"
   value       = [for p in aws_appautoscaling_policy.this : p.name]

@@ -696,3 +696,53 @@ run "rejects_single_az" {
 
   expect_failures = [var.private_subnet_ids]
 }
+
+# scripts/deploy computes how long to wait for a deployment from this output:
+# it must carry the values the resources are created with.
+run "deployment_timing_follows_the_variables" {
+  command = plan
+
+  variables {
+    health_check_grace_period_seconds = 45
+    deregistration_delay              = 20
+    drain_seconds                     = 10
+    autoscaling                       = { min_capacity = 2, max_capacity = 5 }
+  }
+
+  assert {
+    condition = output.deployment_timing == {
+      max_tasks                    = 5
+      health_check_grace_seconds   = 45
+      health_check_interval        = 10
+      health_check_timeout         = 5
+      healthy_threshold            = 2
+      unhealthy_threshold          = 3
+      deregistration_delay_seconds = 20
+      stop_timeout_seconds         = 15
+      circuit_breaker_rollback     = true
+    }
+    error_message = "deployment_timing does not carry the service's timing values"
+  }
+  assert {
+    condition = (
+      output.deployment_timing.health_check_interval == aws_lb_target_group.this.health_check[0].interval &&
+      output.deployment_timing.unhealthy_threshold == aws_lb_target_group.this.health_check[0].unhealthy_threshold &&
+      output.deployment_timing.health_check_grace_seconds == aws_ecs_service.this.health_check_grace_period_seconds &&
+      output.deployment_timing.stop_timeout_seconds == jsondecode(aws_ecs_task_definition.this.container_definitions)[0].stopTimeout
+    )
+    error_message = "deployment_timing disagrees with the target group, the service or the task definition"
+  }
+}
+
+run "deployment_timing_without_grace" {
+  command = plan
+
+  variables {
+    health_check_grace_period_seconds = null
+  }
+
+  assert {
+    condition     = output.deployment_timing.health_check_grace_seconds == 0
+    error_message = "no grace period must count as 0 s"
+  }
+}
