@@ -325,6 +325,11 @@ eq "alb: drops invalid header fields" "true" "$(attr routing.http.drop_invalid_h
 eq "alb: deletion protection off in staging (variable)" "false" "$(attr deletion_protection.enabled)"
 eq "alb: HTTP listener forwards (no domain)" "80 HTTP forward" "$(awsq elbv2 describe-listeners --load-balancer-arn "$lb_arn" \
   --query 'Listeners[].[Port,Protocol,DefaultActions[0].Type]' | tr '\t' ' ')"
+# Issue 12: internal endpoints answer 404 at the load balancer.
+http_listener=$(awsq elbv2 describe-listeners --load-balancer-arn "$lb_arn" --query 'Listeners[?Port==`80`].ListenerArn')
+eq "alb: /metrics, /readyz answer 404 at the listener" "1 fixed-response 404 /metrics /metrics/* /readyz /readyz/*" \
+  "$(awsj elbv2 describe-rules --listener-arn "$http_listener" | jq -r '.Rules[] | select(.IsDefault | not)
+    | "\(.Priority) \(.Actions[0].Type) \(.Actions[0].FixedResponseConfig.StatusCode) \(.Conditions[0].Values // .Conditions[0].PathPatternConfig.Values | sort | join(" "))"')"
 tg=$(awsj elbv2 describe-target-groups --load-balancer-arn "$lb_arn" --query 'TargetGroups[0]')
 eq "target group: ip:8080, health check /healthz" "ip 8080 /healthz 200" \
   "$(jq -r '"\(.TargetType) \(.Port) \(.HealthCheckPath) \(.Matcher.HttpCode)"' <<<"$tg")"

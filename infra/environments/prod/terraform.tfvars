@@ -7,6 +7,10 @@
 # Refuse any other account (recommended):
 # allowed_account_ids = ["123456789012"]
 
-# HTTPS: set the domain and its public hosted zone.
+# HTTPS (required: prod refuses to plan without it): either the domain and
+# its public hosted zone (a DNS-validated certificate is requested) ...
 # domain_name     = "s3json.example.com"
 # route53_zone_id = "Z0123456789ABCDEFGHIJ"
+# ... or an existing ACM certificate in this region.
+# certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/..."
+# Plain HTTP only on purpose (no TLS, no HSTS): allow_plain_http = true

@@ -39,6 +39,25 @@ variable "route53_zone_id" {
   default     = null
 }
 
+variable "certificate_arn" {
+  description = "Existing ACM certificate (this region) for HTTPS; an alternative to domain_name + route53_zone_id"
+  type        = string
+  default     = null
+}
+
+# Staging is throw-away and applied without a domain by the infra e2e; give it TLS and set this false to test HTTPS.
+variable "allow_plain_http" {
+  description = "Serve plain HTTP when neither domain_name nor certificate_arn is set"
+  type        = bool
+  default     = true
+  nullable    = false
+
+  validation {
+    condition     = var.allow_plain_http || var.domain_name != null || var.certificate_arn != null
+    error_message = "No TLS: set domain_name and route53_zone_id, or certificate_arn, or allow_plain_http = true to serve plain HTTP knowingly."
+  }
+}
+
 variable "alarm_actions" {
   description = "ARNs (e.g. SNS topics) notified by the 5xx and unhealthy-target alarms"
   type        = list(string)

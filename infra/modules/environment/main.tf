@@ -73,5 +73,7 @@ module "service" {
   deletion_protection = var.deletion_protection
   domain_name         = var.domain_name
   route53_zone_id     = var.route53_zone_id
+  certificate_arn     = var.certificate_arn
+  allow_plain_http    = var.allow_plain_http
   alarm_actions       = var.alarm_actions
 }

@@ -175,6 +175,19 @@ variable "route53_zone_id" {
   default     = null
 }
 
+variable "certificate_arn" {
+  description = "Existing ACM certificate for the HTTPS listener (instead of, or with, domain_name)"
+  type        = string
+  default     = null
+}
+
+variable "allow_plain_http" {
+  description = "Serve plain HTTP when no TLS is configured; false (the default) refuses to plan without TLS"
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "alarm_actions" {
   description = "ARNs (e.g. SNS topics) notified by the 5xx and unhealthy-target alarms"
   type        = list(string)

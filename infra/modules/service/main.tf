@@ -12,8 +12,15 @@ locals {
   # whole drain plus 5 s to flush logs and exit (Fargate allows at most 120).
   stop_timeout = min(var.drain_seconds + 5, 120)
 
-  https          = var.domain_name != null
-  listener_ports = local.https ? [80, 443] : [80]
+  # TLS from an existing ACM certificate, or one this module requests for
+  # domain_name (DNS-validated in route53_zone_id).
+  https              = var.domain_name != null || var.certificate_arn != null
+  create_certificate = var.domain_name != null && var.certificate_arn == null
+  listener_ports     = local.https ? [80, 443] : [80]
+
+  # HSTS tells browsers to use HTTPS only for max-age seconds (no preload:
+  # that is a decision for the domain's owner, hard to undo).
+  hsts = var.hsts_max_age_seconds > 0 ? "max-age=${var.hsts_max_age_seconds}; includeSubDomains" : null
 
   bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
   account_id = data.aws_caller_identity.current.account_id
@@ -400,11 +407,12 @@ resource "aws_lb_listener" "http" {
 }
 
 ################################################################################
-# HTTPS (when domain_name is set): ACM certificate, DNS validation, listener
+# HTTPS (certificate_arn, or domain_name: ACM certificate, DNS validation),
+# listener with HSTS
 ################################################################################
 
 resource "aws_acm_certificate" "this" {
-  count = local.https ? 1 : 0
+  count = local.create_certificate ? 1 : 0
 
   domain_name       = var.domain_name
   validation_method = "DNS"
@@ -424,7 +432,7 @@ resource "aws_acm_certificate" "this" {
 # Keyed by the (known) domain name: the validation options themselves are only
 # known after the certificate exists.
 resource "aws_route53_record" "validation" {
-  for_each = local.https && var.route53_zone_id != null ? toset([var.domain_name]) : toset([])
+  for_each = local.create_certificate && var.route53_zone_id != null ? toset([var.domain_name]) : toset([])
 
   zone_id         = var.route53_zone_id
   name            = local.validation[each.key].resource_record_name
@@ -435,11 +443,11 @@ resource "aws_route53_record" "validation" {
 }
 
 locals {
-  validation = local.https ? { for o in aws_acm_certificate.this[0].domain_validation_options : o.domain_name => o } : {}
+  validation = local.create_certificate ? { for o in aws_acm_certificate.this[0].domain_validation_options : o.domain_name => o } : {}
 }
 
 resource "aws_acm_certificate_validation" "this" {
-  count = local.https ? 1 : 0
+  count = local.create_certificate ? 1 : 0
 
   certificate_arn         = aws_acm_certificate.this[0].arn
   validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
@@ -452,7 +460,11 @@ resource "aws_lb_listener" "https" {
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = var.ssl_policy
-  certificate_arn   = aws_acm_certificate_validation.this[0].certificate_arn
+  certificate_arn   = local.create_certificate ? aws_acm_certificate_validation.this[0].certificate_arn : var.certificate_arn
+
+  # The load balancer adds the header to every response of this listener
+  # (AWS refuses the attribute on an HTTP listener; the emulator does not).
+  routing_http_response_strict_transport_security_header_value = local.hsts
 
   default_action {
     type             = "forward"
@@ -462,8 +474,46 @@ resource "aws_lb_listener" "https" {
   tags = var.tags
 }
 
+################################################################################
+# Internal endpoints: /metrics and /readyz are for the VPC (scrapers, ECS),
+# not the internet. The serving listener answers them 404 before forwarding;
+# the target group's health check (/healthz) goes to the tasks directly and
+# is unaffected. The service matches paths undecoded and exactly, so
+# `/%6detrics` or `/metrics/` are not its metrics either.
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-update-rules.html
+################################################################################
+
+locals {
+  serving_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
+  internal_paths       = ["/metrics", "/metrics/*", "/readyz", "/readyz/*"]
+}
+
+resource "aws_lb_listener_rule" "internal_paths" {
+  listener_arn = local.serving_listener_arn
+  priority     = 1
+
+  condition {
+    path_pattern {
+      values = local.internal_paths
+    }
+  }
+
+  action {
+    type = "fixed-response"
+
+    # The service's own 404 body, so clients see one error format.
+    fixed_response {
+      content_type = "application/json"
+      status_code  = "404"
+      message_body = jsonencode({ error = "not_found", message = "no such route" })
+    }
+  }
+
+  tags = var.tags
+}
+
 resource "aws_route53_record" "alias" {
-  count = local.https && var.route53_zone_id != null ? 1 : 0
+  count = var.domain_name != null && var.route53_zone_id != null ? 1 : 0
 
   zone_id = var.route53_zone_id
   name    = var.domain_name

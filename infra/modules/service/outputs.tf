@@ -66,8 +66,8 @@ output "target_group_arn" {
 }
 
 output "url" {
-  description = "Public URL of the service (https://domain when a domain is set)"
-  value       = local.https ? "https://${var.domain_name}" : "http://${aws_lb.this.dns_name}"
+  description = "Public URL of the service (https:// when TLS is set up; the domain when one is given)"
+  value       = "${local.https ? "https" : "http"}://${coalesce(var.domain_name, aws_lb.this.dns_name)}"
 }
 
 ################################################################################

@@ -307,10 +307,45 @@ variable "route53_zone_id" {
   default     = null
 }
 
+variable "certificate_arn" {
+  description = "Existing ACM certificate (same region) for the HTTPS listener; overrides the certificate domain_name would request"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$", coalesce(var.certificate_arn, "x")))
+    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+  }
+}
+
+variable "allow_plain_http" {
+  description = "Serve plain HTTP when neither domain_name nor certificate_arn is set; false refuses to plan without TLS"
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = var.allow_plain_http || var.domain_name != null || var.certificate_arn != null
+    error_message = "No TLS: set domain_name (with route53_zone_id) or certificate_arn, or allow_plain_http = true to serve plain HTTP knowingly."
+  }
+}
+
+variable "hsts_max_age_seconds" {
+  description = "max-age of the Strict-Transport-Security header on HTTPS responses; 0 = no header"
+  type        = number
+  default     = 31536000
+  nullable    = false
+
+  validation {
+    condition     = var.hsts_max_age_seconds >= 0 && floor(var.hsts_max_age_seconds) == var.hsts_max_age_seconds
+    error_message = "hsts_max_age_seconds must be a whole number of seconds, 0 or more."
+  }
+}
+
 variable "ssl_policy" {
   description = "TLS policy of the HTTPS listener (TLS 1.3 policies only)"
   type        = string
-  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  default     = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
 
   validation {
     condition = contains([

@@ -51,3 +51,6 @@ mock_resource "aws_lb_target_group" {
 mock_resource "aws_vpc" {
   defaults = { cidr_block = "10.10.0.0/16" }
 }
+mock_resource "aws_lb_listener" {
+  defaults = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/mock/0123456789abcdef/0123456789abcdef" }
+}

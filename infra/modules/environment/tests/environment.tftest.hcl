@@ -8,6 +8,8 @@ mock_provider "aws" {
 variables {
   environment = "staging"
   image_tag   = "1.0.0"
+  # Without a domain or certificate the module refuses to plan unless told.
+  allow_plain_http = true
 }
 
 run "composition" {
