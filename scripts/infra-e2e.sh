@@ -284,6 +284,17 @@ eq "ecs: circuit breaker with rollback" "true true" \
 eq "ecs: registered in the target group as s3json:8080" "s3json 8080" \
   "$(jq -r '.loadBalancers[0] | "\(.containerName) \(.containerPort)"' <<<"$svc_json")"
 tasks_sg=$(jq -r '.networkConfiguration.awsvpcConfiguration.securityGroups | join(" ")' <<<"$svc_json")
+# Issue 12: deployment alarms (5xx rate, p99 latency) roll a deployment back;
+# every alarm notifies the environment's encrypted topic on ALARM and OK.
+eq "ecs: deployment alarms with rollback" "true true $service-5xx-rate $service-p99-latency" \
+  "$(jq -r '.deploymentConfiguration.alarms | "\(.enable) \(.rollback) \(.alarmNames | sort | join(" "))"' <<<"$svc_json")"
+topic=$(awsq sns list-topics --query "Topics[?ends_with(TopicArn, ':$service-alarms')].TopicArn")
+eq "sns: alarm topic KMS-encrypted" "yes" "$(awsq sns get-topic-attributes --topic-arn "$topic" \
+  --query 'Attributes.KmsMasterKeyId' | grep -q '^arn:aws:kms:' && echo yes)"
+eq "alarms: each notifies the topic on ALARM and OK" \
+  "$service-5xx $service-5xx-rate $service-healthy-below-desired $service-p99-latency $service-running-below-desired $service-unhealthy-targets" \
+  "$(awsj cloudwatch describe-alarms --alarm-name-prefix "$service-" | jq -r --arg t "$topic" \
+    '[.MetricAlarms[] | select(.AlarmActions == [$t] and .OKActions == [$t]) | .AlarmName] | sort | join(" ")')"
 eq "ecs: Container Insights" "containerInsights=enabled" "$(awsq ecs describe-clusters --clusters "$cluster" \
   --query 'clusters[0].settings[0].[name,value]' | tr '\t' '=')"
 
@@ -323,6 +334,18 @@ attrs=$(awsj elbv2 describe-load-balancer-attributes --load-balancer-arn "$lb_ar
 attr() { jq -r ".[] | select(.Key == \"$1\") | .Value" <<<"$attrs"; }
 eq "alb: drops invalid header fields" "true" "$(attr routing.http.drop_invalid_header_fields.enabled)"
 eq "alb: deletion protection off in staging (variable)" "false" "$(attr deletion_protection.enabled)"
+# Issue 12: access and connection logs to the environment's private log bucket.
+lb_logs=$(out_ lb_log_bucket)
+account_id=$(awsq sts get-caller-identity --query Account)
+eq "alb: access + connection logs to the log bucket" "true $lb_logs access true $lb_logs connection" \
+  "$(attr access_logs.s3.enabled) $(attr access_logs.s3.bucket) $(attr access_logs.s3.prefix) $(attr connection_logs.s3.enabled) $(attr connection_logs.s3.bucket) $(attr connection_logs.s3.prefix)"
+eq "log bucket: public access blocked, logs expire" "True 90" \
+  "$(awsq s3api get-public-access-block --bucket "$lb_logs" --query 'PublicAccessBlockConfiguration.RestrictPublicBuckets') \
+$(awsj s3api get-bucket-lifecycle-configuration --bucket "$lb_logs" | jq -r '.Rules[0].Expiration.Days')"
+eq "log bucket: only ELB log delivery may write, under this account's prefixes" \
+  "s3:PutObject logdelivery.elasticloadbalancing.amazonaws.com access/AWSLogs/$account_id/* connection/AWSLogs/$account_id/*" \
+  "$(awsq s3api get-bucket-policy --bucket "$lb_logs" --query Policy | jq -r '.Statement[] | select(.Effect == "Allow")
+    | "\(.Action) \(.Principal.Service) \([.Resource[] | sub("^arn:aws:s3:::[^/]+/"; "")] | sort | join(" "))"')"
 eq "alb: HTTP listener forwards (no domain)" "80 HTTP forward" "$(awsq elbv2 describe-listeners --load-balancer-arn "$lb_arn" \
   --query 'Listeners[].[Port,Protocol,DefaultActions[0].Type]' | tr '\t' ' ')"
 # Issue 12: internal endpoints answer 404 at the load balancer.
@@ -504,6 +527,10 @@ if echo "$out" | grep -q 'never `latest`'; then ok "image_tag=latest is rejected
 # values that make it prod must show up in the plan.
 sed "s/^image_tag.*/image_tag = \"$image_tag\"/" "$work/staging.tfvars" >"$work/prod.tfvars"
 prod=(scripts/tf-root.sh environments/prod)
+# Issue 12: prod refuses to plan without TLS; with a certificate it plans.
+out=$(timeout "$T_PLAN" "${prod[@]}" plan -input=false -no-color -var-file="$work/prod.tfvars" 2>&1)
+if echo "$out" | grep -q 'No TLS'; then ok "prod plan: refused without TLS"; else ko "prod plan: refused without TLS"; fi
+echo "certificate_arn = \"arn:aws:acm:$region:$account_id:certificate/00000000-0000-0000-0000-000000000012\"" >>"$work/prod.tfvars"
 if timed "plan environments/prod" "$T_PLAN" "${prod[@]}" plan -input=false -no-color \
   -var-file="$work/prod.tfvars" -out="$work/prod.tfplan"; then
   "${prod[@]}" show -json "$work/prod.tfplan" >"$work/prod.json" 2>>"$log"
@@ -513,6 +540,12 @@ if timed "plan environments/prod" "$T_PLAN" "${prod[@]}" plan -input=false -no-c
   eq "prod plan: 3 private subnets without public IPs" "3 false" \
     "$(jq -r '[.resource_changes[] | select(.address | startswith("module.environment.module.network.aws_subnet.private[")) | .change.after.map_public_ip_on_launch] | "\(length) \(unique | map(tostring) | join(","))"' "$work/prod.json")"
   eq "prod plan: autoscaling 3..12" "3 12" "$(pq module.environment.module.service.aws_appautoscaling_target.this min_capacity) $(pq module.environment.module.service.aws_appautoscaling_target.this max_capacity)"
+  eq "prod plan: HTTPS with HSTS, TLS 1.3 policy" "443 HTTPS ELBSecurityPolicy-TLS13-1-2-Res-2021-06 max-age=31536000; includeSubDomains" \
+    "$(pq 'module.environment.module.service.aws_lb_listener.https[0]' port) $(pq 'module.environment.module.service.aws_lb_listener.https[0]' protocol) \
+$(pq 'module.environment.module.service.aws_lb_listener.https[0]' ssl_policy) $(pq 'module.environment.module.service.aws_lb_listener.https[0]' routing_http_response_strict_transport_security_header_value)"
+  eq "prod plan: WAF web ACL on the load balancer, blocking" "REGIONAL 2000" \
+    "$(pq 'module.environment.module.edge.aws_wafv2_web_acl.this[0]' scope) $(jq -r '.resource_changes[] | select(.address == "module.environment.module.edge.aws_wafv2_web_acl.this[0]")
+      | .change.after.rule[] | select(.name == "rate-per-address") | .statement[0].rate_based_statement[0].limit' "$work/prod.json")"
   eq "prod plan: tasks without public IP" "false" \
     "$(jq -r '.resource_changes[] | select(.address == "module.environment.module.service.aws_ecs_service.this") | .change.after.network_configuration[0].assign_public_ip | tostring' "$work/prod.json")"
 else

@@ -13,4 +13,8 @@
 # route53_zone_id = "Z0123456789ABCDEFGHIJ"
 # ... or an existing ACM certificate in this region.
 # certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/..."
+# Who hears the alarms (the address confirms by e-mail; or a paging webhook):
+# alarm_email          = "oncall@example.com"
+# alarm_https_endpoint = "https://events.example.com/sns"
+
 # Plain HTTP only on purpose (no TLS, no HSTS): allow_plain_http = true

@@ -58,8 +58,20 @@ variable "allow_plain_http" {
   }
 }
 
+variable "alarm_email" {
+  description = "E-mail address subscribed to the environment's alarm topic (must confirm); null = none"
+  type        = string
+  default     = null
+}
+
+variable "alarm_https_endpoint" {
+  description = "HTTPS URL (e.g. a paging webhook) subscribed to the alarm topic; null = none"
+  type        = string
+  default     = null
+}
+
 variable "alarm_actions" {
-  description = "ARNs (e.g. SNS topics) notified by the 5xx and unhealthy-target alarms"
+  description = "Further ARNs notified by the service's 5xx and unhealthy-target alarms, besides the environment's topic"
   type        = list(string)
   default     = []
   nullable    = false

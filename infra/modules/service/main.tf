@@ -354,6 +354,26 @@ resource "aws_lb" "this" {
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = var.idle_timeout
 
+  # Issue 12: access and connection logs to the environment's log bucket
+  # (modules/edge), whose policy must be in force before these are enabled.
+  dynamic "access_logs" {
+    for_each = var.lb_logs == null ? [] : [var.lb_logs]
+    content {
+      enabled = true
+      bucket  = access_logs.value.bucket
+      prefix  = access_logs.value.access_prefix
+    }
+  }
+
+  dynamic "connection_logs" {
+    for_each = var.lb_logs == null ? [] : [var.lb_logs]
+    content {
+      enabled = true
+      bucket  = connection_logs.value.bucket
+      prefix  = connection_logs.value.connection_prefix
+    }
+  }
+
   tags = var.tags
 }
 
@@ -548,6 +568,17 @@ resource "aws_ecs_service" "this" {
   deployment_circuit_breaker {
     enable   = true
     rollback = true
+  }
+
+  # Issue 12: a deployment that raises these alarms (5xx rate, latency from
+  # modules/alarms) rolls back by itself, even when its tasks are healthy.
+  dynamic "alarms" {
+    for_each = length(var.deployment_alarm_names) > 0 ? [1] : []
+    content {
+      alarm_names = var.deployment_alarm_names
+      enable      = true
+      rollback    = true
+    }
   }
 
   network_configuration {

@@ -60,6 +60,16 @@ output "lb_arn" {
   value       = aws_lb.this.arn
 }
 
+output "lb_arn_suffix" {
+  description = "ARN suffix of the load balancer (CloudWatch dimension LoadBalancer)"
+  value       = aws_lb.this.arn_suffix
+}
+
+output "target_group_arn_suffix" {
+  description = "ARN suffix of the target group (CloudWatch dimension TargetGroup)"
+  value       = aws_lb_target_group.this.arn_suffix
+}
+
 output "target_group_arn" {
   description = "ARN of the target group"
   value       = aws_lb_target_group.this.arn

@@ -283,6 +283,16 @@ variable "idle_timeout" {
   }
 }
 
+variable "lb_logs" {
+  description = "Bucket and key prefixes of the load balancer's access and connection logs (modules/edge); null = no logs"
+  type = object({
+    bucket            = string
+    access_prefix     = string
+    connection_prefix = string
+  })
+  default = null
+}
+
 variable "ingress_cidr_blocks" {
   description = "Client CIDR blocks allowed on 80/443 of the load balancer"
   type        = list(string)
@@ -398,6 +408,13 @@ variable "autoscaling" {
 
 variable "alarm_actions" {
   description = "ARNs notified when an alarm fires or recovers (e.g. an SNS topic)"
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "deployment_alarm_names" {
+  description = "CloudWatch alarms an ECS deployment watches; one in ALARM rolls the deployment back (empty = circuit breaker only)"
   type        = list(string)
   default     = []
   nullable    = false

@@ -51,4 +51,8 @@ run "prod" {
     condition     = output.url == "https://mock-1234567890.eu-west-1.elb.amazonaws.com"
     error_message = "prod serves HTTPS"
   }
+  assert {
+    condition     = output.web_acl_arn != null
+    error_message = "prod has a web application firewall by default"
+  }
 }

@@ -34,3 +34,27 @@ run "composition" {
     error_message = "without a domain the URL is the ALB over HTTP"
   }
 }
+
+run "alarms_reach_someone" {
+  variables {
+    alarm_email = "oncall@example.com"
+  }
+
+  assert {
+    condition     = module.alarms.topic_arn == "arn:aws:sns:eu-west-1:123456789012:mock-alarms"
+    error_message = "the environment has an alarm topic"
+  }
+  assert {
+    condition     = toset(module.alarms.deployment_alarm_names) == toset(["s3json-staging-5xx-rate", "s3json-staging-p99-latency"])
+    error_message = "deployment alarms on 5xx rate and latency"
+  }
+}
+
+run "edge" {
+  command = plan
+
+  assert {
+    condition     = module.service.lb_arn != null && module.edge.web_acl_arn != null
+    error_message = "the firewall is on by default"
+  }
+}

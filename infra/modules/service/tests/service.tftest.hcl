@@ -676,3 +676,47 @@ run "rejects_single_az" {
 
   expect_failures = [var.private_subnet_ids]
 }
+
+run "deployment_alarms_roll_back" {
+  command = plan
+
+  variables {
+    deployment_alarm_names = ["s3json-test-5xx-rate", "s3json-test-p99-latency"]
+    alarm_actions          = ["arn:aws:sns:eu-west-1:123456789012:s3json-test-alarms"]
+  }
+
+  assert {
+    condition = (
+      aws_ecs_service.this.alarms[0].enable && aws_ecs_service.this.alarms[0].rollback &&
+      aws_ecs_service.this.alarms[0].alarm_names == toset(["s3json-test-5xx-rate", "s3json-test-p99-latency"])
+    )
+    error_message = "a deployment that raises the deployment alarms rolls back"
+  }
+  assert {
+    condition = alltrue([
+      for a in [aws_cloudwatch_metric_alarm.http_5xx, aws_cloudwatch_metric_alarm.unhealthy_targets] :
+      a.alarm_actions == toset(var.alarm_actions) && a.ok_actions == toset(var.alarm_actions)
+    ])
+    error_message = "the service's own alarms notify on alarm and OK"
+  }
+}
+
+run "lb_logs" {
+  command = plan
+
+  variables {
+    lb_logs = {
+      bucket            = "s3json-test-lb-logs-123456789012-eu-west-1"
+      access_prefix     = "access"
+      connection_prefix = "connection"
+    }
+  }
+
+  assert {
+    condition = (
+      aws_lb.this.access_logs[0].enabled && aws_lb.this.access_logs[0].bucket == var.lb_logs.bucket && aws_lb.this.access_logs[0].prefix == "access" &&
+      aws_lb.this.connection_logs[0].enabled && aws_lb.this.connection_logs[0].bucket == var.lb_logs.bucket && aws_lb.this.connection_logs[0].prefix == "connection"
+    )
+    error_message = "access and connection logs go to the log bucket under their prefixes"
+  }
+}
