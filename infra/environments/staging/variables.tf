@@ -39,6 +39,12 @@ variable "route53_zone_id" {
   default     = null
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of this environment's IAM roles: global/ci output boundary_arns (the CI deploy role creates roles only with it)"
+  type        = string
+  default     = null
+}
+
 variable "certificate_arn" {
   description = "Existing ACM certificate (this region) for HTTPS; an alternative to domain_name + route53_zone_id"
   type        = string

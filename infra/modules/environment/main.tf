@@ -23,6 +23,8 @@ module "network" {
   az_count           = var.az_count
   enable_nat_gateway = var.enable_nat_gateway
   enable_flow_log    = var.enable_flow_log
+
+  permissions_boundary_arn = var.permissions_boundary_arn
 }
 
 ################################################################################
@@ -78,6 +80,8 @@ module "service" {
   alarm_actions       = concat([module.alarms.topic_arn], var.alarm_actions)
 
   deployment_alarm_names = module.alarms.deployment_alarm_names
+
+  permissions_boundary_arn = var.permissions_boundary_arn
 
   lb_logs = {
     bucket            = module.edge.lb_log_bucket

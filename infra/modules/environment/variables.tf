@@ -202,6 +202,12 @@ variable "waf_rate_limit" {
   nullable    = false
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the environment's IAM roles (global/ci output boundary_arns); null = none"
+  type        = string
+  default     = null
+}
+
 variable "certificate_arn" {
   description = "Existing ACM certificate for the HTTPS listener (instead of, or with, domain_name)"
   type        = string

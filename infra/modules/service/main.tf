@@ -86,6 +86,8 @@ resource "aws_iam_role" "task_exec" {
   name               = "${var.name}-task-exec"
   description        = "ECS agent for ${var.name}: image pull and logs only"
   assume_role_policy = local.ecs_tasks_trust
+  # The deploy role may create roles only with this boundary (global/ci).
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }
@@ -127,6 +129,8 @@ resource "aws_iam_role" "task" {
   name               = "${var.name}-task"
   description        = "s3json tasks of ${var.name}: read-only on the documents"
   assume_role_policy = local.ecs_tasks_trust
+  # The deploy role may create roles only with this boundary (global/ci).
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }

@@ -720,3 +720,16 @@ run "lb_logs" {
     error_message = "access and connection logs go to the log bucket under their prefixes"
   }
 }
+
+run "roles_carry_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/s3json-test-workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.task.permissions_boundary == var.permissions_boundary_arn && aws_iam_role.task_exec.permissions_boundary == var.permissions_boundary_arn
+    error_message = "the task and execution roles carry the permissions boundary"
+  }
+}
