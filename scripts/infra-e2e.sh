@@ -393,7 +393,8 @@ eq "autoscaling: target tracking on CPU, memory, requests" \
     tr '\t' '=' | sed 's/\.0$//' | sorted)"
 
 # --- Alarms ---------------------------------------------------------------------------------
-eq "alarms: 5xx and unhealthy targets" "$service-5xx $service-unhealthy-targets" \
+eq "alarms: 5xx, unhealthy targets; 5xx rate, p99, capacity (modules/alarms)" \
+  "$service-5xx $service-5xx-rate $service-healthy-below-desired $service-p99-latency $service-running-below-desired $service-unhealthy-targets" \
   "$(awsq cloudwatch describe-alarms --alarm-name-prefix "$service-" --query 'MetricAlarms[].AlarmName' | sorted)"
 
 # --- Documents --------------------------------------------------------------------------
