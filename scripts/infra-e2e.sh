@@ -397,6 +397,12 @@ eq "alarms: 5xx, unhealthy targets; 5xx rate, p99, capacity (modules/alarms)" \
   "$service-5xx $service-5xx-rate $service-healthy-below-desired $service-p99-latency $service-running-below-desired $service-unhealthy-targets" \
   "$(awsq cloudwatch describe-alarms --alarm-name-prefix "$service-" --query 'MetricAlarms[].AlarmName' | sorted)"
 
+# Issue 12: one dashboard per environment; cache and S3 figures from the logs.
+eq "dashboard: requests, latency, errors, tasks, CPU/memory, cache, S3 errors" "8" \
+  "$(awsq cloudwatch get-dashboard --dashboard-name "$service" --query DashboardBody | jq '.widgets | length')"
+eq "metric filters on the access logs" "CacheHit CacheMiss CacheRevalidated CacheStale S3Errors" \
+  "$(awsj logs describe-metric-filters --log-group-name "/ecs/$service" | jq -r '[.metricFilters[].metricTransformations[0].metricName] | sort | join(" ")')"
+
 # --- Documents --------------------------------------------------------------------------
 bucket_checks "documents bucket" "$bucket"
 want_keys=$(cd data && find . -name '*.json' | sed 's|^\./||' | sort | tr '\n' ' ' | sed 's/ $//')

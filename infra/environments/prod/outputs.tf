@@ -65,3 +65,8 @@ output "lb_log_bucket" {
   description = "Bucket of the load balancer's access and connection logs"
   value       = module.environment.lb_log_bucket
 }
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard: requests, latency, errors, tasks, CPU/memory, cache and S3 errors"
+  value       = module.environment.dashboard_name
+}

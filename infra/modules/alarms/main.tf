@@ -218,3 +218,119 @@ resource "aws_cloudwatch_metric_alarm" "capacity" {
 
   tags = var.tags
 }
+
+################################################################################
+# The service's own figures, from its JSON access logs: CloudWatch metric
+# filters rather than the embedded metric format. The access lines already
+# carry `cache` and `s3_status`; filters need no code change, add no log
+# volume (EMF would add a metrics blob to every line) and are billed as four
+# custom metrics. /metrics (Prometheus) stays for scrapers inside the VPC.
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html
+################################################################################
+
+locals {
+  namespace = var.name
+  log_metrics = {
+    CacheHit         = "{ $.event = \"access\" && $.cache = \"HIT\" }"
+    CacheMiss        = "{ $.event = \"access\" && $.cache = \"MISS\" }"
+    CacheRevalidated = "{ $.event = \"access\" && $.cache = \"REVALIDATED\" }"
+    CacheStale       = "{ $.event = \"access\" && $.cache = \"STALE\" }"
+    # An S3 answer other than success, not-modified or not-found (those are
+    # the clients' business), including no answer at all (s3_status 0).
+    S3Errors = "{ $.event = \"access\" && $.s3_status != 200 && $.s3_status != 304 && $.s3_status != 404 }"
+  }
+}
+
+resource "aws_cloudwatch_log_metric_filter" "this" {
+  for_each = local.log_metrics
+
+  name           = "${var.name}-${each.key}"
+  log_group_name = var.log_group_name
+  pattern        = each.value
+
+  metric_transformation {
+    name          = each.key
+    namespace     = local.namespace
+    value         = "1"
+    default_value = "0"
+    unit          = "Count"
+  }
+}
+
+################################################################################
+# Dashboard: one per environment
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
+################################################################################
+
+locals {
+  region = data.aws_region.current.name
+  lb     = ["LoadBalancer", var.lb_arn_suffix]
+  tg     = ["LoadBalancer", var.lb_arn_suffix, "TargetGroup", var.target_group_arn_suffix]
+  svc    = ["ClusterName", var.cluster_name, "ServiceName", var.service_name]
+
+  widgets = [
+    { title = "Requests per minute", stat = "Sum", metrics = [
+      concat(["AWS/ApplicationELB", "RequestCount"], local.lb),
+    ] },
+    { title = "Target response time p50 / p99 (s)", stat = "p50", metrics = [
+      concat(["AWS/ApplicationELB", "TargetResponseTime"], local.tg, [{ stat = "p50", label = "p50" }]),
+      concat(["AWS/ApplicationELB", "TargetResponseTime"], local.tg, [{ stat = "p99", label = "p99" }]),
+    ] },
+    { title = "4xx / 5xx per minute", stat = "Sum", metrics = [
+      concat(["AWS/ApplicationELB", "HTTPCode_Target_4XX_Count"], local.lb),
+      concat(["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"], local.lb),
+      concat(["AWS/ApplicationELB", "HTTPCode_ELB_4XX_Count"], local.lb),
+      concat(["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"], local.lb),
+    ] },
+    { title = "Tasks: running, desired, healthy targets", stat = "Minimum", metrics = [
+      concat(["ECS/ContainerInsights", "RunningTaskCount"], local.svc),
+      concat(["ECS/ContainerInsights", "DesiredTaskCount"], local.svc),
+      concat(["AWS/ApplicationELB", "HealthyHostCount"], local.tg),
+    ] },
+    { title = "CPU and memory (% of reservation)", stat = "Average", metrics = [
+      concat(["AWS/ECS", "CPUUtilization"], local.svc),
+      concat(["AWS/ECS", "MemoryUtilization"], local.svc),
+    ] },
+    { title = "Cache (from the access logs)", stat = "Sum", metrics = [
+      for m in ["CacheHit", "CacheMiss", "CacheRevalidated", "CacheStale"] : [local.namespace, m]
+    ] },
+    { title = "S3 errors (from the access logs)", stat = "Sum", metrics = [
+      [local.namespace, "S3Errors"],
+    ] },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = var.name
+
+  dashboard_body = jsonencode({
+    widgets = concat(
+      [for i, w in local.widgets : {
+        type   = "metric"
+        x      = (i % 2) * 12
+        y      = floor(i / 2) * 6
+        width  = 12
+        height = 6
+        properties = {
+          title   = w.title
+          region  = local.region
+          stat    = w.stat
+          period  = 60
+          view    = "timeSeries"
+          metrics = w.metrics
+        }
+      }],
+      [{
+        type   = "alarm"
+        x      = 0
+        y      = ceil(length(local.widgets) / 2) * 6
+        width  = 24
+        height = 4
+        properties = {
+          title  = "Alarms"
+          alarms = [for a in concat(values(aws_cloudwatch_metric_alarm.deployment), values(aws_cloudwatch_metric_alarm.capacity)) : a.arn]
+        }
+      }],
+    )
+  })
+}

@@ -25,3 +25,17 @@ output "deployment_alarm_names" {
   description = "Alarms an ECS deployment watches (5xx rate, p99 latency): one in ALARM rolls the deployment back"
   value       = [for a in aws_cloudwatch_metric_alarm.deployment : a.alarm_name]
 }
+
+################################################################################
+# Dashboard
+################################################################################
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the environment"
+  value       = aws_cloudwatch_dashboard.this.dashboard_name
+}
+
+output "service_metrics_namespace" {
+  description = "Namespace of the metrics taken from the service's access logs (CacheHit, CacheMiss, CacheRevalidated, CacheStale, S3Errors)"
+  value       = local.namespace
+}

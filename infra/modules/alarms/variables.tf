@@ -33,6 +33,11 @@ variable "service_name" {
   type        = string
 }
 
+variable "log_group_name" {
+  description = "Log group of the service's JSON logs (access lines carry `cache` and `s3_status`): source of the cache and S3 metrics"
+  type        = string
+}
+
 variable "lb_arn_suffix" {
   description = "ARN suffix of the load balancer (`app/<name>/<id>`), the CloudWatch dimension"
   type        = string

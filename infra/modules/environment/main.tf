@@ -118,6 +118,7 @@ module "alarms" {
   name                    = local.name
   cluster_name            = local.name
   service_name            = local.name
+  log_group_name          = module.service.log_group_name
   lb_arn_suffix           = module.service.lb_arn_suffix
   target_group_arn_suffix = module.service.target_group_arn_suffix
 

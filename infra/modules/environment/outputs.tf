@@ -69,6 +69,11 @@ output "alarm_topic_arn" {
   value       = module.alarms.topic_arn
 }
 
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the environment"
+  value       = module.alarms.dashboard_name
+}
+
 output "web_acl_arn" {
   description = "WAF web ACL in front of the load balancer; null when enable_waf is false"
   value       = module.edge.web_acl_arn

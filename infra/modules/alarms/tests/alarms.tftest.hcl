@@ -11,6 +11,7 @@ variables {
   service_name            = "s3json-test"
   lb_arn_suffix           = "app/s3json-test/0123456789abcdef"
   target_group_arn_suffix = "targetgroup/s3json-test/0123456789abcdef"
+  log_group_name          = "/ecs/s3json-test"
 }
 
 run "defaults" {
@@ -99,4 +100,33 @@ run "rejects_bad_email" {
   }
 
   expect_failures = [var.email]
+}
+
+run "dashboard" {
+  command = plan
+
+  assert {
+    condition = toset(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [for m in try(w.properties.metrics, []) : m[1]]
+      ])) == toset([
+      "RequestCount", "TargetResponseTime", "HTTPCode_Target_4XX_Count", "HTTPCode_Target_5XX_Count",
+      "HTTPCode_ELB_4XX_Count", "HTTPCode_ELB_5XX_Count", "RunningTaskCount", "DesiredTaskCount", "HealthyHostCount",
+      "CPUUtilization", "MemoryUtilization", "CacheHit", "CacheMiss", "CacheRevalidated", "CacheStale", "S3Errors",
+    ])
+    error_message = "the dashboard shows requests, latency, 4xx/5xx, tasks, CPU, memory, cache and S3 errors"
+  }
+  assert {
+    condition = toset(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [for m in try(w.properties.metrics, []) : m[length(m) - 1].stat if m[1] == "TargetResponseTime"]
+    ])) == toset(["p50", "p99"])
+    error_message = "latency as p50 and p99"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_metric_filter.this["CacheStale"].pattern == "{ $.event = \"access\" && $.cache = \"STALE\" }" && aws_cloudwatch_log_metric_filter.this["CacheStale"].log_group_name == "/ecs/s3json-test"
+    error_message = "stale answers are counted from the access logs"
+  }
+  assert {
+    condition     = strcontains(aws_cloudwatch_log_metric_filter.this["S3Errors"].pattern, "$.s3_status != 200") && one(aws_cloudwatch_log_metric_filter.this["S3Errors"].metric_transformation).namespace == "s3json-test"
+    error_message = "S3 errors are counted from the access logs' s3_status"
+  }
 }
