@@ -37,6 +37,10 @@ module "environment" {
   # rule groups and a rule a month); turn it on to test rules before prod.
   enable_waf = false
 
+  # Fargate Spot: about 70% off the task compute, but a task may be stopped
+  # with two minutes' notice (docs/cost.md). Refused for prod.
+  fargate_spot = false
+
   deletion_protection     = false
   documents_force_destroy = true
 

@@ -66,6 +66,7 @@ module "service" {
   cpu                               = var.cpu
   memory                            = var.memory
   drain_seconds                     = var.drain_seconds
+  fargate_spot                      = var.fargate_spot
   log_level                         = var.log_level
   log_retention_days                = var.log_retention_days
   container_health_check            = var.container_health_check

@@ -106,6 +106,18 @@ variable "memory" {
   default     = 512
 }
 
+variable "fargate_spot" {
+  description = "Run the tasks on Fargate Spot (interruptible, about 70% cheaper); refused for prod"
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = !var.fargate_spot || var.environment != "prod"
+    error_message = "fargate_spot is for non-production environments: prod runs on regular Fargate."
+  }
+}
+
 variable "drain_seconds" {
   description = "S3JSON_DRAIN_SECONDS: graceful drain after SIGTERM (stopTimeout = this + 5)"
   type        = number

@@ -44,7 +44,7 @@ resource "aws_ecs_cluster" "this" {
 
 resource "aws_ecs_cluster_capacity_providers" "this" {
   cluster_name       = aws_ecs_cluster.this.name
-  capacity_providers = ["FARGATE"]
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
 
   default_capacity_provider_strategy {
     capacity_provider = "FARGATE"
@@ -555,10 +555,12 @@ resource "aws_route53_record" "alias" {
 ################################################################################
 
 resource "aws_ecs_service" "this" {
-  name                              = var.name
-  cluster                           = aws_ecs_cluster.this.id
-  task_definition                   = aws_ecs_task_definition.this.arn
-  launch_type                       = "FARGATE"
+  name            = var.name
+  cluster         = aws_ecs_cluster.this.id
+  task_definition = aws_ecs_task_definition.this.arn
+  # Issue 12: Fargate Spot (non-production) goes through a capacity
+  # provider strategy, which excludes a launch type.
+  launch_type                       = var.fargate_spot ? null : "FARGATE"
   desired_count                     = var.autoscaling.min_capacity
   health_check_grace_period_seconds = var.health_check_grace_period_seconds
   availability_zone_rebalancing     = var.availability_zone_rebalancing
@@ -572,6 +574,16 @@ resource "aws_ecs_service" "this" {
   deployment_circuit_breaker {
     enable   = true
     rollback = true
+  }
+
+  # Spot tasks may be stopped with two minutes' notice (SIGTERM, then the
+  # usual drain); ECS starts replacements when capacity returns.
+  dynamic "capacity_provider_strategy" {
+    for_each = var.fargate_spot ? [1] : []
+    content {
+      capacity_provider = "FARGATE_SPOT"
+      weight            = 1
+    }
   }
 
   # Issue 12: a deployment that raises these alarms (5xx rate, latency from

@@ -171,6 +171,13 @@ variable "cpu_architecture" {
   }
 }
 
+variable "fargate_spot" {
+  description = "Run the tasks on Fargate Spot (about 70% cheaper, may be interrupted with 2 minutes' notice): for non-production environments"
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "drain_seconds" {
   description = "Seconds the service drains in-flight requests after SIGTERM (S3JSON_DRAIN_SECONDS); stopTimeout is this plus 5"
   type        = number

@@ -58,3 +58,27 @@ run "edge" {
     error_message = "the firewall is on by default"
   }
 }
+
+run "spot_for_staging" {
+  command = plan
+
+  variables {
+    fargate_spot = true
+  }
+
+  assert {
+    condition     = one(module.service.task_definition_arn != null ? ["ok"] : []) == "ok"
+    error_message = "staging may run on Fargate Spot"
+  }
+}
+
+run "rejects_spot_for_prod" {
+  command = plan
+
+  variables {
+    environment  = "prod"
+    fargate_spot = true
+  }
+
+  expect_failures = [var.fargate_spot]
+}

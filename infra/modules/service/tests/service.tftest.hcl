@@ -733,3 +733,21 @@ run "roles_carry_boundary" {
     error_message = "the task and execution roles carry the permissions boundary"
   }
 }
+
+run "fargate_spot" {
+  command = plan
+  # A fresh state, as for a new environment.
+  state_key = "spot"
+
+  variables {
+    fargate_spot = true
+  }
+
+  assert {
+    condition = (
+      one(aws_ecs_service.this.capacity_provider_strategy).capacity_provider == "FARGATE_SPOT" &&
+      contains(aws_ecs_cluster_capacity_providers.this.capacity_providers, "FARGATE_SPOT")
+    )
+    error_message = "fargate_spot runs the tasks through the FARGATE_SPOT capacity provider"
+  }
+}
