@@ -536,7 +536,8 @@ sed "s/^image_tag.*/image_tag = \"$image_tag\"/" "$work/staging.tfvars" >"$work/
 prod=(scripts/tf-root.sh environments/prod)
 # Issue 12: prod refuses to plan without TLS; with a certificate it plans.
 out=$(timeout "$T_PLAN" "${prod[@]}" plan -input=false -no-color -var-file="$work/prod.tfvars" 2>&1)
-if echo "$out" | grep -q 'No TLS'; then ok "prod plan: refused without TLS"; else ko "prod plan: refused without TLS"; fi
+printf -- '--- plan environments/prod without TLS\n%s\n' "$out" >>"$log"
+if echo "$out" | grep -q 'No TLS'; then ok "prod plan: refused without TLS"; else ko "prod plan: refused without TLS (see $log)"; fi
 echo "certificate_arn = \"arn:aws:acm:$region:$account_id:certificate/00000000-0000-0000-0000-000000000012\"" >>"$work/prod.tfvars"
 if timed "plan environments/prod" "$T_PLAN" "${prod[@]}" plan -input=false -no-color \
   -var-file="$work/prod.tfvars" -out="$work/prod.tfplan"; then
@@ -558,6 +559,67 @@ $(pq 'module.environment.module.service.aws_lb_listener.https[0]' ssl_policy) $(
 else
   ko "plan environments/prod failed"
 fi
+
+################################################################################
+# 5b. Production's shape, applied (issue 12): infra/testing/prod-shape is the
+#     prod root's call with prod's values (3 AZs, WAF on, HTTPS) except
+#     deletion protection and force-destroy, so it can be destroyed here.
+#     What the emulator cannot do, and where that is tested instead:
+#       * ACM DNS validation (no DNS): a self-signed certificate is imported
+#         instead; the domain_name path is in modules/service's
+#         https_with_domain (terraform test, mock provider);
+#       * WAF rule evaluation (moto stores the web ACL, association and
+#         logging configuration but inspects no request): rules, count mode
+#         and rate limit are asserted in modules/edge's edge.tftest.hcl;
+#       * AWS refusing HSTS on an HTTP listener (moto accepts it): the module
+#         sets it on the HTTPS listener only (service.tftest.hcl);
+#       * ALB log delivery's test write to the bucket (moto writes none): the
+#         bucket policy is checked statement by statement above.
+################################################################################
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=s3json.e2e.test" \
+  -addext "subjectAltName=DNS:s3json.e2e.test" -keyout "$work/cert.key" -out "$work/cert.pem" >>"$log" 2>&1
+cert_arn=$(awsq acm import-certificate --certificate "fileb://$work/cert.pem" --private-key "fileb://$work/cert.key" \
+  --query CertificateArn)
+ps=(terraform -chdir=infra/testing/prod-shape)
+ps_vars=(-var "region=$region" -var "image_tag=$image_tag" -var "certificate_arn=$cert_arn")
+export TF_DATA_DIR=$TF_DATA_ROOT/prod-shape
+if timed "init prod shape" "$T_PLAN" "${ps[@]}" init -input=false -no-color -backend-config="path=$work/prod-shape.tfstate" &&
+  timed "apply prod shape" "$T_APPLY" "${ps[@]}" apply -input=false -auto-approve -no-color "${ps_vars[@]}"; then
+  ok "prod shape applied"
+  ps_lb=$(awsq elbv2 describe-load-balancers --names s3json-prod --query 'LoadBalancers[0].LoadBalancerArn')
+  eq "prod shape: load balancer in 3 AZs" "3" \
+    "$(awsj elbv2 describe-load-balancers --load-balancer-arns "$ps_lb" | jq '.LoadBalancers[0].AvailabilityZones | length')"
+  ps_listeners=$(awsj elbv2 describe-listeners --load-balancer-arn "$ps_lb")
+  eq "prod shape: HTTP answers 301 to HTTPS" "redirect HTTPS 443 HTTP_301" \
+    "$(jq -r '.Listeners[] | select(.Port == 80) | .DefaultActions[0] | "\(.Type) \(.RedirectConfig.Protocol) \(.RedirectConfig.Port) \(.RedirectConfig.StatusCode)"' <<<"$ps_listeners")"
+  ps_https=$(jq -r '.Listeners[] | select(.Port == 443) | .ListenerArn' <<<"$ps_listeners")
+  eq "prod shape: HTTPS listener, TLS 1.3 policy, the certificate" "HTTPS ELBSecurityPolicy-TLS13-1-2-Res-2021-06 $cert_arn" \
+    "$(jq -r '.Listeners[] | select(.Port == 443) | "\(.Protocol) \(.SslPolicy) \(.Certificates[0].CertificateArn)"' <<<"$ps_listeners")"
+  eq "prod shape: HSTS on the HTTPS listener" "max-age=31536000; includeSubDomains" \
+    "$(awsj elbv2 describe-listener-attributes --listener-arn "$ps_https" |
+      jq -r '.Attributes[] | select(.Key == "routing.http.response.strict_transport_security.header_value") | .Value')"
+  eq "prod shape: /metrics, /readyz 404 on the HTTPS listener" "fixed-response 404" \
+    "$(awsj elbv2 describe-rules --listener-arn "$ps_https" | jq -r '.Rules[] | select(.IsDefault | not) | "\(.Actions[0].Type) \(.Actions[0].FixedResponseConfig.StatusCode)"')"
+  ps_acl=$(jq -r .web_acl_arn.value <<<"$("${ps[@]}" output -json 2>>"$log")")
+  eq "prod shape: WAF web ACL on the load balancer" "$ps_acl" \
+    "$(awsq wafv2 get-web-acl-for-resource --resource-arn "$ps_lb" --query WebACL.ARN)"
+  eq "prod shape: WAF rules: rate per address, common, known bad inputs" \
+    "AWSManagedRulesCommonRuleSet AWSManagedRulesKnownBadInputsRuleSet rate-per-address" \
+    "$(awsj wafv2 get-web-acl --scope REGIONAL --name s3json-prod --id "${ps_acl##*/}" | jq -r '[.WebACL.Rules[].Name] | sort | join(" ")')"
+  eq "prod shape: WAF logs to aws-waf-logs-s3json-prod (90 days)" "aws-waf-logs-s3json-prod 90" \
+    "$(awsq wafv2 get-logging-configuration --resource-arn "$ps_acl" --query 'LoggingConfiguration.LogDestinationConfigs[0]' | sed 's/.*log-group://; s/:\*$//') \
+$(awsq logs describe-log-groups --log-group-name-prefix aws-waf-logs-s3json-prod --query 'logGroups[0].retentionInDays')"
+  eq "prod shape: deployment alarms" "true s3json-prod-5xx-rate s3json-prod-p99-latency" \
+    "$(awsj ecs describe-services --cluster s3json-prod --services s3json-prod |
+      jq -r '.services[0].deploymentConfiguration.alarms | "\(.rollback) \(.alarmNames | sort | join(" "))"')"
+else
+  ko "prod shape apply failed (see $log)"
+fi
+timed "destroy prod shape" "$T_DESTROY" "${ps[@]}" destroy -input=false -auto-approve -no-color "${ps_vars[@]}" ||
+  ko "destroy prod shape failed"
+awsq acm delete-certificate --certificate-arn "$cert_arn" >/dev/null || ko "delete the imported certificate"
+unset TF_DATA_DIR
 
 if [ "$keep" -eq 1 ]; then
   echo "kept the stack (--keep): destroy with scripts/tf-root.sh environments/staging destroy -var-file=$work/staging.tfvars"
