@@ -286,6 +286,17 @@ eq "ecs: circuit breaker with rollback" "true true" \
 eq "ecs: registered in the target group as s3json:8080" "s3json 8080" \
   "$(jq -r '.loadBalancers[0] | "\(.containerName) \(.containerPort)"' <<<"$svc_json")"
 tasks_sg=$(jq -r '.networkConfiguration.awsvpcConfiguration.securityGroups | join(" ")' <<<"$svc_json")
+# Issue 12: deployment alarms (5xx rate, p99 latency) roll a deployment back;
+# every alarm notifies the environment's encrypted topic on ALARM and OK.
+eq "ecs: deployment alarms with rollback" "true true $service-5xx-rate $service-p99-latency" \
+  "$(jq -r '.deploymentConfiguration.alarms | "\(.enable) \(.rollback) \(.alarmNames | sort | join(" "))"' <<<"$svc_json")"
+topic=$(awsq sns list-topics --query "Topics[?ends_with(TopicArn, ':$service-alarms')].TopicArn")
+eq "sns: alarm topic KMS-encrypted" "yes" "$(awsq sns get-topic-attributes --topic-arn "$topic" \
+  --query 'Attributes.KmsMasterKeyId' | grep -q '^arn:aws:kms:' && echo yes)"
+eq "alarms: each notifies the topic on ALARM and OK" \
+  "$service-5xx $service-5xx-rate $service-healthy-below-desired $service-p99-latency $service-running-below-desired $service-unhealthy-targets" \
+  "$(awsj cloudwatch describe-alarms --alarm-name-prefix "$service-" | jq -r --arg t "$topic" \
+    '[.MetricAlarms[] | select(.AlarmActions == [$t] and .OKActions == [$t]) | .AlarmName] | sort | join(" ")')"
 eq "ecs: Container Insights" "containerInsights=enabled" "$(awsq ecs describe-clusters --clusters "$cluster" \
   --query 'clusters[0].settings[0].[name,value]' | tr '\t' '=')"
 
@@ -327,8 +338,25 @@ attr() { jq -r ".[] | select(.Key == \"$1\") | .Value" <<<"$attrs"; }
 eq "alb: drops invalid header fields" "true" "$(attr routing.http.drop_invalid_header_fields.enabled)"
 eq "alb: deletion protection off in staging (variable)" "false" "$(attr deletion_protection.enabled)"
 eq "alb: idle timeout 60 s, below the tasks' keep-alive (75 s)" "60" "$(attr idle_timeout.timeout_seconds)"
+# Issue 12: access and connection logs to the environment's private log bucket.
+lb_logs=$(out_ lb_log_bucket)
+account_id=$(awsq sts get-caller-identity --query Account)
+eq "alb: access + connection logs to the log bucket" "true $lb_logs access true $lb_logs connection" \
+  "$(attr access_logs.s3.enabled) $(attr access_logs.s3.bucket) $(attr access_logs.s3.prefix) $(attr connection_logs.s3.enabled) $(attr connection_logs.s3.bucket) $(attr connection_logs.s3.prefix)"
+eq "log bucket: public access blocked, logs expire" "True 90" \
+  "$(awsq s3api get-public-access-block --bucket "$lb_logs" --query 'PublicAccessBlockConfiguration.RestrictPublicBuckets') \
+$(awsj s3api get-bucket-lifecycle-configuration --bucket "$lb_logs" | jq -r '.Rules[0].Expiration.Days')"
+eq "log bucket: only ELB log delivery may write, under this account's prefixes" \
+  "s3:PutObject logdelivery.elasticloadbalancing.amazonaws.com access/AWSLogs/$account_id/* connection/AWSLogs/$account_id/*" \
+  "$(awsq s3api get-bucket-policy --bucket "$lb_logs" --query Policy | jq -r '.Statement[] | select(.Effect == "Allow")
+    | "\(.Action) \(.Principal.Service) \([.Resource[] | sub("^arn:aws:s3:::[^/]+/"; "")] | sort | join(" "))"')"
 eq "alb: HTTP listener forwards (no domain)" "80 HTTP forward" "$(awsq elbv2 describe-listeners --load-balancer-arn "$lb_arn" \
   --query 'Listeners[].[Port,Protocol,DefaultActions[0].Type]' | tr '\t' ' ')"
+# Issue 12: internal endpoints answer 404 at the load balancer.
+http_listener=$(awsq elbv2 describe-listeners --load-balancer-arn "$lb_arn" --query 'Listeners[?Port==`80`].ListenerArn')
+eq "alb: /metrics, /readyz answer 404 at the listener" "1 fixed-response 404 /metrics /metrics/* /readyz /readyz/*" \
+  "$(awsj elbv2 describe-rules --listener-arn "$http_listener" | jq -r '.Rules[] | select(.IsDefault | not)
+    | "\(.Priority) \(.Actions[0].Type) \(.Actions[0].FixedResponseConfig.StatusCode) \(.Conditions[0].Values // .Conditions[0].PathPatternConfig.Values | sort | join(" "))"')"
 tg=$(awsj elbv2 describe-target-groups --load-balancer-arn "$lb_arn" --query 'TargetGroups[0]')
 eq "target group: ip:8080, health check /healthz" "ip 8080 /healthz 200" \
   "$(jq -r '"\(.TargetType) \(.Port) \(.HealthCheckPath) \(.Matcher.HttpCode)"' <<<"$tg")"
@@ -377,8 +405,15 @@ eq "autoscaling: target tracking on CPU, memory, requests" \
     tr '\t' '=' | sed 's/\.0$//' | sorted)"
 
 # --- Alarms ---------------------------------------------------------------------------------
-eq "alarms: 5xx and unhealthy targets" "$service-5xx $service-unhealthy-targets" \
+eq "alarms: 5xx, unhealthy targets; 5xx rate, p99, capacity (modules/alarms)" \
+  "$service-5xx $service-5xx-rate $service-healthy-below-desired $service-p99-latency $service-running-below-desired $service-unhealthy-targets" \
   "$(awsq cloudwatch describe-alarms --alarm-name-prefix "$service-" --query 'MetricAlarms[].AlarmName' | sorted)"
+
+# Issue 12: one dashboard per environment; cache and S3 figures from the logs.
+eq "dashboard: requests, latency, errors, tasks, CPU/memory, cache, S3 errors" "8" \
+  "$(awsq cloudwatch get-dashboard --dashboard-name "$service" --query DashboardBody | jq '.widgets | length')"
+eq "metric filters on the access logs" "CacheHit CacheMiss CacheRevalidated CacheStale S3Errors" \
+  "$(awsj logs describe-metric-filters --log-group-name "/ecs/$service" | jq -r '[.metricFilters[].metricTransformations[0].metricName] | sort | join(" ")')"
 
 # --- Documents --------------------------------------------------------------------------
 bucket_checks "documents bucket" "$bucket"
@@ -511,6 +546,13 @@ if echo "$out" | grep -q 'never `latest`'; then ok "image_tag=latest is rejected
 # values that make it prod must show up in the plan.
 sed "s/^image_tag.*/image_tag = \"$image_tag\"/" "$work/staging.tfvars" >"$work/prod.tfvars"
 prod=(scripts/tf-root.sh environments/prod)
+# Issue 12: prod refuses to plan without TLS; with a certificate it plans.
+out=$(timeout "$T_PLAN" "${prod[@]}" plan -input=false -no-color -var-file="$work/prod.tfvars" 2>&1)
+printf -- '--- plan environments/prod without TLS\n%s\n' "$out" >>"$log"
+# (a here-string: with pipefail, `echo | grep -q` fails when grep exits
+# before echo has written this long plan)
+if grep -q 'No TLS' <<<"$out"; then ok "prod plan: refused without TLS"; else ko "prod plan: refused without TLS (see $log)"; fi
+echo "certificate_arn = \"arn:aws:acm:$region:$account_id:certificate/00000000-0000-0000-0000-000000000012\"" >>"$work/prod.tfvars"
 if timed "plan environments/prod" "$T_PLAN" "${prod[@]}" plan -input=false -no-color \
   -var-file="$work/prod.tfvars" -out="$work/prod.tfplan"; then
   "${prod[@]}" show -json "$work/prod.tfplan" >"$work/prod.json" 2>>"$log"
@@ -520,11 +562,78 @@ if timed "plan environments/prod" "$T_PLAN" "${prod[@]}" plan -input=false -no-c
   eq "prod plan: 3 private subnets without public IPs" "3 false" \
     "$(jq -r '[.resource_changes[] | select(.address | startswith("module.environment.module.network.aws_subnet.private[")) | .change.after.map_public_ip_on_launch] | "\(length) \(unique | map(tostring) | join(","))"' "$work/prod.json")"
   eq "prod plan: autoscaling 3..12" "3 12" "$(pq module.environment.module.service.aws_appautoscaling_target.this min_capacity) $(pq module.environment.module.service.aws_appautoscaling_target.this max_capacity)"
+  eq "prod plan: HTTPS with HSTS, TLS 1.3 policy" "443 HTTPS ELBSecurityPolicy-TLS13-1-2-Res-2021-06 max-age=31536000; includeSubDomains" \
+    "$(pq 'module.environment.module.service.aws_lb_listener.https[0]' port) $(pq 'module.environment.module.service.aws_lb_listener.https[0]' protocol) \
+$(pq 'module.environment.module.service.aws_lb_listener.https[0]' ssl_policy) $(pq 'module.environment.module.service.aws_lb_listener.https[0]' routing_http_response_strict_transport_security_header_value)"
+  eq "prod plan: WAF web ACL on the load balancer, blocking" "REGIONAL 2000" \
+    "$(pq 'module.environment.module.edge.aws_wafv2_web_acl.this[0]' scope) $(jq -r '.resource_changes[] | select(.address == "module.environment.module.edge.aws_wafv2_web_acl.this[0]")
+      | .change.after.rule[] | select(.name == "rate-per-address") | .statement[0].rate_based_statement[0].limit' "$work/prod.json")"
   eq "prod plan: tasks without public IP" "false" \
     "$(jq -r '.resource_changes[] | select(.address == "module.environment.module.service.aws_ecs_service.this") | .change.after.network_configuration[0].assign_public_ip | tostring' "$work/prod.json")"
 else
   ko "plan environments/prod failed"
 fi
+
+################################################################################
+# 5b. Production's shape, applied (issue 12): infra/testing/prod-shape is the
+#     prod root's call with prod's values (3 AZs, WAF on, HTTPS) except
+#     deletion protection and force-destroy, so it can be destroyed here.
+#     What the emulator cannot do, and where that is tested instead:
+#       * ACM DNS validation (no DNS): a self-signed certificate is imported
+#         instead; the domain_name path is in modules/service's
+#         https_with_domain (terraform test, mock provider);
+#       * WAF rule evaluation (moto stores the web ACL, association and
+#         logging configuration but inspects no request): rules, count mode
+#         and rate limit are asserted in modules/edge's edge.tftest.hcl;
+#       * AWS refusing HSTS on an HTTP listener (moto accepts it): the module
+#         sets it on the HTTPS listener only (service.tftest.hcl);
+#       * ALB log delivery's test write to the bucket (moto writes none): the
+#         bucket policy is checked statement by statement above.
+################################################################################
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=s3json.e2e.test" \
+  -addext "subjectAltName=DNS:s3json.e2e.test" -keyout "$work/cert.key" -out "$work/cert.pem" >>"$log" 2>&1
+cert_arn=$(awsq acm import-certificate --certificate "fileb://$work/cert.pem" --private-key "fileb://$work/cert.key" \
+  --query CertificateArn)
+ps=(terraform -chdir=infra/testing/prod-shape)
+ps_vars=(-var "region=$region" -var "image_tag=$image_tag" -var "certificate_arn=$cert_arn")
+export TF_DATA_DIR=$TF_DATA_ROOT/prod-shape
+if timed "init prod shape" "$T_PLAN" "${ps[@]}" init -input=false -no-color -backend-config="path=$work/prod-shape.tfstate" &&
+  timed "apply prod shape" "$T_APPLY" "${ps[@]}" apply -input=false -auto-approve -no-color "${ps_vars[@]}"; then
+  ok "prod shape applied"
+  ps_lb=$(awsq elbv2 describe-load-balancers --names s3json-prod --query 'LoadBalancers[0].LoadBalancerArn')
+  eq "prod shape: load balancer in 3 AZs" "3" \
+    "$(awsj elbv2 describe-load-balancers --load-balancer-arns "$ps_lb" | jq '.LoadBalancers[0].AvailabilityZones | length')"
+  ps_listeners=$(awsj elbv2 describe-listeners --load-balancer-arn "$ps_lb")
+  eq "prod shape: HTTP answers 301 to HTTPS" "redirect HTTPS 443 HTTP_301" \
+    "$(jq -r '.Listeners[] | select(.Port == 80) | .DefaultActions[0] | "\(.Type) \(.RedirectConfig.Protocol) \(.RedirectConfig.Port) \(.RedirectConfig.StatusCode)"' <<<"$ps_listeners")"
+  ps_https=$(jq -r '.Listeners[] | select(.Port == 443) | .ListenerArn' <<<"$ps_listeners")
+  eq "prod shape: HTTPS listener, TLS 1.3 policy, the certificate" "HTTPS ELBSecurityPolicy-TLS13-1-2-Res-2021-06 $cert_arn" \
+    "$(jq -r '.Listeners[] | select(.Port == 443) | "\(.Protocol) \(.SslPolicy) \(.Certificates[0].CertificateArn)"' <<<"$ps_listeners")"
+  eq "prod shape: HSTS on the HTTPS listener" "max-age=31536000; includeSubDomains" \
+    "$(awsj elbv2 describe-listener-attributes --listener-arn "$ps_https" |
+      jq -r '.Attributes[] | select(.Key == "routing.http.response.strict_transport_security.header_value") | .Value')"
+  eq "prod shape: /metrics, /readyz 404 on the HTTPS listener" "fixed-response 404" \
+    "$(awsj elbv2 describe-rules --listener-arn "$ps_https" | jq -r '.Rules[] | select(.IsDefault | not) | "\(.Actions[0].Type) \(.Actions[0].FixedResponseConfig.StatusCode)"')"
+  ps_acl=$(jq -r .web_acl_arn.value <<<"$("${ps[@]}" output -json 2>>"$log")")
+  eq "prod shape: WAF web ACL on the load balancer" "$ps_acl" \
+    "$(awsq wafv2 get-web-acl-for-resource --resource-arn "$ps_lb" --query WebACL.ARN)"
+  eq "prod shape: WAF rules: rate per address, common, known bad inputs" \
+    "AWSManagedRulesCommonRuleSet AWSManagedRulesKnownBadInputsRuleSet rate-per-address" \
+    "$(awsj wafv2 get-web-acl --scope REGIONAL --name s3json-prod --id "${ps_acl##*/}" | jq -r '[.WebACL.Rules[].Name] | sort | join(" ")')"
+  eq "prod shape: WAF logs to aws-waf-logs-s3json-prod (90 days)" "aws-waf-logs-s3json-prod 90" \
+    "$(awsq wafv2 get-logging-configuration --resource-arn "$ps_acl" --query 'LoggingConfiguration.LogDestinationConfigs[0]' | sed 's/.*log-group://; s/:\*$//') \
+$(awsq logs describe-log-groups --log-group-name-prefix aws-waf-logs-s3json-prod --query 'logGroups[0].retentionInDays')"
+  eq "prod shape: deployment alarms" "true s3json-prod-5xx-rate s3json-prod-p99-latency" \
+    "$(awsj ecs describe-services --cluster s3json-prod --services s3json-prod |
+      jq -r '.services[0].deploymentConfiguration.alarms | "\(.rollback) \(.alarmNames | sort | join(" "))"')"
+else
+  ko "prod shape apply failed (see $log)"
+fi
+timed "destroy prod shape" "$T_DESTROY" "${ps[@]}" destroy -input=false -auto-approve -no-color "${ps_vars[@]}" ||
+  ko "destroy prod shape failed"
+awsq acm delete-certificate --certificate-arn "$cert_arn" >/dev/null || ko "delete the imported certificate"
+unset TF_DATA_DIR
 
 if [ "$keep" -eq 1 ]; then
   echo "kept the stack (--keep): destroy with scripts/tf-root.sh environments/staging destroy -var-file=$work/staging.tfvars"

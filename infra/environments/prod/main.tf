@@ -46,9 +46,15 @@ module "environment" {
   image_tag    = var.image_tag
   image_digest = var.image_digest
 
-  domain_name     = var.domain_name
-  route53_zone_id = var.route53_zone_id
-  alarm_actions   = var.alarm_actions
+  domain_name      = var.domain_name
+  route53_zone_id  = var.route53_zone_id
+  certificate_arn  = var.certificate_arn
+  allow_plain_http = var.allow_plain_http
+
+  permissions_boundary_arn = var.permissions_boundary_arn
+  alarm_actions            = var.alarm_actions
+  alarm_email              = var.alarm_email
+  alarm_https_endpoint     = var.alarm_https_endpoint
 }
 
 # State written before modules/environment existed (the modules were called

@@ -39,8 +39,45 @@ variable "route53_zone_id" {
   default     = null
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of this environment's IAM roles: global/ci output boundary_arns (the CI deploy role creates roles only with it)"
+  type        = string
+  default     = null
+}
+
+variable "certificate_arn" {
+  description = "Existing ACM certificate (this region) for HTTPS; an alternative to domain_name + route53_zone_id"
+  type        = string
+  default     = null
+}
+
+# Production refuses to plan without TLS unless this is set explicitly.
+variable "allow_plain_http" {
+  description = "Serve plain HTTP when neither domain_name nor certificate_arn is set"
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = var.allow_plain_http || var.domain_name != null || var.certificate_arn != null
+    error_message = "No TLS: set domain_name and route53_zone_id, or certificate_arn, or allow_plain_http = true to serve plain HTTP knowingly."
+  }
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the environment's alarm topic (must confirm); null = none"
+  type        = string
+  default     = null
+}
+
+variable "alarm_https_endpoint" {
+  description = "HTTPS URL (e.g. a paging webhook) subscribed to the alarm topic; null = none"
+  type        = string
+  default     = null
+}
+
 variable "alarm_actions" {
-  description = "ARNs (e.g. SNS topics) notified by the 5xx and unhealthy-target alarms"
+  description = "Further ARNs notified by the service's 5xx and unhealthy-target alarms, besides the environment's topic"
   type        = list(string)
   default     = []
   nullable    = false

@@ -33,6 +33,14 @@ module "environment" {
     max_capacity = 3
   }
 
+  # The firewall is optional outside prod (it costs a web ACL, two managed
+  # rule groups and a rule a month); turn it on to test rules before prod.
+  enable_waf = false
+
+  # Fargate Spot: about 70% off the task compute, but a task may be stopped
+  # with two minutes' notice (docs/cost.md). Refused for prod.
+  fargate_spot = false
+
   deletion_protection     = false
   documents_force_destroy = true
 
@@ -41,9 +49,15 @@ module "environment" {
   image_tag    = var.image_tag
   image_digest = var.image_digest
 
-  domain_name     = var.domain_name
-  route53_zone_id = var.route53_zone_id
-  alarm_actions   = var.alarm_actions
+  domain_name      = var.domain_name
+  route53_zone_id  = var.route53_zone_id
+  certificate_arn  = var.certificate_arn
+  allow_plain_http = var.allow_plain_http
+
+  permissions_boundary_arn = var.permissions_boundary_arn
+  alarm_actions            = var.alarm_actions
+  alarm_email              = var.alarm_email
+  alarm_https_endpoint     = var.alarm_https_endpoint
 }
 
 # State written before modules/environment existed (the modules were called

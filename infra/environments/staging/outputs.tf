@@ -58,3 +58,23 @@ output "public_subnet_ids" {
   description = "Public subnets of the load balancer"
   value       = module.environment.public_subnet_ids
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic every alarm notifies (subscribe on-call here)"
+  value       = module.environment.alarm_topic_arn
+}
+
+output "web_acl_arn" {
+  description = "WAF web ACL in front of the load balancer (null without WAF)"
+  value       = module.environment.web_acl_arn
+}
+
+output "lb_log_bucket" {
+  description = "Bucket of the load balancer's access and connection logs"
+  value       = module.environment.lb_log_bucket
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard: requests, latency, errors, tasks, CPU/memory, cache and S3 errors"
+  value       = module.environment.dashboard_name
+}

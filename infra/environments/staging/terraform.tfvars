@@ -8,5 +8,10 @@
 # per vCPU-hour; `make deploy` publishes the image for both.
 # cpu_architecture = "ARM64"
 
+# The boundary every IAM role of this environment carries (required once CI
+# deploys: its deploy role creates roles only with it): global/ci output
+# boundary_arns["staging"].
+# permissions_boundary_arn = "arn:aws:iam::123456789012:policy/s3json-staging-workload-boundary"
+
 # Refuse any other account (recommended):
 # allowed_account_ids = ["123456789012"]

@@ -39,8 +39,45 @@ variable "route53_zone_id" {
   default     = null
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of this environment's IAM roles: global/ci output boundary_arns (the CI deploy role creates roles only with it)"
+  type        = string
+  default     = null
+}
+
+variable "certificate_arn" {
+  description = "Existing ACM certificate (this region) for HTTPS; an alternative to domain_name + route53_zone_id"
+  type        = string
+  default     = null
+}
+
+# Staging is throw-away and applied without a domain by the infra e2e; give it TLS and set this false to test HTTPS.
+variable "allow_plain_http" {
+  description = "Serve plain HTTP when neither domain_name nor certificate_arn is set"
+  type        = bool
+  default     = true
+  nullable    = false
+
+  validation {
+    condition     = var.allow_plain_http || var.domain_name != null || var.certificate_arn != null
+    error_message = "No TLS: set domain_name and route53_zone_id, or certificate_arn, or allow_plain_http = true to serve plain HTTP knowingly."
+  }
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the environment's alarm topic (must confirm); null = none"
+  type        = string
+  default     = null
+}
+
+variable "alarm_https_endpoint" {
+  description = "HTTPS URL (e.g. a paging webhook) subscribed to the alarm topic; null = none"
+  type        = string
+  default     = null
+}
+
 variable "alarm_actions" {
-  description = "ARNs (e.g. SNS topics) notified by the 5xx and unhealthy-target alarms"
+  description = "Further ARNs notified by the service's 5xx and unhealthy-target alarms, besides the environment's topic"
   type        = list(string)
   default     = []
   nullable    = false

@@ -24,8 +24,6 @@ locals {
   oidc_host         = "token.actions.githubusercontent.com"
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
 
-  # Everything the deploy role changes stays in this region.
-  in_region = { StringEquals = { "aws:RequestedRegion" = var.region } }
 }
 
 ################################################################################
@@ -48,23 +46,29 @@ resource "aws_iam_openid_connect_provider" "github" {
 
 locals {
   # Who may assume a role: this repository's tokens for sts.amazonaws.com,
-  # from exactly the given `sub` claims (no wildcards).
-  trust = { for role, subs in {
-    plan   = ["repo:${var.github_repository}:pull_request"]
-    deploy = concat(["repo:${var.github_repository}:ref:refs/heads/${var.deploy_branch}"], [for e in var.deploy_environments : "repo:${var.github_repository}:environment:${e}"])
-    } : role => jsonencode({
-      Version = "2012-10-17"
-      Statement = [{
-        Effect    = "Allow"
-        Principal = { Federated = local.oidc_provider_arn }
-        Action    = "sts:AssumeRoleWithWebIdentity"
-        Condition = {
-          StringEquals = {
-            "${local.oidc_host}:aud" = "sts.amazonaws.com"
-            "${local.oidc_host}:sub" = subs
-          }
+  # from exactly the given `sub` claims (no wildcards). A job in a GitHub
+  # environment gets `repo:<r>:environment:<env>` (no branch): production's
+  # main-only rule is the environment's deployment-branch rule (docs/deploy.md).
+  subs = merge(
+    { plan = ["repo:${var.github_repository}:pull_request"] },
+    { for env, r in var.deploy_roles : "deploy-${env}" => concat(
+      ["repo:${var.github_repository}:environment:${r.github_environment}"],
+      r.push_image ? ["repo:${var.github_repository}:ref:refs/heads/${var.deploy_branch}"] : [],
+    ) },
+  )
+  trust = { for role, subs in local.subs : role => jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = local.oidc_provider_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "${local.oidc_host}:aud" = "sts.amazonaws.com"
+          "${local.oidc_host}:sub" = subs
         }
-      }]
+      }
+    }]
   }) }
 }
 
@@ -100,6 +104,23 @@ locals {
             "cloudwatch:ListTagsForResource",
             "application-autoscaling:Describe*",
             "application-autoscaling:ListTagsForResource",
+            "sns:GetTopicAttributes",
+            "sns:GetSubscriptionAttributes",
+            "sns:ListSubscriptionsByTopic",
+            "sns:ListTagsForResource",
+            "kms:DescribeKey",
+            "kms:GetKeyPolicy",
+            "kms:GetKeyRotationStatus",
+            "kms:ListAliases",
+            "kms:ListResourceTags",
+            "wafv2:GetWebACL",
+            "wafv2:GetWebACLForResource",
+            "wafv2:GetLoggingConfiguration",
+            "wafv2:ListTagsForResource",
+            "cloudwatch:GetDashboard",
+            "logs:DescribeMetricFilters",
+            "iam:GetPolicy",
+            "iam:GetPolicyVersion",
             "acm:DescribeCertificate",
             "acm:ListCertificates",
             "acm:ListTagsForCertificate",
@@ -150,162 +171,64 @@ locals {
 }
 
 ################################################################################
-# Deploy Policy: publish the image, apply global/ecr and the environments
+# Deploy Roles: one per environment, each held to its environment by names,
+# tags and a permissions boundary (modules/ci-deploy-policy)
 ################################################################################
 
-locals {
-  deploy_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [
-        {
-          Sid      = "StateWrite"
-          Effect   = "Allow"
-          Action   = ["s3:PutObject", "s3:DeleteObject"]
-          Resource = "${local.state_bucket_arn}/*"
-        },
-        {
-          Sid      = "EcrLogin"
-          Effect   = "Allow"
-          Action   = "ecr:GetAuthorizationToken"
-          Resource = "*"
-        },
-        {
-          Sid    = "EcrRepository"
-          Effect = "Allow"
-          Action = [
-            "ecr:CreateRepository",
-            "ecr:PutLifecyclePolicy",
-            "ecr:PutImageScanningConfiguration",
-            "ecr:PutImageTagMutability",
-            "ecr:TagResource",
-            "ecr:UntagResource",
-            "ecr:BatchCheckLayerAvailability",
-            "ecr:BatchGetImage",
-            "ecr:GetDownloadUrlForLayer",
-            "ecr:InitiateLayerUpload",
-            "ecr:UploadLayerPart",
-            "ecr:CompleteLayerUpload",
-            "ecr:PutImage",
-            "ecr:DescribeImageScanFindings",
-          ]
-          Resource = local.repository_arn
-        },
-        {
-          # VPC, subnets, routes, gateways, endpoints, security groups,
-          # flow logs; ALB; ECS; autoscaling; certificates: this region only.
-          Sid    = "EnvironmentResources"
-          Effect = "Allow"
-          Action = [
-            "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute",
-            "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
-            "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:CreateRoute", "ec2:DeleteRoute", "ec2:ReplaceRoute",
-            "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable",
-            "ec2:CreateInternetGateway", "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway",
-            "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:CreateNatGateway", "ec2:DeleteNatGateway",
-            "ec2:CreateVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint",
-            "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup",
-            "ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
-            "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
-            "ec2:ModifySecurityGroupRules", "ec2:UpdateSecurityGroupRuleDescriptionsIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
-            "ec2:CreateFlowLogs", "ec2:DeleteFlowLogs",
-            "ec2:CreateTags", "ec2:DeleteTags",
-            "elasticloadbalancing:*",
-            "ecs:CreateCluster", "ecs:DeleteCluster", "ecs:UpdateCluster", "ecs:PutClusterCapacityProviders",
-            "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService",
-            "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:DeleteTaskDefinitions",
-            "ecs:TagResource", "ecs:UntagResource",
-            "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
-            "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
-            "application-autoscaling:TagResource", "application-autoscaling:UntagResource",
-            "acm:RequestCertificate", "acm:DeleteCertificate", "acm:AddTagsToCertificate", "acm:RemoveTagsFromCertificate",
-          ]
-          Resource  = "*"
-          Condition = local.in_region
-        },
-        {
-          Sid    = "LogGroups"
-          Effect = "Allow"
-          Action = [
-            "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
-            "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup",
-          ]
-          Resource = [
-            "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/ecs/${local.prefix}-*",
-            "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/vpc/${local.prefix}-*",
-          ]
-        },
-        {
-          Sid      = "Alarms"
-          Effect   = "Allow"
-          Action   = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"]
-          Resource = "arn:${local.partition}:cloudwatch:${var.region}:${local.account_id}:alarm:${local.prefix}-*"
-        },
-        {
-          # The roots' task, execution and flow-log roles, named <prefix>-*.
-          Sid    = "ManagedRoles"
-          Effect = "Allow"
-          Action = [
-            "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
-            "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
-          ]
-          Resource = local.managed_role_arn
-        },
-        {
-          Sid      = "PassManagedRoles"
-          Effect   = "Allow"
-          Action   = "iam:PassRole"
-          Resource = local.managed_role_arn
-          Condition = {
-            StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] }
-          }
-        },
-        {
-          Sid      = "ServiceLinkedRoles"
-          Effect   = "Allow"
-          Action   = "iam:CreateServiceLinkedRole"
-          Resource = "*"
-          Condition = {
-            StringEquals = { "iam:AWSServiceName" = ["ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"] }
-          }
-        },
-        {
-          # Documents buckets (`<prefix>-<env>-documents-*`) and their objects.
-          Sid    = "DocumentBuckets"
-          Effect = "Allow"
-          Action = [
-            "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucket*", "s3:DeleteBucketPolicy",
-            "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
-            "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions",
-          ]
-          Resource = ["arn:${local.partition}:s3:::${local.prefix}-*-documents-*", "arn:${local.partition}:s3:::${local.prefix}-*-documents-*/*"]
-        },
-        {
-          # No way to widen its own rights, touch the OIDC provider or
-          # weaken the state bucket.
-          Sid    = "NoSelfEscalation"
-          Effect = "Deny"
-          Action = ["iam:*"]
-          Resource = [
-            local.ci_roles_arn,
-            "arn:${local.partition}:iam::${local.account_id}:oidc-provider/${local.oidc_host}",
-          ]
-        },
-        {
-          Sid      = "KeepStateBucket"
-          Effect   = "Deny"
-          Action   = ["s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration"]
-          Resource = local.state_bucket_arn
-        },
-      ],
-      length(var.route53_zone_ids) == 0 ? [] : [{
-        Sid      = "DnsRecords"
-        Effect   = "Allow"
-        Action   = "route53:ChangeResourceRecordSets"
-        Resource = [for z in var.route53_zone_ids : "arn:${local.partition}:route53:::hostedzone/${z}"]
-      }],
-    )
-  })
+module "deploy_policy" {
+  source   = "../../modules/ci-deploy-policy"
+  for_each = var.deploy_roles
+
+  partition         = local.partition
+  account_id        = local.account_id
+  region            = var.region
+  name_prefix       = local.prefix
+  environment       = each.key
+  state_bucket_arn  = local.state_bucket_arn
+  state_kms_key_arn = var.state_kms_key_arn
+  repository_arn    = local.repository_arn
+  push_image        = each.value.push_image
+  route53_zone_ids  = var.route53_zone_ids
+  protected_arns = [
+    local.ci_roles_arn,
+    "arn:${local.partition}:iam::${local.account_id}:oidc-provider/${local.oidc_host}",
+    "arn:${local.partition}:iam::${local.account_id}:policy/${local.prefix}-*-workload-boundary",
+  ]
+}
+
+# Every role a deploy role creates carries this; the deploy role can neither
+# create a role without it nor change or remove it.
+resource "aws_iam_policy" "boundary" {
+  for_each = var.deploy_roles
+
+  name        = module.deploy_policy[each.key].boundary_name
+  description = "Permissions boundary of the ${each.key} workload roles (tasks, task execution, flow logs)"
+  policy      = module.deploy_policy[each.key].boundary_policy
+}
+
+resource "aws_iam_role" "deploy" {
+  for_each = var.deploy_roles
+
+  name                 = "${local.prefix}-ci-deploy-${each.key}"
+  description          = "GitHub Actions, environment ${each.value.github_environment} of ${var.github_repository}: apply ${each.key}${each.value.push_image ? ", push the image" : ""}"
+  assume_role_policy   = local.trust["deploy-${each.key}"]
+  max_session_duration = var.max_session_duration
+}
+
+resource "aws_iam_role_policy" "deploy_read" {
+  for_each = var.deploy_roles
+
+  name   = "read"
+  role   = aws_iam_role.deploy[each.key].id
+  policy = local.read_policy
+}
+
+resource "aws_iam_role_policy" "deploy" {
+  for_each = var.deploy_roles
+
+  name   = "deploy"
+  role   = aws_iam_role.deploy[each.key].id
+  policy = module.deploy_policy[each.key].deploy_policy
 }
 
 ################################################################################
@@ -323,27 +246,4 @@ resource "aws_iam_role_policy" "plan_read" {
   name   = "read"
   role   = aws_iam_role.plan.id
   policy = local.read_policy
-}
-
-################################################################################
-# Deploy Role: the main branch and the deployment environments
-################################################################################
-
-resource "aws_iam_role" "deploy" {
-  name                 = "${local.prefix}-ci-deploy"
-  description          = "GitHub Actions, ${var.deploy_branch} and environments of ${var.github_repository}: push the image, apply"
-  assume_role_policy   = local.trust.deploy
-  max_session_duration = var.max_session_duration
-}
-
-resource "aws_iam_role_policy" "deploy_read" {
-  name   = "read"
-  role   = aws_iam_role.deploy.id
-  policy = local.read_policy
-}
-
-resource "aws_iam_role_policy" "deploy" {
-  name   = "deploy"
-  role   = aws_iam_role.deploy.id
-  policy = local.deploy_policy
 }

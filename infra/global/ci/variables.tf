@@ -81,15 +81,26 @@ variable "deploy_branch" {
   nullable    = false
 }
 
-variable "deploy_environments" {
-  description = "GitHub environments whose jobs may assume the deploy role"
-  type        = list(string)
-  default     = ["staging", "production"]
-  nullable    = false
+variable "deploy_roles" {
+  description = "One deploy role per environment (key = the roots' environment name): the GitHub environment whose jobs may assume it, and whether it publishes the image (then the deploy branch may assume it too)"
+  type = map(object({
+    github_environment = string
+    push_image         = optional(bool, false)
+  }))
+  default = {
+    staging = { github_environment = "staging", push_image = true }
+    prod    = { github_environment = "production" }
+  }
+  nullable = false
 
   validation {
-    condition     = length(var.deploy_environments) > 0
-    error_message = "deploy_environments must name at least one environment."
+    condition     = length(var.deploy_roles) > 0 && alltrue([for k, r in var.deploy_roles : can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", k)) && length(r.github_environment) > 0])
+    error_message = "deploy_roles needs at least one entry, keyed by environment name (3-16 lowercase letters, digits, hyphens)."
+  }
+
+  validation {
+    condition     = alltrue([for k, r in var.deploy_roles : !(r.push_image && (k == "prod" || r.github_environment == "production"))])
+    error_message = "The production role must trust only its GitHub environment: push_image (which adds the branch) is for staging."
   }
 }
 

@@ -26,6 +26,7 @@ module "network" {
 
   # The S3 gateway endpoint reaches this bucket (and ECR's layers) only.
   s3_read_bucket_arns = [module.documents.bucket_arn]
+  permissions_boundary_arn = var.permissions_boundary_arn
 }
 
 ################################################################################
@@ -69,6 +70,7 @@ module "service" {
   cpu_architecture                  = var.cpu_architecture
   memory                            = var.memory
   drain_seconds                     = var.drain_seconds
+  fargate_spot                      = var.fargate_spot
   log_level                         = var.log_level
   log_retention_days                = var.log_retention_days
   container_health_check            = var.container_health_check
@@ -78,5 +80,55 @@ module "service" {
   deletion_protection = var.deletion_protection
   domain_name         = var.domain_name
   route53_zone_id     = var.route53_zone_id
-  alarm_actions       = var.alarm_actions
+  certificate_arn     = var.certificate_arn
+  allow_plain_http    = var.allow_plain_http
+  alarm_actions       = concat([module.alarms.topic_arn], var.alarm_actions)
+
+  deployment_alarm_names = module.alarms.deployment_alarm_names
+
+  permissions_boundary_arn = var.permissions_boundary_arn
+
+  lb_logs = {
+    bucket            = module.edge.lb_log_bucket
+    access_prefix     = module.edge.lb_access_log_prefix
+    connection_prefix = module.edge.lb_connection_log_prefix
+  }
+}
+
+################################################################################
+# Edge: the load balancer's log bucket and the web application firewall
+################################################################################
+
+module "edge" {
+  source = "../edge"
+
+  name   = local.name
+  lb_arn = module.service.lb_arn
+
+  force_destroy          = var.documents_force_destroy
+  lb_log_expiration_days = var.lb_log_expiration_days
+  enable_waf             = var.enable_waf
+  waf_mode               = var.waf_mode
+  waf_rate_limit         = var.waf_rate_limit
+  waf_log_retention_days = var.log_retention_days
+}
+
+################################################################################
+# Alarms: the environment's SNS topic, alarms and deployment alarms
+################################################################################
+
+module "alarms" {
+  source = "../alarms"
+
+  name                    = local.name
+  cluster_name            = local.name
+  service_name            = local.name
+  log_group_name          = module.service.log_group_name
+  lb_arn_suffix           = module.service.lb_arn_suffix
+  target_group_arn_suffix = module.service.target_group_arn_suffix
+
+  email               = var.alarm_email
+  https_endpoint      = var.alarm_https_endpoint
+  error_rate_percent  = var.alarm_error_rate_percent
+  p99_latency_seconds = var.alarm_p99_latency_seconds
 }

@@ -67,3 +67,27 @@ output "public_subnet_ids" {
   description = "Public subnets of the load balancer"
   value       = module.network.public_subnet_ids
 }
+
+################################################################################
+# Edge and alarms
+################################################################################
+
+output "alarm_topic_arn" {
+  description = "SNS topic every alarm of the environment notifies"
+  value       = module.alarms.topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the environment"
+  value       = module.alarms.dashboard_name
+}
+
+output "web_acl_arn" {
+  description = "WAF web ACL in front of the load balancer; null when enable_waf is false"
+  value       = module.edge.web_acl_arn
+}
+
+output "lb_log_bucket" {
+  description = "Bucket of the load balancer's access and connection logs"
+  value       = module.edge.lb_log_bucket
+}

@@ -112,6 +112,18 @@ variable "memory" {
   default     = 512
 }
 
+variable "fargate_spot" {
+  description = "Run the tasks on Fargate Spot (interruptible, about 70% cheaper); refused for prod"
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = !var.fargate_spot || var.environment != "prod"
+    error_message = "fargate_spot is for non-production environments: prod runs on regular Fargate."
+  }
+}
+
 variable "drain_seconds" {
   description = "S3JSON_DRAIN_SECONDS: graceful drain after SIGTERM (stopTimeout = this + 5)"
   type        = number
@@ -181,8 +193,78 @@ variable "route53_zone_id" {
   default     = null
 }
 
+variable "lb_log_expiration_days" {
+  description = "Days the load balancer's access and connection logs are kept"
+  type        = number
+  default     = 90
+}
+
+variable "enable_waf" {
+  description = "AWS WAF web ACL in front of the load balancer (rate limit per address, AWS managed rules)"
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "waf_mode" {
+  description = "`block`, or `count` to only count matches during a rollout"
+  type        = string
+  default     = "block"
+  nullable    = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per client address per 5 minutes before WAF blocks the address"
+  type        = number
+  default     = 2000
+  nullable    = false
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the environment's IAM roles (global/ci output boundary_arns); null = none"
+  type        = string
+  default     = null
+}
+
+variable "certificate_arn" {
+  description = "Existing ACM certificate for the HTTPS listener (instead of, or with, domain_name)"
+  type        = string
+  default     = null
+}
+
+variable "allow_plain_http" {
+  description = "Serve plain HTTP when no TLS is configured; false (the default) refuses to plan without TLS"
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the environment's alarm topic; null = none (subscribe later)"
+  type        = string
+  default     = null
+}
+
+variable "alarm_https_endpoint" {
+  description = "HTTPS URL (e.g. a paging webhook) subscribed to the alarm topic; null = none"
+  type        = string
+  default     = null
+}
+
+variable "alarm_error_rate_percent" {
+  description = "5xx percentage of requests that raises the error-rate alarm and rolls a deployment back"
+  type        = number
+  default     = 5
+}
+
+variable "alarm_p99_latency_seconds" {
+  description = "p99 target response time (s) that raises the latency alarm and rolls a deployment back"
+  type        = number
+  default     = 1
+}
+
 variable "alarm_actions" {
-  description = "ARNs (e.g. SNS topics) notified by the 5xx and unhealthy-target alarms"
+  description = "Further ARNs notified by every service alarm, besides the environment's topic"
   type        = list(string)
   default     = []
   nullable    = false

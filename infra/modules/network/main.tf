@@ -261,7 +261,8 @@ resource "aws_cloudwatch_log_group" "flow_log" {
 resource "aws_iam_role" "flow_log" {
   count = var.enable_flow_log ? 1 : 0
 
-  name = "${var.name}-vpc-flow-log"
+  name                 = "${var.name}-vpc-flow-log"
+  permissions_boundary = var.permissions_boundary_arn
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

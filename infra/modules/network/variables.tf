@@ -126,3 +126,14 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the IAM roles this module creates (global/ci output boundary_arns; required when the deploy role applies); null = none"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", coalesce(var.permissions_boundary_arn, "x")))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
+}

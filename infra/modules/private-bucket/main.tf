@@ -83,6 +83,14 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
       noncurrent_days = var.noncurrent_version_expiration_days
     }
 
+    # Logs, not documents: current objects expire too.
+    dynamic "expiration" {
+      for_each = var.expiration_days == null ? [] : [var.expiration_days]
+      content {
+        days = expiration.value
+      }
+    }
+
     abort_incomplete_multipart_upload {
       days_after_initiation = 7
     }
@@ -95,14 +103,14 @@ resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
+    Statement = concat([{
       Sid       = "DenyInsecureTransport"
       Effect    = "Deny"
       Principal = "*"
       Action    = "s3:*"
       Resource  = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
+    }], jsondecode(var.policy_statements))
   })
 
   # A policy put before the public access block could be judged public.

@@ -73,3 +73,30 @@ variable "lifecycle_rule_id" {
     error_message = "lifecycle_rule_id must be 1-255 characters."
   }
 }
+
+variable "expiration_days" {
+  description = "Days after which current objects expire as well (log buckets); null = never"
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.expiration_days == null || (coalesce(var.expiration_days, 1) >= 1 && floor(coalesce(var.expiration_days, 1)) == coalesce(var.expiration_days, 1))
+    error_message = "expiration_days must be null or a whole number of at least 1."
+  }
+}
+
+################################################################################
+# Policy
+################################################################################
+
+variable "policy_statements" {
+  description = "JSON list of statements added to the bucket policy after the TLS-only deny (e.g. a log delivery grant); \"[]\" = none"
+  type        = string
+  default     = "[]"
+  nullable    = false
+
+  validation {
+    condition     = can(tolist(jsondecode(var.policy_statements)))
+    error_message = "policy_statements must be a JSON list of policy statements."
+  }
+}

@@ -20,8 +20,15 @@ locals {
   keep_alive_margin  = 15
   keep_alive_seconds = var.idle_timeout + local.keep_alive_margin
 
-  https          = var.domain_name != null
-  listener_ports = local.https ? [80, 443] : [80]
+  # TLS from an existing ACM certificate, or one this module requests for
+  # domain_name (DNS-validated in route53_zone_id).
+  https              = var.domain_name != null || var.certificate_arn != null
+  create_certificate = var.domain_name != null && var.certificate_arn == null
+  listener_ports     = local.https ? [80, 443] : [80]
+
+  # HSTS tells browsers to use HTTPS only for max-age seconds (no preload:
+  # that is a decision for the domain's owner, hard to undo).
+  hsts = var.hsts_max_age_seconds > 0 ? "max-age=${var.hsts_max_age_seconds}; includeSubDomains" : null
 
   bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
   account_id = data.aws_caller_identity.current.account_id
@@ -45,7 +52,7 @@ resource "aws_ecs_cluster" "this" {
 
 resource "aws_ecs_cluster_capacity_providers" "this" {
   cluster_name       = aws_ecs_cluster.this.name
-  capacity_providers = ["FARGATE"]
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
 
   default_capacity_provider_strategy {
     capacity_provider = "FARGATE"
@@ -87,6 +94,8 @@ resource "aws_iam_role" "task_exec" {
   name               = "${var.name}-task-exec"
   description        = "ECS agent for ${var.name}: image pull and logs only"
   assume_role_policy = local.ecs_tasks_trust
+  # The deploy role may create roles only with this boundary (global/ci).
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }
@@ -128,6 +137,8 @@ resource "aws_iam_role" "task" {
   name               = "${var.name}-task"
   description        = "s3json tasks of ${var.name}: read-only on the documents"
   assume_role_policy = local.ecs_tasks_trust
+  # The deploy role may create roles only with this boundary (global/ci).
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }
@@ -371,6 +382,26 @@ resource "aws_lb" "this" {
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = var.idle_timeout
 
+  # Issue 12: access and connection logs to the environment's log bucket
+  # (modules/edge), whose policy must be in force before these are enabled.
+  dynamic "access_logs" {
+    for_each = var.lb_logs == null ? [] : [var.lb_logs]
+    content {
+      enabled = true
+      bucket  = access_logs.value.bucket
+      prefix  = access_logs.value.access_prefix
+    }
+  }
+
+  dynamic "connection_logs" {
+    for_each = var.lb_logs == null ? [] : [var.lb_logs]
+    content {
+      enabled = true
+      bucket  = connection_logs.value.bucket
+      prefix  = connection_logs.value.connection_prefix
+    }
+  }
+
   tags = var.tags
 }
 
@@ -424,11 +455,12 @@ resource "aws_lb_listener" "http" {
 }
 
 ################################################################################
-# HTTPS (when domain_name is set): ACM certificate, DNS validation, listener
+# HTTPS (certificate_arn, or domain_name: ACM certificate, DNS validation),
+# listener with HSTS
 ################################################################################
 
 resource "aws_acm_certificate" "this" {
-  count = local.https ? 1 : 0
+  count = local.create_certificate ? 1 : 0
 
   domain_name       = var.domain_name
   validation_method = "DNS"
@@ -448,7 +480,7 @@ resource "aws_acm_certificate" "this" {
 # Keyed by the (known) domain name: the validation options themselves are only
 # known after the certificate exists.
 resource "aws_route53_record" "validation" {
-  for_each = local.https && var.route53_zone_id != null ? toset([var.domain_name]) : toset([])
+  for_each = local.create_certificate && var.route53_zone_id != null ? toset([var.domain_name]) : toset([])
 
   zone_id         = var.route53_zone_id
   name            = local.validation[each.key].resource_record_name
@@ -459,11 +491,11 @@ resource "aws_route53_record" "validation" {
 }
 
 locals {
-  validation = local.https ? { for o in aws_acm_certificate.this[0].domain_validation_options : o.domain_name => o } : {}
+  validation = local.create_certificate ? { for o in aws_acm_certificate.this[0].domain_validation_options : o.domain_name => o } : {}
 }
 
 resource "aws_acm_certificate_validation" "this" {
-  count = local.https ? 1 : 0
+  count = local.create_certificate ? 1 : 0
 
   certificate_arn         = aws_acm_certificate.this[0].arn
   validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
@@ -476,7 +508,11 @@ resource "aws_lb_listener" "https" {
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = var.ssl_policy
-  certificate_arn   = aws_acm_certificate_validation.this[0].certificate_arn
+  certificate_arn   = local.create_certificate ? aws_acm_certificate_validation.this[0].certificate_arn : var.certificate_arn
+
+  # The load balancer adds the header to every response of this listener
+  # (AWS refuses the attribute on an HTTP listener; the emulator does not).
+  routing_http_response_strict_transport_security_header_value = local.hsts
 
   default_action {
     type             = "forward"
@@ -486,8 +522,48 @@ resource "aws_lb_listener" "https" {
   tags = var.tags
 }
 
+################################################################################
+# Internal endpoints: /metrics and /readyz are for the VPC (scrapers, ECS),
+# not the internet. The serving listener answers them 404 before forwarding;
+# the target group's health check (/healthz) goes to the tasks directly and
+# is unaffected. The service matches paths undecoded and exactly, so
+# `/%6detrics` or `/metrics/` are not its metrics either.
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-update-rules.html
+################################################################################
+
+locals {
+  # The listener whose default action forwards to the target group: the
+  # service waits for it and its internal-path rule sits on it.
+  serving_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
+  internal_paths       = ["/metrics", "/metrics/*", "/readyz", "/readyz/*"]
+}
+
+resource "aws_lb_listener_rule" "internal_paths" {
+  listener_arn = local.serving_listener_arn
+  priority     = 1
+
+  condition {
+    path_pattern {
+      values = local.internal_paths
+    }
+  }
+
+  action {
+    type = "fixed-response"
+
+    # The service's own 404 body, so clients see one error format.
+    fixed_response {
+      content_type = "application/json"
+      status_code  = "404"
+      message_body = jsonencode({ error = "not_found", message = "no such route" })
+    }
+  }
+
+  tags = var.tags
+}
+
 resource "aws_route53_record" "alias" {
-  count = local.https && var.route53_zone_id != null ? 1 : 0
+  count = var.domain_name != null && var.route53_zone_id != null ? 1 : 0
 
   zone_id = var.route53_zone_id
   name    = var.domain_name
@@ -504,16 +580,13 @@ resource "aws_route53_record" "alias" {
 # Service: private subnets, no public IP, rolls back a failing deployment
 ################################################################################
 
-locals {
-  # The listener whose default action forwards to the target group.
-  serving_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
-}
-
 resource "aws_ecs_service" "this" {
-  name                              = var.name
-  cluster                           = aws_ecs_cluster.this.id
-  task_definition                   = aws_ecs_task_definition.this.arn
-  launch_type                       = "FARGATE"
+  name            = var.name
+  cluster         = aws_ecs_cluster.this.id
+  task_definition = aws_ecs_task_definition.this.arn
+  # Issue 12: Fargate Spot (non-production) goes through a capacity
+  # provider strategy, which excludes a launch type.
+  launch_type                       = var.fargate_spot ? null : "FARGATE"
   desired_count                     = var.autoscaling.min_capacity
   health_check_grace_period_seconds = var.health_check_grace_period_seconds
   availability_zone_rebalancing     = var.availability_zone_rebalancing
@@ -527,6 +600,27 @@ resource "aws_ecs_service" "this" {
   deployment_circuit_breaker {
     enable   = true
     rollback = true
+  }
+
+  # Spot tasks may be stopped with two minutes' notice (SIGTERM, then the
+  # usual drain); ECS starts replacements when capacity returns.
+  dynamic "capacity_provider_strategy" {
+    for_each = var.fargate_spot ? [1] : []
+    content {
+      capacity_provider = "FARGATE_SPOT"
+      weight            = 1
+    }
+  }
+
+  # Issue 12: a deployment that raises these alarms (5xx rate, latency from
+  # modules/alarms) rolls back by itself, even when its tasks are healthy.
+  dynamic "alarms" {
+    for_each = length(var.deployment_alarm_names) > 0 ? [1] : []
+    content {
+      alarm_names = var.deployment_alarm_names
+      enable      = true
+      rollback    = true
+    }
   }
 
   network_configuration {

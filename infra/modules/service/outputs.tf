@@ -65,14 +65,24 @@ output "lb_arn" {
   value       = aws_lb.this.arn
 }
 
+output "lb_arn_suffix" {
+  description = "ARN suffix of the load balancer (CloudWatch dimension LoadBalancer)"
+  value       = aws_lb.this.arn_suffix
+}
+
+output "target_group_arn_suffix" {
+  description = "ARN suffix of the target group (CloudWatch dimension TargetGroup)"
+  value       = aws_lb_target_group.this.arn_suffix
+}
+
 output "target_group_arn" {
   description = "ARN of the target group"
   value       = aws_lb_target_group.this.arn
 }
 
 output "url" {
-  description = "Public URL of the service (https://domain when a domain is set)"
-  value       = local.https ? "https://${var.domain_name}" : "http://${aws_lb.this.dns_name}"
+  description = "Public URL of the service (https:// when TLS is set up; the domain when one is given)"
+  value       = "${local.https ? "https" : "http"}://${coalesce(var.domain_name, aws_lb.this.dns_name)}"
 }
 
 ################################################################################

@@ -179,6 +179,13 @@ variable "cpu_architecture" {
   }
 }
 
+variable "fargate_spot" {
+  description = "Run the tasks on Fargate Spot (about 70% cheaper, may be interrupted with 2 minutes' notice): for non-production environments"
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "drain_seconds" {
   description = "Seconds the service drains in-flight requests after SIGTERM (S3JSON_DRAIN_SECONDS); stopTimeout is this plus 5"
   type        = number
@@ -292,6 +299,16 @@ variable "idle_timeout" {
   }
 }
 
+variable "lb_logs" {
+  description = "Bucket and key prefixes of the load balancer's access and connection logs (modules/edge); null = no logs"
+  type = object({
+    bucket            = string
+    access_prefix     = string
+    connection_prefix = string
+  })
+  default = null
+}
+
 variable "ingress_cidr_blocks" {
   description = "Client CIDR blocks allowed on 80/443 of the load balancer"
   type        = list(string)
@@ -316,10 +333,45 @@ variable "route53_zone_id" {
   default     = null
 }
 
+variable "certificate_arn" {
+  description = "Existing ACM certificate (same region) for the HTTPS listener; overrides the certificate domain_name would request"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$", coalesce(var.certificate_arn, "x")))
+    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+  }
+}
+
+variable "allow_plain_http" {
+  description = "Serve plain HTTP when neither domain_name nor certificate_arn is set; false refuses to plan without TLS"
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = var.allow_plain_http || var.domain_name != null || var.certificate_arn != null
+    error_message = "No TLS: set domain_name (with route53_zone_id) or certificate_arn, or allow_plain_http = true to serve plain HTTP knowingly."
+  }
+}
+
+variable "hsts_max_age_seconds" {
+  description = "max-age of the Strict-Transport-Security header on HTTPS responses; 0 = no header"
+  type        = number
+  default     = 31536000
+  nullable    = false
+
+  validation {
+    condition     = var.hsts_max_age_seconds >= 0 && floor(var.hsts_max_age_seconds) == var.hsts_max_age_seconds
+    error_message = "hsts_max_age_seconds must be a whole number of seconds, 0 or more."
+  }
+}
+
 variable "ssl_policy" {
   description = "TLS policy of the HTTPS listener (TLS 1.3 policies only)"
   type        = string
-  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  default     = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
 
   validation {
     condition = contains([
@@ -377,6 +429,13 @@ variable "alarm_actions" {
   nullable    = false
 }
 
+variable "deployment_alarm_names" {
+  description = "CloudWatch alarms an ECS deployment watches; one in ALARM rolls the deployment back (empty = circuit breaker only)"
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "alarm_5xx_threshold" {
   description = "5xx responses (load balancer + targets) per minute that raise the 5xx alarm"
   type        = number
@@ -385,5 +444,16 @@ variable "alarm_5xx_threshold" {
   validation {
     condition     = var.alarm_5xx_threshold >= 1
     error_message = "alarm_5xx_threshold must be at least 1."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the IAM roles this module creates (global/ci output boundary_arns; required when the deploy role applies); null = none"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", coalesce(var.permissions_boundary_arn, "x")))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN."
   }
 }

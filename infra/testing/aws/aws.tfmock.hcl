@@ -51,3 +51,18 @@ mock_resource "aws_lb_target_group" {
 mock_resource "aws_vpc" {
   defaults = { cidr_block = "10.10.0.0/16" }
 }
+mock_resource "aws_lb_listener" {
+  defaults = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/mock/0123456789abcdef/0123456789abcdef" }
+}
+mock_resource "aws_kms_key" {
+  defaults = { arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-00000000a1a1" }
+}
+mock_resource "aws_sns_topic" {
+  defaults = { arn = "arn:aws:sns:eu-west-1:123456789012:mock-alarms" }
+}
+mock_data "aws_elb_service_account" {
+  defaults = { arn = "arn:aws:iam::156460612806:root", id = "156460612806" }
+}
+mock_resource "aws_wafv2_web_acl" {
+  defaults = { arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/mock/00000000-0000-0000-0000-000000000000" }
+}

@@ -6,8 +6,32 @@ mock_provider "aws" {
 }
 
 variables {
-  image_tag    = null
-  image_digest = "sha256:0000000000000000000000000000000000000000000000000000000000000001"
+  image_tag       = null
+  image_digest    = "sha256:0000000000000000000000000000000000000000000000000000000000000001"
+  certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000001"
+}
+
+run "refuses_plain_http" {
+  command = plan
+
+  variables {
+    certificate_arn = null
+  }
+
+  expect_failures = [var.allow_plain_http]
+}
+
+run "plain_http_on_request" {
+
+  variables {
+    certificate_arn  = null
+    allow_plain_http = true
+  }
+
+  assert {
+    condition     = startswith(output.url, "http://")
+    error_message = "allow_plain_http = true serves plain HTTP"
+  }
 }
 
 run "prod" {
@@ -22,6 +46,14 @@ run "prod" {
   assert {
     condition     = endswith(output.image, "/s3json@sha256:0000000000000000000000000000000000000000000000000000000000000001")
     error_message = "prod runs the promoted digest"
+  }
+  assert {
+    condition     = output.url == "https://mock-1234567890.eu-west-1.elb.amazonaws.com"
+    error_message = "prod serves HTTPS"
+  }
+  assert {
+    condition     = output.web_acl_arn != null
+    error_message = "prod has a web application firewall by default"
   }
 }
 

@@ -22,6 +22,10 @@ run "staging" {
     condition     = endswith(output.image, "/s3json:0123456789ab")
     error_message = "the image is the repository at the deployed tag"
   }
+  assert {
+    condition     = output.web_acl_arn == null && output.lb_log_bucket == "s3json-staging-lb-logs-123456789012-eu-west-1"
+    error_message = "staging: no firewall (optional), load balancer logs kept"
+  }
 }
 
 run "rejects_latest" {

@@ -8,6 +8,8 @@ mock_provider "aws" {
 variables {
   environment = "staging"
   image_tag   = "1.0.0"
+  # Without a domain or certificate the module refuses to plan unless told.
+  allow_plain_http = true
 }
 
 run "composition" {
@@ -80,4 +82,52 @@ run "arm64" {
     condition     = output.cpu_architecture == "ARM64"
     error_message = "cpu_architecture reaches the service's task definition"
   }
+}
+
+run "alarms_reach_someone" {
+  variables {
+    alarm_email = "oncall@example.com"
+  }
+
+  assert {
+    condition     = module.alarms.topic_arn == "arn:aws:sns:eu-west-1:123456789012:mock-alarms"
+    error_message = "the environment has an alarm topic"
+  }
+  assert {
+    condition     = toset(module.alarms.deployment_alarm_names) == toset(["s3json-staging-5xx-rate", "s3json-staging-p99-latency"])
+    error_message = "deployment alarms on 5xx rate and latency"
+  }
+}
+
+run "edge" {
+  command = plan
+
+  assert {
+    condition     = module.service.lb_arn != null && module.edge.web_acl_arn != null
+    error_message = "the firewall is on by default"
+  }
+}
+
+run "spot_for_staging" {
+  command = plan
+
+  variables {
+    fargate_spot = true
+  }
+
+  assert {
+    condition     = one(module.service.task_definition_arn != null ? ["ok"] : []) == "ok"
+    error_message = "staging may run on Fargate Spot"
+  }
+}
+
+run "rejects_spot_for_prod" {
+  command = plan
+
+  variables {
+    environment  = "prod"
+    fargate_spot = true
+  }
+
+  expect_failures = [var.fargate_spot]
 }

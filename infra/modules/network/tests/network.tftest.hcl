@@ -238,3 +238,16 @@ run "rejects_bad_retention" {
 
   expect_failures = [var.flow_log_retention_days]
 }
+
+run "flow_log_role_carries_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/s3json-test-workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.flow_log[0].permissions_boundary == var.permissions_boundary_arn
+    error_message = "the flow-log role carries the permissions boundary"
+  }
+}

@@ -209,3 +209,35 @@ run "rejects_empty_rule_id" {
 
   expect_failures = [var.lifecycle_rule_id]
 }
+
+run "log_bucket_settings" {
+  variables {
+    expiration_days = 30
+    policy_statements = jsonencode([{
+      Sid       = "Delivery"
+      Effect    = "Allow"
+      Principal = { Service = "delivery.example.amazonaws.com" }
+      Action    = "s3:PutObject"
+      Resource  = "arn:aws:s3:::s3json-private-test/logs/*"
+    }])
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_lifecycle_configuration.this.rule).expiration).days == 30
+    error_message = "expiration_days expires current objects"
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid] == ["DenyInsecureTransport", "Delivery"]
+    error_message = "extra statements follow the TLS-only deny"
+  }
+}
+
+run "rejects_bad_policy_statements" {
+  command = plan
+
+  variables {
+    policy_statements = "{\"Sid\": \"not a list\"}"
+  }
+
+  expect_failures = [var.policy_statements]
+}

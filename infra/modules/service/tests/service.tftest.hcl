@@ -60,16 +60,16 @@ mock_provider "aws" {
   }
 }
 
-# The two security groups get distinct IDs, so "from the ALB SG" is checkable.
 override_resource {
-  target = aws_security_group.alb
-  values = { id = "sg-0a1b00000000a1b00" }
+  target = aws_security_group.tasks
+  values = { id = "sg-07a5c00000007a5c0" }
 }
 
 override_resource {
   target = aws_security_group.tasks
   values = { id = "sg-07a5c00000007a5c0" }
 }
+
 
 variables {
   name                           = "s3json-test"
@@ -82,6 +82,8 @@ variables {
   repository_url                 = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/s3json"
   repository_arn                 = "arn:aws:ecr:eu-west-1:123456789012:repository/s3json"
   image_tag                      = "1.2.3"
+  # Most runs check the plain-HTTP shape; TLS is refused-by-default below.
+  allow_plain_http = true
 }
 
 run "defaults_plan" {
@@ -430,8 +432,12 @@ run "https_with_domain" {
     error_message = "a domain adds an HTTPS listener"
   }
   assert {
-    condition     = aws_lb_listener.https[0].ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    condition     = aws_lb_listener.https[0].ssl_policy == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
     error_message = "HTTPS listener uses a TLS 1.3 policy"
+  }
+  assert {
+    condition     = aws_lb_listener.https[0].routing_http_response_strict_transport_security_header_value == "max-age=31536000; includeSubDomains"
+    error_message = "HTTPS responses carry HSTS"
   }
   assert {
     condition = (
@@ -744,5 +750,174 @@ run "deployment_timing_without_grace" {
   assert {
     condition     = output.deployment_timing.health_check_grace_seconds == 0
     error_message = "no grace period must count as 0 s"
+  }
+}
+
+run "refuses_plain_http_by_default" {
+  command = plan
+
+  variables {
+    allow_plain_http = false
+  }
+
+  expect_failures = [var.allow_plain_http]
+}
+
+run "https_with_certificate_arn" {
+  command = apply
+
+  variables {
+    allow_plain_http = false
+    certificate_arn  = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-1111-1111-1111-111111111111"
+  }
+
+  override_resource {
+    target = aws_lb_listener.https
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/s3json-test/0123456789abcdef/0000000000000443" }
+  }
+
+  assert {
+    condition     = aws_lb_listener.https[0].certificate_arn == var.certificate_arn && length(aws_acm_certificate.this) == 0 && length(aws_route53_record.validation) == 0
+    error_message = "an existing certificate is used as given; no certificate is requested"
+  }
+  assert {
+    condition     = aws_lb_listener.https[0].routing_http_response_strict_transport_security_header_value == "max-age=31536000; includeSubDomains"
+    error_message = "HTTPS responses carry HSTS for a year"
+  }
+  assert {
+    condition     = aws_lb_listener.http.default_action[0].type == "redirect" && aws_lb_listener.http.default_action[0].redirect[0].status_code == "HTTP_301"
+    error_message = "HTTP answers 301 to HTTPS"
+  }
+  assert {
+    condition     = aws_lb_listener_rule.internal_paths.listener_arn == aws_lb_listener.https[0].arn
+    error_message = "the internal-path rule sits on the serving (HTTPS) listener"
+  }
+  assert {
+    condition     = output.url == "https://s3json-test-1234567890.eu-west-1.elb.amazonaws.com"
+    error_message = "url is https:// on the load balancer's name without a domain"
+  }
+}
+
+run "internal_paths_not_public" {
+  command = apply
+
+  assert {
+    condition     = toset(flatten([for c in aws_lb_listener_rule.internal_paths.condition : [for p in c.path_pattern : p.values]])) == toset(["/metrics", "/metrics/*", "/readyz", "/readyz/*"])
+    error_message = "/metrics and /readyz (and anything under them) match the rule"
+  }
+  assert {
+    condition = (
+      aws_lb_listener_rule.internal_paths.action[0].type == "fixed-response" &&
+      aws_lb_listener_rule.internal_paths.action[0].fixed_response[0].status_code == "404" &&
+      jsondecode(aws_lb_listener_rule.internal_paths.action[0].fixed_response[0].message_body).error == "not_found"
+    )
+    error_message = "internal paths answer a JSON 404 at the load balancer"
+  }
+  assert {
+    condition     = aws_lb_listener_rule.internal_paths.listener_arn == aws_lb_listener.http.arn && aws_lb_listener_rule.internal_paths.priority == 1
+    error_message = "without TLS the rule sits first on the HTTP listener"
+  }
+  assert {
+    condition     = aws_lb_target_group.this.health_check[0].path == "/healthz"
+    error_message = "the health check still reaches the tasks on /healthz"
+  }
+}
+
+run "hsts_configurable" {
+  command = plan
+
+  variables {
+    certificate_arn      = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-1111-1111-1111-111111111111"
+    hsts_max_age_seconds = 300
+  }
+
+  assert {
+    condition     = aws_lb_listener.https[0].routing_http_response_strict_transport_security_header_value == "max-age=300; includeSubDomains"
+    error_message = "hsts_max_age_seconds sets max-age"
+  }
+}
+
+run "rejects_bad_certificate_arn" {
+  command = plan
+
+  variables {
+    certificate_arn = "arn:aws:iam::123456789012:server-certificate/x"
+  }
+
+  expect_failures = [var.certificate_arn]
+}
+
+run "deployment_alarms_roll_back" {
+  command = plan
+
+  variables {
+    deployment_alarm_names = ["s3json-test-5xx-rate", "s3json-test-p99-latency"]
+    alarm_actions          = ["arn:aws:sns:eu-west-1:123456789012:s3json-test-alarms"]
+  }
+
+  assert {
+    condition = (
+      aws_ecs_service.this.alarms[0].enable && aws_ecs_service.this.alarms[0].rollback &&
+      aws_ecs_service.this.alarms[0].alarm_names == toset(["s3json-test-5xx-rate", "s3json-test-p99-latency"])
+    )
+    error_message = "a deployment that raises the deployment alarms rolls back"
+  }
+  assert {
+    condition = alltrue([
+      for a in [aws_cloudwatch_metric_alarm.http_5xx, aws_cloudwatch_metric_alarm.unhealthy_targets] :
+      a.alarm_actions == toset(var.alarm_actions) && a.ok_actions == toset(var.alarm_actions)
+    ])
+    error_message = "the service's own alarms notify on alarm and OK"
+  }
+}
+
+run "lb_logs" {
+  command = plan
+
+  variables {
+    lb_logs = {
+      bucket            = "s3json-test-lb-logs-123456789012-eu-west-1"
+      access_prefix     = "access"
+      connection_prefix = "connection"
+    }
+  }
+
+  assert {
+    condition = (
+      aws_lb.this.access_logs[0].enabled && aws_lb.this.access_logs[0].bucket == var.lb_logs.bucket && aws_lb.this.access_logs[0].prefix == "access" &&
+      aws_lb.this.connection_logs[0].enabled && aws_lb.this.connection_logs[0].bucket == var.lb_logs.bucket && aws_lb.this.connection_logs[0].prefix == "connection"
+    )
+    error_message = "access and connection logs go to the log bucket under their prefixes"
+  }
+}
+
+run "roles_carry_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/s3json-test-workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.task.permissions_boundary == var.permissions_boundary_arn && aws_iam_role.task_exec.permissions_boundary == var.permissions_boundary_arn
+    error_message = "the task and execution roles carry the permissions boundary"
+  }
+}
+
+run "fargate_spot" {
+  command = plan
+  # A fresh state, as for a new environment.
+  state_key = "spot"
+
+  variables {
+    fargate_spot = true
+  }
+
+  assert {
+    condition = (
+      one(aws_ecs_service.this.capacity_provider_strategy).capacity_provider == "FARGATE_SPOT" &&
+      contains(aws_ecs_cluster_capacity_providers.this.capacity_providers, "FARGATE_SPOT")
+    )
+    error_message = "fargate_spot runs the tasks through the FARGATE_SPOT capacity provider"
   }
 }
