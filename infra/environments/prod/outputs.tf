@@ -24,6 +24,8 @@ output "service_name" {
 output "cpu_architecture" {
   description = "CPU architecture of the tasks (X86_64 or ARM64)"
   value       = module.environment.cpu_architecture
+}
+
 output "deployment_timing" {
   description = "What bounds a deployment's duration: scripts/deploy computes its wait from it"
   value       = module.environment.deployment_timing

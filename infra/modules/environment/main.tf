@@ -25,7 +25,7 @@ module "network" {
   enable_flow_log    = var.enable_flow_log
 
   # The S3 gateway endpoint reaches this bucket (and ECR's layers) only.
-  s3_read_bucket_arns = [module.documents.bucket_arn]
+  s3_read_bucket_arns      = [module.documents.bucket_arn]
   permissions_boundary_arn = var.permissions_boundary_arn
 }
 

@@ -25,6 +25,8 @@ output "service_name" {
 output "cpu_architecture" {
   description = "CPU architecture of the tasks (X86_64 or ARM64)"
   value       = module.service.cpu_architecture
+}
+
 output "deployment_timing" {
   description = "What bounds a deployment's duration (module service's deployment_timing): scripts/deploy computes its wait from it"
   value       = module.service.deployment_timing
