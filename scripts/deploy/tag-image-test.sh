@@ -5,10 +5,14 @@
 #
 #   registry: a single-image manifest and a multi-architecture OCI index get
 #     an `<env>-<UTC time>` tag that serves the very same digest and media
-#     type; bad and unknown digests are refused with a message
+#     type; the index's platform manifests get `<env>-<time>-<arch>` (ECR's
+#     lifecycle rules judge each manifest by its own tags), a single image
+#     none; bad and unknown digests are refused with a message
 #   ECR: the deployed image gets `prod-<time>` next to its commit tag (the
 #     repository is IMMUTABLE, as infra/global/ecr makes it); a second deploy
-#     adds a second tag; an unknown digest is refused
+#     adds a second tag; an index's amd64 and arm64 manifests get
+#     `prod-<time>-<arch>` next to their `<commit>-<arch>`; an unknown digest
+#     is refused
 # Prints "ok/FAIL <check>" lines and "RESULT: N passed, M failed".
 # Usage: scripts/deploy/tag-image-test.sh     Env: TAG_TEST_DIR (default build/tag-image-test)
 set -uo pipefail
@@ -96,6 +100,8 @@ served() {
     "$base/manifests/$1" | tr -d '\r' |
     awk 'tolower($1) == "docker-content-digest:" { d = $2 } tolower($1) == "content-type:" { t = $2 } END { print d, t }'
 }
+# status REF: the HTTP status of a manifest request for REF
+status() { curl -sS -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "$base/manifests/$1"; }
 
 if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
   printf '{}' >"$work/config.json"
@@ -105,8 +111,16 @@ if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
     "$(sha "$work/config.json")" "$(sha "$work/layer.bin")" >"$work/manifest.json"
   push_manifest "$work/manifest.json" application/vnd.docker.distribution.manifest.v2+json abc123def456
   image=$(sha "$work/manifest.json")
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":%s,"digest":"%s","platform":{"architecture":"amd64","os":"linux"}}]}' \
-    "$(wc -c <"$work/manifest.json" | tr -d ' ')" "$image" >"$work/index.json"
+  # The arm64 image: another layer, so another manifest.
+  printf 'arm64 layer' >"$work/layer-arm64.bin"
+  push_blob "$work/layer-arm64.bin"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"%s"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":11,"digest":"%s"}]}' \
+    "$(sha "$work/config.json")" "$(sha "$work/layer-arm64.bin")" >"$work/manifest-arm64.json"
+  push_manifest "$work/manifest-arm64.json" application/vnd.docker.distribution.manifest.v2+json "$(sha "$work/manifest-arm64.json")"
+  image_arm64=$(sha "$work/manifest-arm64.json")
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":%s,"digest":"%s","platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":%s,"digest":"%s","platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]}' \
+    "$(wc -c <"$work/manifest.json" | tr -d ' ')" "$image" \
+    "$(wc -c <"$work/manifest-arm64.json" | tr -d ' ')" "$image_arm64" >"$work/index.json"
   push_manifest "$work/index.json" application/vnd.oci.image.index.v1+json abc123def456-multi
   index=$(sha "$work/index.json")
 
@@ -114,12 +128,17 @@ if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
   if tag=$(timeout 60 scripts/deploy/tag-image.sh staging s3json "$image" 2>"$work/err"); then
     yes "registry: tagged $tag" "registry: tag '$tag' is not staging-<14 digits>" is_env_tag staging "$tag"
     eq "registry: $tag serves the deployed digest and type" "$image application/vnd.docker.distribution.manifest.v2+json" "$(served "$tag")"
+    eq "registry: a single image gets no $tag-<arch> tags" 404 "$(status "$tag-amd64")"
   else
     ko "registry: tag-image.sh failed: $(cat "$work/err")"
   fi
   if tag=$(timeout 60 scripts/deploy/tag-image.sh prod s3json "$index" 2>"$work/err"); then
     eq "registry: a multi-architecture index keeps its digest and type under $tag" \
       "$index application/vnd.oci.image.index.v1+json" "$(served "$tag")"
+    eq "registry: its amd64 manifest is tagged $tag-amd64" \
+      "$image application/vnd.docker.distribution.manifest.v2+json" "$(served "$tag-amd64")"
+    eq "registry: its arm64 manifest is tagged $tag-arm64" \
+      "$image_arm64 application/vnd.docker.distribution.manifest.v2+json" "$(served "$tag-arm64")"
   else
     ko "registry: tag-image.sh on an index failed: $(cat "$work/err")"
   fi
@@ -159,6 +178,33 @@ if scripts/emulator/emulator.sh start "$emu_dir" >/dev/null 2>"$work/emu.err"; t
     fi
   else
     ko "ECR: tag-image.sh failed: $(cat "$work/err")"
+  fi
+
+  # A multi-architecture image as scripts/image/publish.sh pushes it: each
+  # platform manifest tagged <commit>-<arch>, then the index. Digests given
+  # explicitly: they are the manifests' sha256, which the index references.
+  aws ecr create-repository --repository-name s3json-multi --image-tag-mutability IMMUTABLE >/dev/null
+  for a in amd64 arm64; do
+    f=$work/manifest.json
+    [ "$a" = arm64 ] && f=$work/manifest-arm64.json
+    aws ecr put-image --repository-name s3json-multi --image-tag "abc123def456-$a" --image-digest "$(sha "$f")" \
+      --image-manifest "$(cat "$f")" >/dev/null
+  done
+  aws ecr put-image --repository-name s3json-multi --image-tag abc123def456 --image-digest "$index" \
+    --image-manifest "$(cat "$work/index.json")" \
+    --image-manifest-media-type application/vnd.oci.image.index.v1+json >/dev/null
+  # mtags DIGEST: the tags of DIGEST in s3json-multi
+  mtags() {
+    aws ecr describe-images --repository-name s3json-multi --image-ids "imageDigest=$1" --output json |
+      jq -r '.imageDetails[0].imageTags | sort | join(" ")'
+  }
+  if t3=$(timeout 60 scripts/deploy/tag-image.sh prod s3json-multi "$index" 2>"$work/err"); then
+    yes "ECR: tagged the index $t3" "ECR: tag '$t3' is not prod-<14 digits>" is_env_tag prod "$t3"
+    eq "ECR: the index carries its commit tag and $t3" "abc123def456 $t3" "$(mtags "$index")"
+    eq "ECR: the amd64 manifest carries $t3-amd64" "abc123def456-amd64 $t3-amd64" "$(mtags "$image")"
+    eq "ECR: the arm64 manifest carries $t3-arm64" "abc123def456-arm64 $t3-arm64" "$(mtags "$image_arm64")"
+  else
+    ko "ECR: tag-image.sh on an index failed: $(cat "$work/err")"
   fi
   refused "ECR: an unknown digest" "no image" scripts/deploy/tag-image.sh prod s3json "sha256:$(printf '1%.0s' $(seq 1 64))"
 else

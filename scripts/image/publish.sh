@@ -15,8 +15,10 @@
 #   --refresh  rebuild the apt layer today (passed to build.sh)
 # Prints the manifest list's digest (sha256:...) on stdout, progress on
 # stderr. Login to the registry is the caller's (deploy.sh does ECR's).
-# podman: `podman manifest push --all`; docker: each platform is pushed as
-# REF-<arch>, then `docker manifest create/push` (the CLI's manifest command).
+# Each platform image is pushed as REF-<arch>, then the list of them as REF
+# (podman: `podman manifest add docker://REF-<arch>` and `manifest push`;
+# docker: `docker manifest create/push`): no manifest of the image is left
+# untagged for ECR's lifecycle policy to expire.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/image/lib.sh
@@ -26,7 +28,7 @@ ref="" refresh=""
 while [ $# -gt 0 ]; do
   case $1 in
     --refresh) refresh=--refresh; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     -*) echo "publish.sh: unknown argument $1" >&2; exit 2 ;;
     *) [ -z "$ref" ] || { echo "publish.sh: one REF only" >&2; exit 2; }; ref=$1; shift ;;
   esac
@@ -48,17 +50,25 @@ done
 digest_file=build/image/publish.digest
 rm -f "$digest_file"
 if [ "$ENGINE" = podman ]; then
+  # Each platform image is pushed under its own tag REF-<arch> first, and the
+  # list is made of those pushed manifests: ECR's lifecycle rules judge every
+  # manifest by its own tags (a tag on the list protects none of its entries,
+  # AWS containers-roadmap #1466), so none may be left untagged. v2s2:
+  # Docker's manifest list and image format (keeps HEALTHCHECK).
   eng manifest rm "$ref" >/dev/null 2>&1 || true
   eng manifest create "$ref" >/dev/null
   for r in $refs; do
-    eng manifest add "$ref" "containers-storage:$r" >/dev/null
+    echo "publish.sh: pushing $r" >&2
+    eng push --quiet --format v2s2 "$r" "docker://$r" >&2 ||
+      { echo "publish.sh: push of $r failed" >&2; exit 1; }
+    eng manifest add "$ref" "docker://$r" >/dev/null
   done
   echo "publish.sh: pushing $ref ($PLATFORMS)" >&2
-  # v2s2: Docker's manifest list and image format (keeps HEALTHCHECK). The
-  # local list is removed after the push: podman 4.3 cannot list images
+  # --all=false: the entries are in the registry already, under their tags.
+  # The local list is removed after the push: podman 4.3 cannot list images
   # while it holds one whose entries were converted on push.
   rc=0
-  eng manifest push --all --quiet --format v2s2 --digestfile "$digest_file" \
+  eng manifest push --all=false --quiet --format v2s2 --digestfile "$digest_file" \
     "$ref" "docker://$ref" >&2 || rc=$?
   eng manifest rm "$ref" >/dev/null 2>&1 || true
   [ $rc -eq 0 ] || { echo "publish.sh: push of $ref failed" >&2; exit 1; }

@@ -4,7 +4,9 @@ Reads the registry's own answers (the Docker Registry HTTP API v2 that ECR
 also speaks), not the local engine's view: the tag resolves to the digest
 publish.sh printed; that digest is a manifest list with exactly one image
 for linux/amd64 and one for linux/arm64; each entry's image config says the
-same CPU and runs /s3json as uid 10001. ECS picks the entry matching the
+same CPU and runs /s3json as uid 10001; each entry is also tagged
+`<tag>-<arch>` (ECR's lifecycle policy expires untagged manifests, and a tag
+on the list does not protect its entries). ECS picks the entry matching the
 task's cpu_architecture from such a list.
 
 Run: S3JSON_TEST_REGISTRY=127.0.0.1:5000 S3JSON_TEST_REPOSITORY=s3json \
@@ -63,6 +65,15 @@ class MultiArchImage(unittest.TestCase):
                 self.assertEqual((config["os"], config["architecture"]), ("linux", arch))
                 self.assertEqual(config["config"]["Entrypoint"], ["/s3json"])
                 self.assertEqual(config["config"]["User"], "10001:10001")
+
+    def test_each_image_is_tagged_with_its_cpu(self) -> None:
+        # ECR's lifecycle rules judge every manifest by its own tags: an
+        # untagged entry expires while the list's tag is kept.
+        for entry in self.index["manifests"]:
+            arch = entry["platform"]["architecture"]
+            with self.subTest(arch=arch):
+                _, headers = fetch(f"manifests/{TAG}-{arch}", IMAGE_TYPES)
+                self.assertEqual(headers["docker-content-digest"], entry["digest"])
 
 
 if __name__ == "__main__":

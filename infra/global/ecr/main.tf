@@ -36,6 +36,14 @@ resource "aws_ecr_repository" "this" {
 ################################################################################
 
 locals {
+  # ECR's rules act on each manifest separately, and a tag on an image index
+  # does not protect the platform manifests it references (AWS
+  # containers-roadmap #1466): publish.sh and tag-image.sh give each platform
+  # manifest the index's tag plus `-<arch>`, so one build or deploy is
+  # 1 + length(image_architectures) images, and the counts below are in
+  # builds and deploys, not manifests.
+  images_per_build = 1 + length(var.image_architectures)
+
   # Rules are evaluated by rulePriority, and an image that a rule keeps can
   # never be expired by a later rule: so each environment's own rule comes
   # before the catch-all, and the first environment (prod) before the others.
@@ -43,12 +51,12 @@ locals {
   # image prod still runs.
   environment_rules = [for i, env in var.environments : {
     rulePriority = 10 + i
-    description  = "Keep the ${var.keep_deployed_images} newest images deployed to ${env} (tags ${env}-*)"
+    description  = "Keep the ${var.keep_deployed_images} newest images deployed to ${env} (tags ${env}-*; ${local.images_per_build} manifests each)"
     selection = {
       tagStatus     = "tagged"
       tagPrefixList = ["${env}-"]
       countType     = "imageCountMoreThan"
-      countNumber   = var.keep_deployed_images
+      countNumber   = var.keep_deployed_images * local.images_per_build
     }
     action = { type = "expire" }
   }]
@@ -73,11 +81,11 @@ locals {
         # tagStatus any must have the highest priority: it sees only the
         # images no environment rule has kept.
         rulePriority = 1000
-        description  = "Keep the ${var.keep_tagged_images} most recent other images"
+        description  = "Keep the ${var.keep_tagged_images} most recent other images (${local.images_per_build} manifests each)"
         selection = {
           tagStatus   = "any"
           countType   = "imageCountMoreThan"
-          countNumber = var.keep_tagged_images
+          countNumber = var.keep_tagged_images * local.images_per_build
         }
         action = { type = "expire" }
       }],

@@ -68,7 +68,7 @@ variable "environments" {
 }
 
 variable "keep_deployed_images" {
-  description = "Per environment: how many of the most recently pushed images deployed there are kept (what it runs and its rollback targets)"
+  description = "Per environment: how many of the most recently pushed images deployed there are kept (what it runs and its rollback targets), counted in deploys: each is its index and one manifest per entry of image_architectures"
   type        = number
   default     = 10
 
@@ -79,13 +79,25 @@ variable "keep_deployed_images" {
 }
 
 variable "keep_tagged_images" {
-  description = "Number of other images (never deployed, or beyond keep_deployed_images) kept; older ones are expired by the lifecycle policy"
+  description = "Number of other images (never deployed, or beyond keep_deployed_images) kept, counted in builds as keep_deployed_images is; older ones are expired by the lifecycle policy"
   type        = number
   default     = 50
 
   validation {
     condition     = var.keep_tagged_images >= 5 && var.keep_tagged_images <= 1000
     error_message = "keep_tagged_images must be between 5 and 1000 (running images must never be expired)."
+  }
+}
+
+variable "image_architectures" {
+  description = "CPU architectures of each published image (scripts/image/publish.sh PLATFORMS): a deploy or build is one image index plus one manifest per architecture, each tagged `<tag>-<arch>`, and ECR counts each manifest as an image"
+  type        = list(string)
+  default     = ["amd64", "arm64"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.image_architectures) >= 1 && length(distinct(var.image_architectures)) == length(var.image_architectures) && alltrue([for a in var.image_architectures : contains(["amd64", "arm64"], a)])
+    error_message = "image_architectures must be 1-2 distinct entries of amd64 and arm64 (the platforms scripts/image/publish.sh builds)."
   }
 }
 

@@ -35,10 +35,10 @@ run "defaults_plan" {
     condition = [for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules :
       [r.selection.tagPrefixList, r.selection.countType, r.selection.countNumber] if r.selection.tagStatus == "tagged"
       ] == [
-      [["prod-"], "imageCountMoreThan", 10],
-      [["staging-"], "imageCountMoreThan", 10],
+      [["prod-"], "imageCountMoreThan", 30],
+      [["staging-"], "imageCountMoreThan", 30],
     ]
-    error_message = "lifecycle: one rule per environment keeps the 10 newest images tagged <env>-*, prod's first"
+    error_message = "lifecycle: one rule per environment keeps the 10 newest deploys tagged <env>-* (index + amd64 + arm64 manifests: 30 images), prod's first"
   }
   assert {
     condition = alltrue([for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules :
@@ -49,10 +49,10 @@ run "defaults_plan" {
   }
   assert {
     condition = (
-      [for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : r.selection.countNumber if r.selection.tagStatus == "any"] == [50] &&
+      [for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : r.selection.countNumber if r.selection.tagStatus == "any"] == [150] &&
       length(distinct([for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : r.rulePriority])) == length(jsondecode(aws_ecr_lifecycle_policy.this.policy).rules)
     )
-    error_message = "lifecycle: one catch-all keeping 50 images; rule priorities unique"
+    error_message = "lifecycle: one catch-all keeping 50 builds (150 manifests); rule priorities unique"
   }
 }
 
@@ -68,9 +68,9 @@ run "environments_in_priority_order" {
     condition = [for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules :
       { prefix = r.selection.tagPrefixList[0], keep = r.selection.countNumber, priority = r.rulePriority } if r.selection.tagStatus == "tagged"
       ] == [
-      { prefix = "prod-", keep = 20, priority = 10 },
-      { prefix = "staging-", keep = 20, priority = 11 },
-      { prefix = "dev-", keep = 20, priority = 12 },
+      { prefix = "prod-", keep = 60, priority = 10 },
+      { prefix = "staging-", keep = 60, priority = 11 },
+      { prefix = "dev-", keep = 60, priority = 12 },
     ]
     error_message = "each environment gets its rule, in the order given (earlier = kept first)"
   }
@@ -84,6 +84,44 @@ run "rejects_overlapping_environments" {
   }
 
   expect_failures = [var.environments]
+}
+
+# Issue 10, items 4 and 6: platform manifests count as images of their own.
+run "single_architecture_counts" {
+  command = plan
+
+  variables {
+    image_architectures  = ["arm64"]
+    keep_deployed_images = 4
+    keep_tagged_images   = 20
+  }
+
+  assert {
+    condition = [for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules :
+      r.selection.countNumber if r.selection.tagStatus != "untagged"
+    ] == [8, 8, 40]
+    error_message = "one architecture: each deploy and build is 2 manifests (index + platform)"
+  }
+}
+
+run "rejects_unknown_architecture" {
+  command = plan
+
+  variables {
+    image_architectures = ["amd64", "x86_64"]
+  }
+
+  expect_failures = [var.image_architectures]
+}
+
+run "rejects_no_architecture" {
+  command = plan
+
+  variables {
+    image_architectures = []
+  }
+
+  expect_failures = [var.image_architectures]
 }
 
 run "rejects_keeping_one_deployed_image" {

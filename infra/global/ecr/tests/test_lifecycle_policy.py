@@ -125,6 +125,73 @@ class History:
         return evaluate(policy, list(self.images.values()), self.now)
 
 
+class MultiArchHistory(History):
+    """Pushes as scripts/image/publish.sh makes them: per commit, one manifest
+    per architecture, then the image index that references them. ECR applies
+    its rules to each manifest separately (a tag on the index protects none
+    of its platform manifests: AWS containers-roadmap #1466), so each is an
+    image of its own here, pushed a second before the index.
+
+    tag_children: publish.sh and tag-image.sh give each platform manifest the
+    index's tag plus `-<arch>` (False: the old podman push, left untagged,
+    and deploy tags on the index only).
+    """
+
+    ARCHES = ("amd64", "arm64")
+
+    def __init__(self, tag_children=True):
+        super().__init__()
+        self.tag_children = tag_children
+
+    def push(self, name):
+        super().push(name)
+        for i, arch in enumerate(self.ARCHES):
+            tags = ["%s-%s" % (name, arch)] if self.tag_children else []
+            pushed = self.images[name]["pushed"] - len(self.ARCHES) + i
+            self.images["%s/%s" % (name, arch)] = {
+                "digest": "%s/%s" % (name, arch), "tags": tags, "pushed": pushed
+            }
+
+    def deploy(self, env, name):
+        super().deploy(env, name)
+        if self.tag_children:
+            tag = self.images[name]["tags"][-1]
+            for arch in self.ARCHES:
+                self.images["%s/%s" % (name, arch)]["tags"].append(
+                    "%s-%s" % (tag, arch)
+                )
+
+    def expired_builds(self, policy):
+        """Commits some manifest of which (index or platform) is expired."""
+        return {d.split("/")[0] for d in self.expired(policy)}
+
+
+def _all_manifests(*names):
+    return {
+        "%s%s" % (n, suffix)
+        for n in names
+        for suffix in [""] + ["/" + a for a in MultiArchHistory.ARCHES]
+    }
+
+
+def _prod_behind_staging(h):
+    """prod runs c005 (rollback c004) while staging gets 80 newer deploys."""
+    for n in range(1, 86):
+        h.push("c%03d" % n)
+        h.deploy("staging", "c%03d" % n)
+        if n in (4, 5):
+            h.deploy("prod", "c%03d" % n)
+
+
+def _staging_behind_builds(h):
+    """staging ran s001 then s002; then 70 builds that nobody deploys."""
+    for name in ("s001", "s002"):
+        h.push(name)
+        h.deploy("staging", name)
+    for n in range(1, 71):
+        h.push("b%03d" % n)
+
+
 class ModelMatchesAwsExample(unittest.TestCase):
     def test_aws_multiple_rules_example_a(self):
         # AWS docs, "Examples of lifecycle policies", multiple rules, A:
@@ -152,7 +219,7 @@ class ShippedPolicy(unittest.TestCase):
         # prod runs c005 (and could roll back to c004) while 80 newer commits
         # are built and deployed to staging: more than the 50 the old
         # shared rule kept.
-        h = History()
+        h = MultiArchHistory()
         for n in range(1, 86):
             h.push("c%03d" % n)
             h.deploy("staging", "c%03d" % n)
@@ -168,7 +235,7 @@ class ShippedPolicy(unittest.TestCase):
     def test_staging_rollback_target_survives_many_builds(self):
         # 70 builds never deployed (CI publishes each commit) push staging's
         # image out of any shared count.
-        h = History()
+        h = MultiArchHistory()
         h.push("s001")
         h.deploy("staging", "s001")
         h.push("s002")
@@ -179,7 +246,7 @@ class ShippedPolicy(unittest.TestCase):
         self.assertFalse({"s001", "s002"} & expired, expired)
 
     def test_prod_rolled_back_one_deploy(self):
-        h = History()
+        h = MultiArchHistory()
         for n in range(1, 30):
             h.push("p%03d" % n)
             h.deploy("staging", "p%03d" % n)
@@ -194,7 +261,7 @@ class ShippedPolicy(unittest.TestCase):
     def test_documented_limit_rollback_beyond_the_window(self):
         # infra/global/ecr/README.md: counting is by push time, so a rollback
         # to an image older than 10 newer prod deploys is not protected.
-        h = History()
+        h = MultiArchHistory()
         for n in range(1, 13):
             h.push("r%03d" % n)
             h.deploy("prod", "r%03d" % n)
@@ -205,12 +272,65 @@ class ShippedPolicy(unittest.TestCase):
         self.assertNotIn("r012", h.expired(self.policy))
 
 
+class MultiArchitectureImages(unittest.TestCase):
+    """Issue 10, items 4 and 6: the platform manifests of what an environment
+    runs must survive as the index does, or its tasks cannot pull."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.policy = render_policy()
+
+    def test_prod_platform_manifests_survive_staging_deploys(self):
+        h = MultiArchHistory()
+        _prod_behind_staging(h)
+        h.now += 8 * DAY  # past untagged_expiry_days: prod still runs c005
+        expired = h.expired(self.policy)
+        self.assertFalse(_all_manifests("c004", "c005") & expired, sorted(expired))
+        recent = ["c%03d" % n for n in range(76, 86)]
+        self.assertFalse(_all_manifests(*recent) & expired, "staging's last 10 deploys")
+        self.assertTrue(_all_manifests("c001") <= expired, "old builds expire whole")
+
+    def test_staging_platform_manifests_survive_undeployed_builds(self):
+        h = MultiArchHistory()
+        _staging_behind_builds(h)
+        h.now += 8 * DAY
+        expired = h.expired(self.policy)
+        self.assertFalse(_all_manifests("s001", "s002") & expired, sorted(expired))
+        # The catch-all counts builds, not manifests: the newest 50 stay whole.
+        newest = ["b%03d" % n for n in range(21, 71)]
+        self.assertFalse(_all_manifests(*newest) & expired, "the newest 50 builds")
+
+    def test_deploys_expire_whole_beyond_the_window(self):
+        # Ten deploys means ten deploys: the 11th-newest prod deploy is gone,
+        # index and platforms together, once no other rule keeps it.
+        h = MultiArchHistory()
+        for n in range(1, 12):
+            h.push("r%03d" % n)
+            h.deploy("prod", "r%03d" % n)
+        for n in range(12, 70):
+            h.push("x%03d" % n)
+        h.now += 8 * DAY
+        expired = h.expired(self.policy)
+        kept = ["r%03d" % n for n in range(2, 12)]
+        self.assertFalse(_all_manifests(*kept) & expired, sorted(expired))
+        self.assertTrue(_all_manifests("r001") <= expired, sorted(expired))
+
+    def test_untagged_platform_manifests_would_expire(self):
+        # Why the tags are needed: with the platform manifests untagged (the
+        # old podman push) and deploy tags on the index alone, the running
+        # image's platform manifests expire with the untagged rule.
+        h = MultiArchHistory(tag_children=False)
+        _prod_behind_staging(h)
+        h.now += 8 * DAY
+        self.assertIn("c005", h.expired_builds(self.policy))
+
+
 class CustomEnvironments(unittest.TestCase):
     def test_each_listed_environment_keeps_its_images(self):
         policy = render_policy(
             environments='["prod","staging","dev"]', keep_deployed_images="3"
         )
-        h = History()
+        h = MultiArchHistory()
         h.push("d001")
         h.deploy("dev", "d001")
         for n in range(1, 60):
