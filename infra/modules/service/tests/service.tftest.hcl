@@ -61,8 +61,8 @@ mock_provider "aws" {
 }
 
 override_resource {
-  target = aws_security_group.tasks
-  values = { id = "sg-07a5c00000007a5c0" }
+  target = aws_security_group.alb
+  values = { id = "sg-0a1b00000000a1b00" }
 }
 
 override_resource {
