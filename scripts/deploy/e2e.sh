@@ -120,24 +120,8 @@ done
 [ -s "$emu_dir/ready.json" ] || { cat "$emu_dir/emu.log" >>"$log"; die "emulator did not start in 90 s"; }
 eval "$(scripts/emulator/emulator.sh env "$emu_dir")"
 
-reg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/registry.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: 127.0.0.1:$reg_port
-EOF
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-reg_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$reg_port/v2/" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$reg_port/v2/" >/dev/null 2>&1 || die "registry did not start"
+. scripts/deploy/test-registry.sh
+registry_start "$work" || die "registry did not start"
 echo "emulator $AWS_ENDPOINT_URL, registry 127.0.0.1:$reg_port" | tee -a "$log"
 
 # The emulator's account; the registry for pushes; checks the emulator can

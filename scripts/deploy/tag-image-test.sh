@@ -64,23 +64,9 @@ trap on_exit EXIT
 # A registry (what `make deploy`'s e2e pushes to)
 ################################################################################
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/registry.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: 127.0.0.1:$port
-EOF
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-reg_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+. scripts/deploy/test-registry.sh
+registry_start "$work" || true # checked below
+port=$reg_port
 base=http://127.0.0.1:$port/v2/s3json
 
 sha() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
