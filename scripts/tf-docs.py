@@ -5,8 +5,9 @@ For every directory under infra/ with a variables.tf or outputs.tf, renders a
 Markdown table of its variables (name, description, type, default, required)
 and outputs, and writes it into that directory's README.md between
 `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->` (the terraform-docs
-convention) when the README has those markers. infra/README.md gets one section per root and module between
-its own markers.
+convention) when the README has those markers. infra/README.md gets, between
+its own markers, an index: each root and module, its counts of inputs and
+outputs, and a link to its README's tables.
 
 Usage: scripts/tf-docs.py [--check]
   --check  write nothing; exit 1 and name the READMEs that are out of date
@@ -178,6 +179,20 @@ def render(d: str, heading: str = "##") -> str:
     return "\n".join(lines)
 
 
+def index(dirs: list[str]) -> str:
+    """infra/README.md's table: one row per root and module, linking to the
+    README that holds its tables (copies here would only drift)."""
+    lines = ["| root / module | inputs | outputs |", "|---|---:|---:|"]
+    for d in dirs:
+        rel = os.path.relpath(d, INFRA).replace(os.sep, "/")
+        counts = []
+        for f, kind in (("variables.tf", "variable"), ("outputs.tf", "output")):
+            path = os.path.join(d, f)
+            counts.append(len(_blocks(open(path).read(), kind)) if os.path.exists(path) else 0)
+        lines.append(f"| [`{rel}`]({rel}/README.md#inputs) | {counts[0]} | {counts[1]} |")
+    return "\n".join(lines)
+
+
 def tf_dirs() -> list[str]:
     found = []
     for dirpath, dirnames, filenames in os.walk(INFRA):
@@ -207,11 +222,7 @@ def main(argv: list[str]) -> int:
         # Only READMEs that opted in with the markers: other owners' stay theirs.
         if os.path.exists(readme) and BEGIN in open(readme).read():
             targets.append((readme, render(d)))
-    sections = []
-    for d in dirs:
-        rel = os.path.relpath(d, INFRA)
-        sections.append(f"### `{rel}`\n\n" + render(d, "####"))
-    targets.append((os.path.join(INFRA, "README.md"), "\n\n".join(sections)))
+    targets.append((os.path.join(INFRA, "README.md"), index(dirs)))
     for path, content in targets:
         old, new = splice(path, content)
         if old != new:
