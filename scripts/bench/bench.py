@@ -394,7 +394,7 @@ error_log {wd}/{name}.error.log warn;
 events {{ worker_connections 4096; }}
 http {{
   access_log off;
-  # The fields of s3json's access line (README "Logs"), JSON-escaped.
+  # The fields of s3json's access line (docs/operations.md, "Logs"), JSON-escaped.
   log_format s3json escape=json '{{"time":"$time_iso8601","level":"info","event":"access",'
     '"method":"$request_method","path":"$request_uri","status":$status,'
     '"bytes":$body_bytes_sent,"duration_ms":$request_time,'
