@@ -16,9 +16,11 @@ Checks every relative link in the repository's *.md files: it must name a
 file or directory inside the repository and, with a #fragment into a .md
 file, a heading of that file (a moved section breaks links silently).
 
-Usage: scripts/docs-gen.py [--check]
-  --check  write nothing; exit 1 naming stale tables and broken links
-           (scripts/test.d/20-lint.sh runs this after the build)
+Usage: scripts/docs-gen.py [--check | --self-test]
+  --check      write nothing; exit 1 naming stale tables and broken links
+               (scripts/test.d/20-lint.sh runs this after the build)
+  --self-test  prove on made-up inputs that each parser reads what it must
+               and each check fires (20-lint.sh runs it first)
 Environment: S3JSON_BINARY (default build/s3json) is the binary asked for --help.
 """
 
@@ -121,8 +123,7 @@ LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 
 def _slug(heading: str) -> str:
     """GitHub's anchor for a heading."""
-    s = re.sub(r"[`*_]", "", heading.strip().lower()) if "`" in heading else heading.strip().lower()
-    s = re.sub(r"[^\w\- ]", "", s)
+    s = re.sub(r"[^\w\- ]", "", heading.strip().lower())
     return s.replace(" ", "-")
 
 
@@ -144,7 +145,7 @@ def md_files() -> list[str]:
     return sorted(os.path.join(ROOT, p) for p in out if os.path.exists(os.path.join(ROOT, p)))
 
 
-def broken_links(files: list[str]) -> list[str]:
+def broken_links(files: list[str], root: str = ROOT) -> list[str]:
     bad = []
     for path in files:
         fenced = False
@@ -158,14 +159,82 @@ def broken_links(files: list[str]) -> list[str]:
                     continue  # http:, https:, mailto:: not ours to check offline
                 file_part, _, frag = target.partition("#")
                 dest = os.path.normpath(os.path.join(os.path.dirname(path), file_part)) if file_part else path
-                where = f"{os.path.relpath(path, ROOT)}:{n}: {target}"
-                if os.path.relpath(dest, ROOT).startswith(".."):
+                where = f"{os.path.relpath(path, root)}:{n}: {target}"
+                if os.path.relpath(dest, root).startswith(".."):
                     bad.append(f"{where} (outside the repository)")
                 elif not os.path.exists(dest):
                     bad.append(f"{where} (no such file)")
                 elif frag and dest.endswith(".md") and frag not in _anchors(dest):
                     bad.append(f"{where} (no such heading)")
     return bad
+
+
+# --------------------------------------------------------------- self-test
+
+HELP_SAMPLE = """Usage: s3json [--help]
+
+Environment variables (default in brackets):
+  S3JSON_BUCKET [required]
+      S3 bucket | holding the documents
+  AWS_REGION (or AWS_DEFAULT_REGION) [us-east-1]
+      region of the bucket
+  S3JSON_PREFIX [""]
+      key prefix
+"""
+
+C_SAMPLE = """
+  case S3_TIMEOUT:
+    routes_error(rep, 504, "upstream_timeout",
+                 "the store did not "
+                 "answer in time");
+    routes_error(&rq->reply, 400, "bad_name", names_strerror(nc));
+    routes_error(rep, 400, "bad_name", "too long");
+"""
+
+
+def self_test() -> int:
+    import tempfile
+
+    failures = []
+
+    def expect(what: str, got, want) -> None:
+        if got != want:
+            failures.append(f"{what}: got {got!r}, want {want!r}")
+
+    expect("help rows", parse_help(HELP_SAMPLE), [
+        ("`S3JSON_BUCKET`", "required", "S3 bucket | holding the documents"),
+        ("`AWS_REGION` (or `AWS_DEFAULT_REGION`)", "`us-east-1`", "region of the bucket"),
+        ("`S3JSON_PREFIX`", '`""`', "key prefix"),
+    ])
+    try:
+        parse_help(HELP_SAMPLE + "  BROKEN LINE\n")
+        failures.append("a malformed --help line was accepted")
+    except ValueError:
+        pass
+    expect("errors", parse_errors({"x.c": C_SAMPLE}), [
+        (400, "bad_name", ["from `names_strerror(nc)`", "too long"], ["x.c"]),
+        (504, "upstream_timeout", ["the store did not answer in time"], ["x.c"]),
+    ])
+    expect("splice", splice("a\n<!-- B -->\nold\n<!-- E -->\nz", "<!-- B -->", "<!-- E -->", "new"),
+           "a\n<!-- B -->\nnew\n<!-- E -->\nz")
+    with tempfile.TemporaryDirectory() as root:
+        os.makedirs(os.path.join(root, "docs"))
+        with open(os.path.join(root, "docs", "a.md"), "w") as f:
+            f.write("# Title\n\n## The `cache` (issue 9)\n")
+        doc = os.path.join(root, "README.md")
+        with open(doc, "w") as f:
+            f.write("[ok](docs/a.md) [ok](docs/a.md#the-cache-issue-9) [ok](https://x.org/y)\n"
+                    "```\n[in a fence](nowhere.md)\n```\n"
+                    "[gone](docs/b.md) [out](../shared/NOTES.md) [anchor](docs/a.md#nope)\n")
+        expect("links", [b.split(": ", 1)[1] for b in broken_links([doc], root)], [
+            "docs/b.md (no such file)",
+            "../shared/NOTES.md (outside the repository)",
+            "docs/a.md#nope (no such heading)",
+        ])
+    for f in failures:
+        print("FAIL " + f)
+    print("docs-gen self-test: " + ("failed" if failures else "every parser and check works"))
+    return 1 if failures else 0
 
 
 # -------------------------------------------------------------------- main
@@ -183,6 +252,8 @@ def splice(old: str, begin: str, end: str, content: str) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if "--self-test" in argv:
+        return self_test()
     check = "--check" in argv
     problems = []
     for rel, begin, end, make in TABLES:

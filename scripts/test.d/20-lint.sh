@@ -8,5 +8,6 @@ make -s format-check
 echo "clang-format: clean"
 make -s tidy
 echo "clang-tidy: clean"
+python3 scripts/docs-gen.py --self-test
 python3 scripts/docs-gen.py --check
 echo "docs: tables current, links resolve"
