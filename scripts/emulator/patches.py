@@ -385,11 +385,14 @@ def request_condition_context(
 #   * IAM: iam:PermissionsBoundary (CreateRole, PutRolePermissionsBoundary);
 #   * EC2: aws:RequestTag/<k> and ec2:CreateAction from TagSpecification.N
 #     (tag-on-create), aws:RequestTag/<k> from CreateTags' Tag.N, and
-#     aws:ResourceTag/<k> of the security group named by GroupId (the tags
-#     moto stores), as AWS evaluates DeleteSecurityGroup & co.
+#     aws:ResourceTag/<k> of the VPCs, subnets, route tables, gateways,
+#     addresses, endpoints, security groups and flow logs the request names
+#     by id (the tags moto stores), as AWS evaluates DeleteSecurityGroup,
+#     ModifyVpcAttribute & co.
 # moto checks IAM and EC2 actions against Resource `*`: IAM requests naming
 # a RoleName, PolicyArn or UserName are checked against that ARN instead
-# (iam_resource_arn). EC2 stays `*`: tag conditions scope the role there.
+# (iam_resource_arn); EC2 requests naming one resource by id against its
+# ARN (ec2_resource_arn). Tag conditions are what scope EC2 otherwise.
 # --------------------------------------------------------------------------
 
 
@@ -423,6 +426,41 @@ def iam_resource_arn(account_id: str, form: dict[str, str]) -> str:
     return "*"
 
 
+_EC2_ARN_TYPE = {
+    "vpc": "vpc", "subnet": "subnet", "rtb": "route-table", "igw": "internet-gateway", "eipalloc": "elastic-ip",
+    "nat": "natgateway", "vpce": "vpc-endpoint", "sg": "security-group", "fl": "vpc-flow-log",
+}  # fmt: skip
+
+
+def _route_table_association(region: str, assoc_id: str) -> list[str]:
+    """[route table, subnet] of an association: AWS authorizes
+    DisassociateRouteTable on those (the request names only the association)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models import ec2_backends
+
+    try:
+        tables = ec2_backends[DEFAULT_ACCOUNT_ID][region].route_tables
+    except KeyError:
+        return []
+    for table in list(tables.values()):
+        subnet = table._associations.get(assoc_id)
+        if subnet is not None:
+            return [table.id] + ([subnet] if _EC2_TAGGED_ID.match(subnet) else [])
+    return []
+
+
+def ec2_resource_arn(account_id: str, region: str, form: dict[str, str]) -> str:
+    """The ARN of the one resource an EC2 request names by id (moto checks
+    EC2 against `*`); `*` when it names none or several. A statement scoped
+    to an ARN pattern then matches only that resource; `*` statements are
+    unaffected."""
+    ids = {v for n, v in form.items() if re.search(r"Id(\.\d+)?$", n) and _EC2_TAGGED_ID.match(v)}
+    if len(ids) != 1 or not region:
+        return "*"
+    rid = ids.pop()
+    return f"arn:aws:ec2:{region}:{account_id}:{_EC2_ARN_TYPE[rid.split('-', 1)[0]]}/{rid}"
+
+
 def request_parameter_keys(service: str, region: str, body: bytes) -> dict[str, list[str]]:
     """Condition keys AWS derives from an IAM or EC2 query-protocol request."""
     form = _form(body)
@@ -440,10 +478,29 @@ def request_parameter_keys(service: str, region: str, body: bytes) -> dict[str, 
             out.setdefault("aws:tagkeys", []).append(key)
     if any(n.startswith("TagSpecification.") for n in form) and form.get("Action"):
         out["ec2:createaction"] = [form["Action"]]
-    if form.get("GroupId"):
-        for k, v in _ec2_resource_tags(region, form["GroupId"]).items():
-            out["aws:resourcetag/" + k.lower()] = [v]
+    out.update(_ec2_named_resource_tags(region, form))
     return out
+
+
+# Resources whose tags a request's `...Id` parameters name (AWS evaluates
+# aws:ResourceTag per resource; a request naming several, e.g.
+# AttachInternetGateway, needs every one allowed).
+_EC2_TAGGED_ID = re.compile(r"(vpc|subnet|rtb|igw|eipalloc|nat|vpce|sg|fl)-[0-9a-f]+$")
+
+
+def _ec2_named_resource_tags(region: str, form: dict[str, str]) -> dict[str, list[str]]:
+    """aws:ResourceTag/<k> when every resource the request names carries the
+    same value for <k>; a key on which they differ (or that one lacks) is
+    left out, so a tag condition on it does not match: no resource lends
+    its tag to another."""
+    ids = [v for n, v in form.items() if re.search(r"Id(\.\d+)?$", n) and _EC2_TAGGED_ID.match(v)]
+    if form.get("AssociationId", "").startswith("rtbassoc-"):
+        ids += _route_table_association(region, form["AssociationId"])
+    if not ids:
+        return {}
+    tag_sets = [_ec2_resource_tags(region, i) for i in ids]
+    common = {k: v for k, v in tag_sets[0].items() if all(t.get(k) == v for t in tag_sets[1:])}
+    return {"aws:resourcetag/" + k.lower(): [v] for k, v in common.items()}
 
 
 # --------------------------------------------------------------------------
@@ -547,6 +604,9 @@ def _check_action_permitted(self: Any, resource: str) -> None:
         ctx.principal = self._access_key.arn
         if resource == "*" and self._action.startswith("iam:"):
             resource = iam_resource_arn(self.account_id, _form(ctx.body))
+        elif resource == "*" and self._action.startswith("ec2:"):
+            auth = sigv4.parse_authorization(ctx.header("authorization") or "")
+            resource = ec2_resource_arn(self.account_id, auth["region"] if auth else "", _form(ctx.body))
         if isinstance(self, S3IAMRequest) and ":::" in resource:
             bucket_name = resource.split(":::", 1)[1].split("/", 1)[0]
             policy = _bucket_policy(self.account_id, bucket_name)

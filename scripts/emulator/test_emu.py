@@ -1078,6 +1078,33 @@ class TestRequestParameterKeys(unittest.TestCase):
         self.assertEqual(error_of(ec2.delete_security_group, GroupId=untagged)[0], 403)
         ec2.delete_security_group(GroupId=own)
 
+    def test_ec2_every_named_resource_must_carry_the_tag(self) -> None:
+        def tagged(kind: str, env: str) -> list:
+            return [{"ResourceType": kind, "Tags": [{"Key": "Environment", "Value": env}]}]
+
+        creds = put_user_policy([{"Effect": "Allow", "Action": "ec2:AttachInternetGateway", "Resource": "*",
+                                  "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "staging"}}}])  # fmt: skip
+        admin, ec2 = EMU.client("ec2"), EMU.client("ec2", creds=creds)
+        vpcs = {env: admin.create_vpc(CidrBlock="10.13.0.0/16", TagSpecifications=tagged("vpc", env))["Vpc"]["VpcId"]
+                for env in ("staging", "prod")}  # fmt: skip
+        igws = [admin.create_internet_gateway(TagSpecifications=tagged("internet-gateway", "staging"))
+                ["InternetGateway"]["InternetGatewayId"] for _ in range(2)]  # fmt: skip
+        self.assertEqual(error_of(ec2.attach_internet_gateway, InternetGatewayId=igws[0], VpcId=vpcs["prod"])[0], 403)
+        ec2.attach_internet_gateway(InternetGatewayId=igws[1], VpcId=vpcs["staging"])
+        # DisassociateRouteTable names only the association: its route table and subnet decide.
+        creds = put_user_policy([{"Effect": "Allow", "Action": "ec2:DisassociateRouteTable", "Resource": "*",
+                                  "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "staging"}}}])  # fmt: skip
+        ec2 = EMU.client("ec2", creds=creds)
+        assoc = {}
+        for env, cidr in (("staging", "10.13.1.0/24"), ("prod", "10.13.2.0/24")):
+            vpc = vpcs[env]
+            subnet = admin.create_subnet(VpcId=vpc, CidrBlock=cidr,
+                                         TagSpecifications=tagged("subnet", env))["Subnet"]["SubnetId"]  # fmt: skip
+            rtb = admin.create_route_table(VpcId=vpc, TagSpecifications=tagged("route-table", env))["RouteTable"]["RouteTableId"]
+            assoc[env] = admin.associate_route_table(RouteTableId=rtb, SubnetId=subnet)["AssociationId"]
+        self.assertEqual(error_of(ec2.disassociate_route_table, AssociationId=assoc["prod"])[0], 403)
+        ec2.disassociate_route_table(AssociationId=assoc["staging"])
+
     def test_web_identity_checks_the_trust_policy(self) -> None:
         import base64
 
