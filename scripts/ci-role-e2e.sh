@@ -16,8 +16,9 @@
 #      production's resources, roles without or with another boundary,
 #      removing a boundary and changing the CI roles are refused
 #   6. as s3json-ci-deploy-staging: terraform apply of a reduced staging
-#      root (infra/testing/ci-role-apply, why reduced: see there), then
-#      destroy, through the real backend
+#      root (infra/testing/ci-role-apply: staging's network module, why
+#      reduced: see there) with staging's state key through the real
+#      backend, plan again (no changes), destroy
 #
 # How each request is decided: moto's IAM check with the emulator's
 # evaluator (scripts/emulator/iam_policy.py) on every call. IAM and S3 are
@@ -241,5 +242,40 @@ refused "write production's state key" s3api put-object --bucket "$state_bucket"
   --key environments/prod/terraform.tfstate --body "$work/empty.json"
 refused "delete the state bucket's policy" s3api delete-bucket-policy --bucket "$state_bucket"
 as_admin s3api delete-object --bucket "$state_bucket" --key environments/staging/e2e.json >/dev/null
+
+################################################################################
+# 6. As the staging deploy role: terraform apply and destroy (reduced root)
+################################################################################
+
+red=(terraform -chdir=infra/testing/ci-role-apply)
+red_vars=(-var "region=$region" -var "permissions_boundary_arn=$boundary")
+as_role_tf=(env "AWS_ACCESS_KEY_ID=$role_key" "AWS_SECRET_ACCESS_KEY=$role_secret" "AWS_SESSION_TOKEN=$role_token")
+export TF_DATA_DIR=$TF_DATA_ROOT/ci-role-apply
+if run "init reduced staging (role)" "${as_role_tf[@]}" "${red[@]}" init -input=false -no-color \
+  -backend-config="$TF_BACKEND_CONFIG" -backend-config=key=environments/staging/terraform.tfstate &&
+  run "apply reduced staging (role)" "${as_role_tf[@]}" "${red[@]}" apply -input=false -auto-approve -no-color "${red_vars[@]}"; then
+  ok "terraform apply as s3json-ci-deploy-staging: staging's network (reduced root)"
+  eq "applied by the role's session" "arn:aws:sts::$account:assumed-role/s3json-ci-deploy-staging/ci-role-e2e" \
+    "$("${as_role_tf[@]}" "${red[@]}" output -raw caller 2>>"$log")"
+  red_vpc=$("${as_role_tf[@]}" "${red[@]}" output -raw vpc_id 2>>"$log")
+  eq "the VPC it made is tagged staging" "staging" \
+    "$(as_admin ec2 describe-vpcs --vpc-ids "$red_vpc" --query 'Vpcs[0].Tags[?Key==`Environment`].Value')"
+  if run "plan reduced staging (role)" "${as_role_tf[@]}" "${red[@]}" plan -input=false -no-color -detailed-exitcode "${red_vars[@]}"; then
+    ok "second plan as the role: no changes"
+  else
+    ko "second plan as the role: no changes (see $log)"
+  fi
+  refused "delete production's VPC" ec2 delete-vpc --vpc-id "$prod_vpc"
+else
+  ko "terraform apply as s3json-ci-deploy-staging (see $log)"
+  grep -E 'AccessDenied|UnauthorizedOperation|not authorized' "$log" | sort -u | head -n 20 | sed 's/^/  | /'
+fi
+if run "destroy reduced staging (role)" "${as_role_tf[@]}" "${red[@]}" destroy -input=false -auto-approve -no-color "${red_vars[@]}"; then
+  ok "terraform destroy as the role"
+else
+  ko "terraform destroy as the role (see $log)"
+fi
+eq "production's VPC is untouched" "$prod_vpc" "$(as_admin ec2 describe-vpcs --vpc-ids "$prod_vpc" --query 'Vpcs[0].VpcId')"
+unset TF_DATA_DIR
 
 finish
