@@ -50,7 +50,7 @@ SHIM_SRC  := $(sort $(wildcard app/tests/shims/*.c))
 SHIM_SO   := $(patsubst app/tests/shims/%.c,build/shims/%.so,$(SHIM_SRC))
 
 .PHONY: all asan unit-build tools help run test unit unit-asan integration lint \
-        format tidy tf-check infra-e2e clean deps
+        format tidy tf-check infra-e2e ci-role-e2e clean deps
 
 all: $(B)/s3json
 
@@ -152,6 +152,9 @@ tf-check:
 
 infra-e2e:
 	scripts/infra-e2e.sh
+
+ci-role-e2e:
+	scripts/ci-role-e2e.sh
 
 clean:
 	rm -rf build

@@ -250,6 +250,9 @@ def _authenticate_and_authorize_action(self: Any, iam_request_cls: type, resourc
 
     enforced = ActionAuthenticatorMixin.request_count >= ms.INITIAL_NO_AUTH_ACTION_COUNT
     if enforced and current() is not None and "Authorization" not in self.headers:
+        form = _form(current().body)
+        if form.get("Action") == "AssumeRoleWithWebIdentity":
+            return _authorize_web_identity(form)  # unsigned in AWS too (Patch 3c)
         if self.headers.get("X-Amz-Target") in ActionAuthenticatorMixin.PUBLIC_OPERATIONS:
             return
         from moto.iam.access_control import S3IAMRequest
@@ -362,11 +365,215 @@ def request_condition_context(
                     name = unquote(name)
                     if name in ("prefix", "delimiter", "max-keys"):
                         c["s3:" + name] = [unquote(value)]
+        if auth and auth["service"] in ("iam", "ec2"):
+            c.update(request_parameter_keys(auth["service"], auth["region"], ctx.body))
     if principal:
         c.update(_principal_keys(principal))
     for k, v in (incoming or {}).items():
         c[k.lower()] = v if isinstance(v, list) else [v]
     return c, principal
+
+
+# --------------------------------------------------------------------------
+# Patch 3b: condition keys taken from the request's parameters (issue 12).
+#
+# moto's IAM check fills no service-specific condition key, so a policy that
+# scopes by tag or permissions boundary is decided by a missing key: an Allow
+# conditioned on aws:RequestTag / iam:PermissionsBoundary never matches, and
+# a Deny on StringNotEquals always does. For the query-protocol requests the
+# CI deploy role's policy scopes (infra/modules/ci-deploy-policy) we add:
+#   * IAM: iam:PermissionsBoundary (CreateRole, PutRolePermissionsBoundary);
+#   * EC2: aws:RequestTag/<k> and ec2:CreateAction from TagSpecification.N
+#     (tag-on-create), aws:RequestTag/<k> from CreateTags' Tag.N, and
+#     aws:ResourceTag/<k> of the VPCs, subnets, route tables, gateways,
+#     addresses, endpoints, security groups and flow logs the request names
+#     by id (the tags moto stores), as AWS evaluates DeleteSecurityGroup,
+#     ModifyVpcAttribute & co.
+# moto checks IAM and EC2 actions against Resource `*`: IAM requests naming
+# a RoleName, PolicyArn or UserName are checked against that ARN instead
+# (iam_resource_arn); EC2 requests naming one resource by id against its
+# ARN (ec2_resource_arn). Tag conditions are what scope EC2 otherwise.
+# --------------------------------------------------------------------------
+
+
+def _form(body: bytes) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return {}
+
+
+def _ec2_resource_tags(region: str, resource_id: str) -> dict[str, str]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models import ec2_backends
+
+    try:
+        return dict(ec2_backends[DEFAULT_ACCOUNT_ID][region].tags.get(resource_id, {}))
+    except KeyError:
+        return {}
+
+
+def iam_resource_arn(account_id: str, form: dict[str, str]) -> str:
+    """The role or policy an IAM request names (moto checks IAM against `*`)."""
+    if form.get("RoleName"):
+        return f"arn:aws:iam::{account_id}:role/{form['RoleName']}"
+    if form.get("PolicyArn"):
+        return form["PolicyArn"]
+    if form.get("UserName"):
+        return f"arn:aws:iam::{account_id}:user/{form['UserName']}"
+    return "*"
+
+
+_EC2_ARN_TYPE = {
+    "vpc": "vpc", "subnet": "subnet", "rtb": "route-table", "igw": "internet-gateway", "eipalloc": "elastic-ip",
+    "nat": "natgateway", "vpce": "vpc-endpoint", "sg": "security-group", "fl": "vpc-flow-log",
+}  # fmt: skip
+
+
+def _route_table_association(region: str, assoc_id: str) -> list[str]:
+    """[route table, subnet] of an association: AWS authorizes
+    DisassociateRouteTable on those (the request names only the association)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models import ec2_backends
+
+    try:
+        tables = ec2_backends[DEFAULT_ACCOUNT_ID][region].route_tables
+    except KeyError:
+        return []
+    for table in list(tables.values()):
+        subnet = table._associations.get(assoc_id)
+        if subnet is not None:
+            return [table.id] + ([subnet] if _EC2_TAGGED_ID.match(subnet) else [])
+    return []
+
+
+def ec2_resource_arn(account_id: str, region: str, form: dict[str, str]) -> str:
+    """The ARN of the one resource an EC2 request names by id (moto checks
+    EC2 against `*`); `*` when it names none or several. A statement scoped
+    to an ARN pattern then matches only that resource; `*` statements are
+    unaffected."""
+    ids = {v for n, v in form.items() if re.search(r"Id(\.\d+)?$", n) and _EC2_TAGGED_ID.match(v)}
+    if len(ids) != 1 or not region:
+        return "*"
+    rid = ids.pop()
+    return f"arn:aws:ec2:{region}:{account_id}:{_EC2_ARN_TYPE[rid.split('-', 1)[0]]}/{rid}"
+
+
+def request_parameter_keys(service: str, region: str, body: bytes) -> dict[str, list[str]]:
+    """Condition keys AWS derives from an IAM or EC2 query-protocol request."""
+    form = _form(body)
+    out: dict[str, list[str]] = {}
+    if service == "iam":
+        if form.get("PermissionsBoundary"):
+            out["iam:permissionsboundary"] = [form["PermissionsBoundary"]]
+        return out
+    tag = re.compile(r"(?:TagSpecification\.\d+\.)?Tag\.(\d+)\.Key$")
+    for name, key in form.items():
+        m = tag.match(name)
+        if m:
+            value = form.get(name[: -len("Key")] + "Value", "")
+            out.setdefault("aws:requesttag/" + key.lower(), []).append(value)
+            out.setdefault("aws:tagkeys", []).append(key)
+    if any(n.startswith("TagSpecification.") for n in form) and form.get("Action"):
+        out["ec2:createaction"] = [form["Action"]]
+    out.update(_ec2_named_resource_tags(region, form))
+    return out
+
+
+# Resources whose tags a request's `...Id` parameters name (AWS evaluates
+# aws:ResourceTag per resource; a request naming several, e.g.
+# AttachInternetGateway, needs every one allowed).
+_EC2_TAGGED_ID = re.compile(r"(vpc|subnet|rtb|igw|eipalloc|nat|vpce|sg|fl)-[0-9a-f]+$")
+
+
+def _ec2_named_resource_tags(region: str, form: dict[str, str]) -> dict[str, list[str]]:
+    """aws:ResourceTag/<k> when every resource the request names carries the
+    same value for <k>; a key on which they differ (or that one lacks) is
+    left out, so a tag condition on it does not match: no resource lends
+    its tag to another."""
+    ids = [v for n, v in form.items() if re.search(r"Id(\.\d+)?$", n) and _EC2_TAGGED_ID.match(v)]
+    if form.get("AssociationId", "").startswith("rtbassoc-"):
+        ids += _route_table_association(region, form["AssociationId"])
+    if not ids:
+        return {}
+    tag_sets = [_ec2_resource_tags(region, i) for i in ids]
+    common = {k: v for k, v in tag_sets[0].items() if all(t.get(k) == v for t in tag_sets[1:])}
+    return {"aws:resourcetag/" + k.lower(): [v] for k, v in common.items()}
+
+
+# --------------------------------------------------------------------------
+# Patch 3c: AssumeRoleWithWebIdentity is authorized by the role's trust policy.
+#
+# AWS takes this call unsigned (the token is the credential); Patch 2 refused
+# it, and stock moto issues credentials for any role and any token. We take
+# it unsigned and evaluate the role's trust policy as STS does: the
+# statement must allow sts:AssumeRoleWithWebIdentity to the principal
+# {"Federated": <provider ARN of the token's iss>}, that provider must exist
+# with the token's aud in its client ids, and the conditions see the claims
+# as `<issuer host>:aud` / `:sub` / `:iss`. Not done: the token's signature
+# and expiry (no issuer keys offline) -- a test that needs a refusal must get
+# it from the trust policy, which is what the CI roles' tests check.
+# --------------------------------------------------------------------------
+
+
+def _jwt_claims(token: str) -> dict[str, Any]:
+    import base64
+    import json
+
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _web_identity_denied(message: str) -> Exception:
+    from moto.core.exceptions import _RESTError
+
+    class AccessDenied(_RESTError):
+        code = 403
+
+    return AccessDenied("AccessDenied", message)
+
+
+def _authorize_web_identity(form: dict[str, str]) -> None:
+    import json
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+
+    import iam_policy
+
+    claims = _jwt_claims(form.get("WebIdentityToken", ""))
+    iss = str(claims.get("iss", ""))
+    host = iss.split("://", 1)[-1].rstrip("/")
+    iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    provider_arn = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:oidc-provider/{host}"
+    provider = iam.open_id_providers.get(provider_arn) if host else None
+    auds = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    if provider is None or not set(map(str, auds)) & set(provider.client_id_list):
+        raise _web_identity_denied("No OpenIDConnect provider found for this token's issuer and audience")
+    role_name = form.get("RoleArn", "").rsplit("/", 1)[-1]
+    role = iam.roles.get(next((r.id for r in iam.roles.values() if r.name == role_name), ""))
+    if role is None:
+        raise _web_identity_denied(f"Not authorized to perform sts:AssumeRoleWithWebIdentity on {form.get('RoleArn')}")
+    ctx = {f"{host}:{k}": [str(v)] for k, v in claims.items() if k in ("aud", "sub", "iss")}
+    ctx = {k.lower(): v for k, v in ctx.items()}
+    allowed = False
+    for stmt in json.loads(role.assume_role_policy_document).get("Statement", []):
+        federated = (stmt.get("Principal") or {}).get("Federated") if isinstance(stmt.get("Principal"), dict) else None
+        if provider_arn not in ([federated] if isinstance(federated, str) else federated or []):
+            continue
+        effect = iam_policy.evaluate_statement(stmt, "sts:AssumeRoleWithWebIdentity", "*", None, ctx, False)
+        if effect == iam_policy.DENY:
+            allowed = False
+            break
+        allowed = allowed or effect == iam_policy.ALLOW
+    if not allowed:
+        raise _web_identity_denied(f"Not authorized to perform sts:AssumeRoleWithWebIdentity on {form.get('RoleArn')}")
 
 
 def _statement_is_action_permitted(
@@ -395,6 +602,11 @@ def _check_action_permitted(self: Any, resource: str) -> None:
     ctx = current()
     if ctx is not None:
         ctx.principal = self._access_key.arn
+        if resource == "*" and self._action.startswith("iam:"):
+            resource = iam_resource_arn(self.account_id, _form(ctx.body))
+        elif resource == "*" and self._action.startswith("ec2:"):
+            auth = sigv4.parse_authorization(ctx.header("authorization") or "")
+            resource = ec2_resource_arn(self.account_id, auth["region"] if auth else "", _form(ctx.body))
         if isinstance(self, S3IAMRequest) and ":::" in resource:
             bucket_name = resource.split(":::", 1)[1].split("/", 1)[0]
             policy = _bucket_policy(self.account_id, bucket_name)

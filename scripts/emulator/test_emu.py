@@ -30,6 +30,7 @@ import sigv4  # noqa: E402
 from botocore.auth import S3SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
+from botocore import UNSIGNED  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 EMU: emu.Emulator | None = None
@@ -1032,6 +1033,109 @@ class TestTerraformProvider(unittest.TestCase):
         finally:
             e.close()
             shutil.rmtree(work, ignore_errors=True)
+
+
+class TestRequestParameterKeys(unittest.TestCase):
+    """Patch 3b: tag and boundary condition keys come from the request (issue 12)."""
+
+    BOUNDARY = "arn:aws:iam::123456789012:policy/t-staging-workload-boundary"
+
+    def test_iam_permissions_boundary(self) -> None:
+        creds = put_user_policy([{
+            "Effect": "Allow", "Action": "iam:CreateRole", "Resource": "arn:aws:iam::123456789012:role/t-staging-*",
+            "Condition": {"StringEquals": {"iam:PermissionsBoundary": self.BOUNDARY}},
+        }])  # fmt: skip
+        iam = EMU.client("iam", creds=creds)
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})  # fmt: skip
+        name = uniq("t-staging")
+        self.assertEqual(error_of(iam.create_role, RoleName=name, AssumeRolePolicyDocument=trust)[0], 403)
+        self.assertEqual(error_of(iam.create_role, RoleName=name, AssumeRolePolicyDocument=trust,
+                                  PermissionsBoundary=self.BOUNDARY.replace("staging", "prod"))[0], 403)  # fmt: skip
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust, PermissionsBoundary=self.BOUNDARY)
+
+    def test_ec2_request_and_resource_tags(self) -> None:
+        def tagged(env: str) -> list:
+            return [{"ResourceType": "security-group", "Tags": [{"Key": "Environment", "Value": env}]}]
+
+        creds = put_user_policy([
+            {"Effect": "Allow", "Action": ["ec2:CreateSecurityGroup", "ec2:CreateTags"], "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestTag/Environment": "staging"}}},
+            {"Effect": "Allow", "Action": "ec2:DeleteSecurityGroup", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "staging"}}},
+        ])  # fmt: skip
+        admin, ec2 = EMU.client("ec2"), EMU.client("ec2", creds=creds)
+        vpc = admin.create_vpc(CidrBlock="10.12.0.0/16")["Vpc"]["VpcId"]
+        prod = admin.create_security_group(GroupName=uniq("p"), Description="p", VpcId=vpc,
+                                           TagSpecifications=tagged("prod"))["GroupId"]  # fmt: skip
+        untagged = admin.create_security_group(GroupName=uniq("u"), Description="u", VpcId=vpc)["GroupId"]
+        self.assertEqual(error_of(ec2.create_security_group, GroupName=uniq("s"), Description="s", VpcId=vpc)[0], 403)
+        self.assertEqual(error_of(ec2.create_security_group, GroupName=uniq("s"), Description="s", VpcId=vpc,
+                                  TagSpecifications=tagged("prod"))[0], 403)  # fmt: skip
+        own = ec2.create_security_group(GroupName=uniq("s"), Description="s", VpcId=vpc,
+                                        TagSpecifications=tagged("staging"))["GroupId"]  # fmt: skip
+        self.assertEqual(error_of(ec2.delete_security_group, GroupId=prod)[0], 403)
+        self.assertEqual(error_of(ec2.delete_security_group, GroupId=untagged)[0], 403)
+        ec2.delete_security_group(GroupId=own)
+
+    def test_ec2_every_named_resource_must_carry_the_tag(self) -> None:
+        def tagged(kind: str, env: str) -> list:
+            return [{"ResourceType": kind, "Tags": [{"Key": "Environment", "Value": env}]}]
+
+        creds = put_user_policy([{"Effect": "Allow", "Action": "ec2:AttachInternetGateway", "Resource": "*",
+                                  "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "staging"}}}])  # fmt: skip
+        admin, ec2 = EMU.client("ec2"), EMU.client("ec2", creds=creds)
+        vpcs = {env: admin.create_vpc(CidrBlock="10.13.0.0/16", TagSpecifications=tagged("vpc", env))["Vpc"]["VpcId"]
+                for env in ("staging", "prod")}  # fmt: skip
+        igws = [admin.create_internet_gateway(TagSpecifications=tagged("internet-gateway", "staging"))
+                ["InternetGateway"]["InternetGatewayId"] for _ in range(2)]  # fmt: skip
+        self.assertEqual(error_of(ec2.attach_internet_gateway, InternetGatewayId=igws[0], VpcId=vpcs["prod"])[0], 403)
+        ec2.attach_internet_gateway(InternetGatewayId=igws[1], VpcId=vpcs["staging"])
+        # DisassociateRouteTable names only the association: its route table and subnet decide.
+        creds = put_user_policy([{"Effect": "Allow", "Action": "ec2:DisassociateRouteTable", "Resource": "*",
+                                  "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "staging"}}}])  # fmt: skip
+        ec2 = EMU.client("ec2", creds=creds)
+        assoc = {}
+        for env, cidr in (("staging", "10.13.1.0/24"), ("prod", "10.13.2.0/24")):
+            vpc = vpcs[env]
+            subnet = admin.create_subnet(VpcId=vpc, CidrBlock=cidr,
+                                         TagSpecifications=tagged("subnet", env))["Subnet"]["SubnetId"]  # fmt: skip
+            rtb = admin.create_route_table(VpcId=vpc, TagSpecifications=tagged("route-table", env))["RouteTable"]["RouteTableId"]
+            assoc[env] = admin.associate_route_table(RouteTableId=rtb, SubnetId=subnet)["AssociationId"]
+        self.assertEqual(error_of(ec2.disassociate_route_table, AssociationId=assoc["prod"])[0], 403)
+        ec2.disassociate_route_table(AssociationId=assoc["staging"])
+
+    def test_web_identity_checks_the_trust_policy(self) -> None:
+        import base64
+
+        def token(**claims: str) -> str:
+            enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")  # noqa: E731
+            return f"{enc({'alg': 'RS256'})}.{enc(claims)}.sig"
+
+        host = "token.actions.githubusercontent.com"
+        iam = EMU.client("iam")
+        try:
+            iam.create_open_id_connect_provider(Url=f"https://{host}", ClientIDList=["sts.amazonaws.com"],
+                                                ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])  # fmt: skip
+        except ClientError:
+            pass  # another test made it (one per URL)
+        name = uniq("wi")
+        role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{host}"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{host}:aud": "sts.amazonaws.com", f"{host}:sub": "repo:o/r:environment:staging"}},
+        }]}))["Role"]["Arn"]  # fmt: skip
+        sts = EMU.client("sts", signature_version=UNSIGNED)  # AWS takes this call unsigned
+
+        def assume(**claims: str) -> tuple[int, str]:
+            return error_of(sts.assume_role_with_web_identity, RoleArn=role, RoleSessionName="e2e",
+                            WebIdentityToken=token(**claims))  # fmt: skip
+
+        good = {"iss": f"https://{host}", "aud": "sts.amazonaws.com", "sub": "repo:o/r:environment:staging"}
+        self.assertEqual(assume(**good), (200, "OK"))
+        self.assertEqual(assume(**{**good, "sub": "repo:o/r:pull_request"}), (403, "AccessDenied"))
+        self.assertEqual(assume(**{**good, "aud": "other"}), (403, "AccessDenied"))
+        self.assertEqual(assume(**{**good, "iss": "https://other.example"}), (403, "AccessDenied"))
 
 
 if __name__ == "__main__":

@@ -175,6 +175,21 @@ locals {
           }
         },
         {
+          # AWS creates a VPC's default security group untagged; the network
+          # module adopts it (aws_default_security_group, to strip its rules),
+          # which starts by tagging it. So: an untagged security group may be
+          # tagged into this environment, nothing else (found by applying as
+          # the role: scripts/ci-role-e2e.sh).
+          Sid      = "ClaimUntaggedSecurityGroup"
+          Effect   = "Allow"
+          Action   = "ec2:CreateTags"
+          Resource = "${local.arn}:ec2:${var.region}:${local.acct}:security-group/*"
+          Condition = {
+            StringEquals = merge(local.in_region, { "aws:RequestTag/Environment" = var.environment })
+            Null         = { "aws:ResourceTag/Environment" = "true" }
+          }
+        },
+        {
           # Changes and deletes: only resources tagged with this environment.
           Sid       = "ChangeOwnEnvironment"
           Effect    = "Allow"

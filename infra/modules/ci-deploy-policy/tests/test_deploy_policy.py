@@ -122,6 +122,17 @@ class DeployPolicy(unittest.TestCase):
         self.assertDecision("Deny", "staging", "ec2:CreateTags", "*", aws_RequestTag__Environment="staging")
         self.assertDecision("Allow", "staging", "ec2:CreateTags", "*", aws_RequestTag__Environment="staging", ec2_CreateAction="CreateVpc")
 
+    def test_untagged_security_group_may_be_claimed(self) -> None:
+        # A VPC's default security group is created untagged; the network
+        # module tags it when it adopts it (found by scripts/ci-role-e2e.sh).
+        sg = f"arn:aws:ec2:{REGION}:{ACCT}:security-group/sg-0123456789abcdef0"
+        self.assertDecision("Allow", "staging", "ec2:CreateTags", sg, aws_RequestTag__Environment="staging")
+        self.assertDecision("Deny", "staging", "ec2:CreateTags", sg, aws_RequestTag__Environment="staging",
+                            aws_ResourceTag__Environment="prod")  # fmt: skip
+        self.assertDecision("Deny", "staging", "ec2:CreateTags", sg, aws_RequestTag__Environment="prod")
+        vpc = f"arn:aws:ec2:{REGION}:{ACCT}:vpc/vpc-0123456789abcdef0"
+        self.assertDecision("Deny", "staging", "ec2:CreateTags", vpc, aws_RequestTag__Environment="staging")
+
     def test_named_resources_of_the_other_environment(self) -> None:
         self.assertDecision("Deny", "staging", "s3:PutObject", f"{STATE}/environments/prod/terraform.tfstate")
         self.assertDecision("Allow", "staging", "s3:PutObject", f"{STATE}/environments/staging/terraform.tfstate")
