@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "health.h"
+#include "aws/credentials.h"
 #include "log.h"
+#include "s3/client.h"
 #include "util/clock.h"
 
 struct health {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "settings.h"
 #include "util/clock.h"
 
 static enum log_level log_min = LOG_INFO;

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "../log.h"
+#include "../settings.h"
 #include "../util/clock.h"
 #include "aws_internal.h"
 

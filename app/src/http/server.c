@@ -17,11 +17,14 @@
 #include <microhttpd.h>
 
 #include "../log.h"
+#include "../metrics.h"
+#include "../settings.h"
 #include "../util/clock.h"
 #include "../util/rand.h"
 #include "../util/str.h"
 #include "peer.h"
 #include "access_log.h"
+#include "routes.h"
 #include "server.h"
 
 /* libmicrohttpd keeps a connection's request head (line and headers, plus

@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "../util/buf.h"
+#include "../aws/credentials.h"
 #include "../util/clock.h"
 #include "../util/rand.h"
 #include "../util/str.h"

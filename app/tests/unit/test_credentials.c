@@ -16,6 +16,7 @@
 
 #include "aws/credentials.h"
 #include "log.h"
+#include "settings.h"
 
 #define T0 1795551587 /* 2026-11-24T20:19:47Z */
 

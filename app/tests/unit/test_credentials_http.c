@@ -26,6 +26,7 @@
 
 #include "aws/credentials.h"
 #include "log.h"
+#include "settings.h"
 
 #define MAX_STEPS 8
 #define REQ_MAX 8192
