@@ -23,55 +23,29 @@
 #include <jansson.h>
 
 #include "aws/credentials.h"
+#include "fake_objects.h"
 #include "health.h"
 #include "http/routes.h"
 #include "settings.h"
 #include "store/cache.h"
 
 /*************************************************************************
- * The fake fetch behind the cache
+ * The fake fetch behind the cache (fake_objects.h)
  *************************************************************************/
 
-struct fake_object {
-  const char *key, *body, *etag;
-};
-
-static struct fake_object objects[4];
-static size_t nobjects;
 static enum s3_code forced = S3_OK; /* S3_OK = behave normally */
 static int fetches;
-
-static void put(const char *key, const char *body, const char *etag)
-{
-  objects[nobjects].key = key;
-  objects[nobjects].body = body;
-  objects[nobjects].etag = etag;
-  nobjects++;
-}
 
 static enum s3_code fake_fetch(void *arg, const char *key,
                                const struct s3_conditions *cond,
                                struct s3_object *out, struct s3_diag *diag)
 {
-  size_t i;
-
   (void)arg;
-  (void)cond;
   fetches++;
   diag->attempts = 1;
   if (forced != S3_OK)
     return forced;
-  for (i = 0; i < nobjects; i++) {
-    if (strcmp(objects[i].key, key))
-      continue;
-    snprintf(out->etag, sizeof(out->etag), "%s", objects[i].etag);
-    snprintf(out->last_modified, sizeof(out->last_modified),
-             "Tue, 24 Nov 2026 20:00:00 GMT");
-    out->body = strdup(objects[i].body);
-    out->len = strlen(objects[i].body);
-    return S3_OK;
-  }
-  return S3_NOT_FOUND;
+  return fake_objects_get(key, cond, out);
 }
 
 static long long fake_now = 1000000;
