@@ -152,22 +152,6 @@ static void set_detail(struct s3_diag *d, const char *what)
 
 /* S3 bucket names: 3-63 of a-z 0-9 . -, starting and ending alphanumeric.
  * Checked because the name goes into a host name and a URL unencoded. */
-static int valid_bucket(const char *b)
-{
-  size_t n = strlen(b), i;
-
-  if (n < 3 || n > 63)
-    return 0;
-  for (i = 0; i < n; i++) {
-    char ch = b[i];
-    int alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-
-    if (!alnum && ((ch != '.' && ch != '-') || i == 0 || i == n - 1))
-      return 0;
-  }
-  return 1;
-}
-
 static int valid_region(const char *r)
 {
   if (!*r || strlen(r) > 32)
@@ -312,7 +296,7 @@ static int setup_share(struct s3_client *c)
 
 static const char *config_problem(const struct s3_client_config *cfg)
 {
-  if (!cfg->bucket || !valid_bucket(cfg->bucket))
+  if (!cfg->bucket || !s3_bucket_name_ok(cfg->bucket))
     return "bucket name must be 3-63 characters of a-z 0-9 . -";
   if (!cfg->region || !valid_region(cfg->region))
     return "region must be a non-empty name of a-z 0-9 -";
