@@ -37,6 +37,7 @@ SRC      := $(sort $(wildcard app/src/*.c app/src/*/*.c))
 LIB_SRC  := $(filter-out app/src/main.c,$(SRC))
 HDR      := $(wildcard app/src/*.h app/src/*/*.h)
 UNIT_SRC := $(sort $(wildcard app/tests/unit/test_*.c))
+UNIT_HDR := $(wildcard app/tests/unit/*.h)
 
 OBJ       := $(patsubst app/src/%.c,$(B)/obj/%.o,$(SRC))
 LIB_OBJ   := $(patsubst app/src/%.c,$(B)/obj/%.o,$(LIB_SRC))
@@ -78,12 +79,12 @@ $(B)/asan/s3json: $(SAN_OBJ)
 
 # Unit tests (cmocka): one binary per app/tests/unit/test_*.c, linked with
 # every module but main.c.
-$(B)/tests/%: app/tests/unit/%.c $(B)/libs3json.a $(HDR)
+$(B)/tests/%: app/tests/unit/%.c $(B)/libs3json.a $(HDR) $(UNIT_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(PKG_CFLAGS) -Iapp/src -o $@ $< \
 	  $(B)/libs3json.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
 
-$(B)/asan/tests/%: app/tests/unit/%.c $(B)/asan/libs3json.a $(HDR)
+$(B)/asan/tests/%: app/tests/unit/%.c $(B)/asan/libs3json.a $(HDR) $(UNIT_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iapp/src -o $@ $< \
 	  $(B)/asan/libs3json.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
@@ -135,7 +136,7 @@ test:
 
 lint: format-check tidy
 
-FMT_SRC := $(SRC) $(HDR) $(UNIT_SRC) $(TOOL_SRC) $(SHIM_SRC)
+FMT_SRC := $(SRC) $(HDR) $(UNIT_SRC) $(UNIT_HDR) $(TOOL_SRC) $(SHIM_SRC)
 
 format-check:
 	clang-format --dry-run -Werror $(FMT_SRC)

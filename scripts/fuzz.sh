@@ -51,7 +51,7 @@ declare -A TARGET_SRC=(
   [cred_profile]="aws/profile.c aws/parse.c"
   [fields]="s3/fields.c"
   [peer]="http/peer.c"
-  [access_log]="http/access_log.c log.c settings.c"
+  [access_log]="http/access_log.c log.c settings.c s3/fields.c"
 )
 declare -A TARGET_PKGS=(
   [sigv4]="libcrypto"
@@ -61,7 +61,7 @@ declare -A TARGET_PKGS=(
   [iso8601]="jansson libcrypto"
   [cred_profile]="jansson libcrypto"
   [fields]="libcurl"
-  [access_log]="jansson"
+  [access_log]="jansson libcurl"
 )
 # Longest input (bytes) per target that fuzzing generates: room for what
 # the parser must handle (a 512-byte name escaped three times over, a

@@ -7,7 +7,10 @@
 #include <time.h>
 
 #include "health.h"
+#include "aws/credentials.h"
 #include "log.h"
+#include "s3/client.h"
+#include "util/clock.h"
 
 struct health {
   struct s3_client *s3;
@@ -29,14 +32,6 @@ struct health {
 static const char *reasons[] = {"no_probe_yet", "credentials",
                                 "s3_probe_failed", "ok"};
 enum { WHY_NONE, WHY_CREDS, WHY_S3, WHY_OK };
-
-static long long mono_s(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec;
-}
 
 struct health *health_new(struct s3_client *s3, struct aws_cred_provider *cr,
                           const char *prefix, unsigned interval_s)
@@ -86,7 +81,7 @@ static void probe(struct health *h)
   if (why == WHY_OK)
     /* Ready for three intervals: one failed probe is not enough to take
      * the task out of service, three in a row are. */
-    atomic_store(&h->ok_until, mono_s() + 3 * (long long)h->interval_s);
+    atomic_store(&h->ok_until, clock_now_s() + 3 * (long long)h->interval_s);
   else
     atomic_store(&h->ok_until, 0);
   atomic_store(&h->last_why, why);
@@ -155,7 +150,7 @@ int health_ready(struct health *h, const char **why)
     *why = "draining";
     return 0;
   }
-  if (mono_s() < atomic_load(&h->ok_until))
+  if (clock_now_s() < atomic_load(&h->ok_until))
     return 1;
   int w = atomic_load(&h->last_why);
   *why = reasons[w == WHY_OK ? WHY_S3 : w];

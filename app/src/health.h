@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 
-#include "aws/credentials.h"
-#include "s3/client.h"
+struct aws_cred_provider;
+struct s3_client;
 
 struct health; /* opaque, thread-safe */
 

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "settings.h"
+#include "util/clock.h"
 
 static enum log_level log_min = LOG_INFO;
 static int log_fd = 1; /* stdout: the container runtime collects it */
@@ -228,16 +230,6 @@ static void write_line(const char *s, size_t n)
   pthread_mutex_unlock(&write_lock);
 }
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-
-  /* COARSE: a vDSO read of the last tick, a few ns; ms precision is
-   * plenty for a flush deadline. */
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Writes what 'b' holds; the caller holds b->lock. */
 static void flush_locked(struct log_buffer *b)
 {
@@ -251,7 +243,7 @@ static void flush_locked(struct log_buffer *b)
 static void flush_older(long long min_age_ms)
 {
   struct log_buffer *b;
-  long long now = now_ms();
+  long long now = clock_coarse_ms();
 
   pthread_mutex_lock(&buffers_lock);
   b = buffers;
@@ -336,7 +328,7 @@ void log_write_line(enum log_level level, const char *s, size_t n)
     write_line(s, n);
     return;
   }
-  now = now_ms();
+  now = clock_coarse_ms();
   pthread_mutex_lock(&b->lock);
   if (b->len + n > LOG_BUFFER_SIZE)
     flush_locked(b);

@@ -21,7 +21,8 @@
 
 #include <jansson.h>
 
-#include "settings.h"
+/* Levels, lowest first: S3JSON_LOG_LEVEL picks the minimum logged. */
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_init(enum log_level min_level, int fd);
 int log_enabled(enum log_level level);

@@ -24,6 +24,7 @@
 #include "s3/client.h"
 #include "settings.h"
 #include "store/cache.h"
+#include "util/clock.h"
 #include "util/harden.h"
 
 #ifndef S3JSON_VERSION
@@ -93,15 +94,6 @@ static enum s3_code fetch_document(void *arg, const char *key,
   return s3_get_object(arg, key, cond, out, diag);
 }
 
-static double since_ms(const struct timespec *t0)
-{
-  struct timespec now;
-
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (double)(now.tv_sec - t0->tv_sec) * 1e3 +
-         (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* A keep-alive connection that has carried no request for this long is
  * taken as idle (a load balancer's pool, a client that is done): closing it
  * then is the ordinary keep-alive close. One that still carries requests
@@ -114,20 +106,21 @@ static double since_ms(const struct timespec *t0)
  * were still running when time ran out. */
 static unsigned drain(struct http_server *srv, unsigned seconds)
 {
-  struct timespec t0, quiet_since, tick = {0, 10 * 1000 * 1000};
+  int64_t t0, quiet_since;
+  struct timespec tick = {0, 10 * 1000 * 1000};
   unsigned long seen = http_server_requests_since_quiesce(srv);
 
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  t0 = clock_now_ns();
   quiet_since = t0;
-  while (since_ms(&t0) < seconds * 1e3) {
+  while (clock_elapsed_ms(t0) < seconds * 1e3) {
     unsigned long now = http_server_requests_since_quiesce(srv);
     if (now != seen) {
       seen = now;
-      clock_gettime(CLOCK_MONOTONIC, &quiet_since);
+      quiet_since = clock_now_ns();
     }
     if (http_server_inflight(srv) == 0 &&
         (http_server_connections(srv) == 0 ||
-         since_ms(&quiet_since) >= DRAIN_QUIET_MS))
+         clock_elapsed_ms(quiet_since) >= DRAIN_QUIET_MS))
       break;
     nanosleep(&tick, NULL);
   }
@@ -156,7 +149,7 @@ static void log_start(const struct settings *s,
 int main(int argc, char **argv)
 {
   static struct settings s;
-  struct timespec t0;
+  int64_t t0;
   char err[512];
   struct aws_cred_provider *creds = NULL;
   struct s3_client *s3 = NULL;
@@ -169,7 +162,7 @@ int main(int argc, char **argv)
   sigset_t sigs;
   int sig = 0, rc = 1;
 
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  t0 = clock_now_ns();
   if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     usage(stdout);
     return 0;
@@ -245,7 +238,7 @@ int main(int argc, char **argv)
     snprintf(err, sizeof(err), "cannot start the readiness probe thread");
     goto fail;
   }
-  log_start(&s, creds, since_ms(&t0));
+  log_start(&s, creds, clock_elapsed_ms(t0));
   if (aws_cred_source(creds) == AWS_CRED_NONE)
     log_msg(LOG_WARN, "no_credentials",
             "no credential source is configured (env, profile, ECS, IMDS): "
@@ -258,7 +251,7 @@ int main(int argc, char **argv)
                       sig == SIGTERM ? "SIGTERM" : "SIGINT", "inflight",
                       (int)http_server_inflight(srv), "drain_seconds",
                       (int)s.drain_seconds));
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  t0 = clock_now_ns();
   health_set_draining(health);
   http_server_quiesce(srv);
   unsigned left = drain(srv, s.drain_seconds);
@@ -270,12 +263,13 @@ int main(int argc, char **argv)
      * on purpose. */
     log_event(LOG_WARN, "stop",
               json_pack("{s:i,s:f}", "abandoned", (int)left, "drain_ms",
-                        since_ms(&t0)));
+                        clock_elapsed_ms(t0)));
     _exit(0);
   }
   http_server_stop(srv);
-  log_event(LOG_INFO, "stop",
-            json_pack("{s:i,s:f}", "abandoned", 0, "drain_ms", since_ms(&t0)));
+  log_event(
+      LOG_INFO, "stop",
+      json_pack("{s:i,s:f}", "abandoned", 0, "drain_ms", clock_elapsed_ms(t0)));
   rc = 0;
   srv = NULL;
   goto out;

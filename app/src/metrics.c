@@ -4,6 +4,7 @@
 
 #include "metrics.h"
 #include "s3/client.h"
+#include "util/buf.h"
 
 /* Statuses we answer with; anything else is counted as "other". */
 static const int statuses[] = {200, 304, 400, 404, 405, 414,

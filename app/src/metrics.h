@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "util/buf.h"
+struct buf; /* util/buf.h */
 
 enum metrics_route {
   METRICS_ROUTE_DOCUMENT = 0, /* /api/{name} */

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "s3/fields.h" /* s3_bucket_name_ok */
 #include "settings.h"
 
 enum opt_kind {
@@ -149,22 +150,6 @@ static int parse_ll(const char *v, long long min, long long max, long long *out)
   return 0;
 }
 
-/* Bucket names: 3-63 of [a-z0-9.-], starting and ending alphanumeric. */
-static int valid_bucket(const char *v)
-{
-  size_t n = strlen(v), i;
-
-  if (n < 3 || n > 63)
-    return 0;
-  for (i = 0; i < n; i++) {
-    char c = v[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-          c == '-'))
-      return 0;
-  }
-  return v[0] != '.' && v[0] != '-' && v[n - 1] != '.' && v[n - 1] != '-';
-}
-
 static int parse_bool(const char *v, int *out)
 {
   if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes"))
@@ -231,7 +216,7 @@ static int store(struct settings *s, const struct opt *o, const char *v)
     *(const char **)field = v;
     return 0;
   case OPT_BUCKET:
-    if (!valid_bucket(v))
+    if (!s3_bucket_name_ok(v))
       return -1;
     *(const char **)field = v;
     return 0;

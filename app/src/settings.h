@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "log.h" /* enum log_level */
+
 /* The AWS SDK variables, as given (NULL = unset). Only aws/credentials.c
  * interprets them; they may hold secrets and are never logged. */
 struct aws_env {
@@ -32,8 +34,6 @@ struct aws_env {
   const char *imds_endpoint;  /* AWS_EC2_METADATA_SERVICE_ENDPOINT */
   int imds_disabled;          /* AWS_EC2_METADATA_DISABLED=true */
 };
-
-enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 struct settings {
   /* S3 */

@@ -19,6 +19,8 @@
 #include <openssl/crypto.h>
 
 #include "../log.h"
+#include "../settings.h"
+#include "../util/clock.h"
 #include "aws_internal.h"
 
 #define DEFAULT_TIMEOUT_MS 1000L
@@ -581,16 +583,6 @@ static enum step next_step(const struct aws_cred_provider *p, long long now,
   return FETCH;
 }
 
-/* Milliseconds on the monotonic clock: deadlines are durations, never
- * affected by the (test-replaceable) wall clock. */
-static long long mono_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for another thread's fetch, until 'deadline' (monotonic ms; 0 =
  * no limit). Returns 0 when woken, -1 when the deadline passed. Lock
  * held. */
@@ -603,7 +595,7 @@ static int wait_fetch(struct aws_cred_provider *p, long long deadline)
     pthread_cond_wait(&p->done, &p->lock);
     return 0;
   }
-  left = deadline - mono_ms();
+  left = deadline - clock_now_ms();
   if (left <= 0)
     return -1;
   /* The condition variable waits on CLOCK_REALTIME: convert. */
@@ -628,7 +620,7 @@ static long fetch_budget(const struct aws_cred_provider *p, long long deadline,
 
   if (!deadline)
     return p->timeout_ms;
-  left = deadline - mono_ms();
+  left = deadline - clock_now_ms();
   if (ahead)
     left /= 2;
   return left < p->timeout_ms ? (long)left : p->timeout_ms;
@@ -641,7 +633,7 @@ static enum aws_cred_code fail_now(struct aws_cred_provider *p,
 
   if (p->source == AWS_CRED_NONE) {
     aws_set_err(err, errlen, "no AWS credentials configured");
-  } else if (deadline && mono_ms() >= deadline) {
+  } else if (deadline && clock_now_ms() >= deadline) {
     aws_set_err(err, errlen, "%s: no keys within the time budget%s%s",
                 aws_cred_source_name(p->source), p->last_err[0] ? ": " : "",
                 p->last_err);
@@ -711,5 +703,5 @@ enum aws_cred_code aws_cred_get_within(struct aws_cred_provider *p,
     aws_set_err(err, errlen, "no time left to get credentials");
     return AWS_CRED_TIMEOUT;
   }
-  return get_until(p, out, mono_ms() + budget_ms, err, errlen);
+  return get_until(p, out, clock_now_ms() + budget_ms, err, errlen);
 }

@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "../settings.h"
+struct aws_env; /* settings.h */
 
 #define AWS_KEY_ID_MAX 128
 #define AWS_SECRET_MAX 128

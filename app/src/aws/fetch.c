@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include "aws_internal.h"
+#include "../util/clock.h"
 
 /* IMDS is the last resort and usually absent off EC2, where its address
  * may be a black hole: each call gets at most this long, as in the SDKs. */
@@ -254,14 +254,6 @@ struct imds {
   char *hdr;          /* "X-aws-ec2-metadata-token: ..." (secret) */
 };
 
-static long long mono_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One IMDS call into 'body' ('cap' bytes), sending 'hdr': at most 1 s,
  * and never past the fetch's deadline. */
 static enum aws_cred_code imds_call(const struct imds *m, const char *method,
@@ -270,7 +262,7 @@ static enum aws_cred_code imds_call(const struct imds *m, const char *method,
                                     char *err, size_t errlen)
 {
   char url[1024];
-  long long left = m->deadline - mono_ms();
+  long long left = m->deadline - clock_now_ms();
   struct aws_http_req req = {method,
                              url,
                              {hdr},
@@ -380,7 +372,7 @@ enum aws_cred_code aws_imds_fetch(const char *base, long timeout_ms,
   /* Three calls of at most 1 s each, all within 'timeout_ms'. */
   if (timeout_ms <= 0 || timeout_ms > 3 * IMDS_TIMEOUT_MS)
     timeout_ms = 3 * IMDS_TIMEOUT_MS;
-  m.deadline = mono_ms() + timeout_ms;
+  m.deadline = clock_now_ms() + timeout_ms;
   if (!(body = malloc(AWS_HTTP_BODY_MAX))) {
     aws_set_err(err, errlen, "imds: out of memory");
     return AWS_CRED_NO_MEMORY;

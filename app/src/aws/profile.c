@@ -28,6 +28,7 @@
 #include <openssl/crypto.h>
 
 #include "aws_internal.h"
+#include "../settings.h"
 
 /* The keys we read; the rest of a profile is ignored. */
 enum prop {

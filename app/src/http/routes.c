@@ -8,6 +8,11 @@
 #include <jansson.h>
 
 #include "../log.h"
+#include "../aws/credentials.h"
+#include "../health.h"
+#include "../settings.h"
+#include "../store/cache.h"
+#include "../util/buf.h"
 #include "names.h"
 #include "routes.h"
 

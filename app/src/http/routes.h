@@ -15,12 +15,13 @@
 
 #include <stddef.h>
 
-#include "../aws/credentials.h"
-#include "../health.h"
-#include "../metrics.h"
-#include "../s3/client.h"
-#include "../settings.h"
-#include "../store/cache.h"
+#include "../metrics.h"   /* enum metrics_route */
+#include "../s3/client.h" /* struct s3_diag */
+
+struct aws_cred_provider;
+struct cache;
+struct health;
+struct settings;
 
 /* Looks up a request header or query argument; NULL when absent. */
 typedef const char *(*http_lookup_fn)(void *conn, const char *name);

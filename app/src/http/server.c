@@ -10,7 +10,6 @@
 #include <strings.h>
 #include <stdarg.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,8 +17,14 @@
 #include <microhttpd.h>
 
 #include "../log.h"
+#include "../metrics.h"
+#include "../settings.h"
+#include "../util/clock.h"
+#include "../util/rand.h"
+#include "../util/str.h"
 #include "peer.h"
 #include "access_log.h"
+#include "routes.h"
 #include "server.h"
 
 /* libmicrohttpd keeps a connection's request head (line and headers, plus
@@ -78,7 +83,7 @@ struct http_server {
 /* One per request, from the first byte of the request line to the last
  * byte of the reply; freed in on_completed. */
 struct request {
-  struct timespec start;
+  int64_t start_ns;
   int seen;       /* on_request has been called for it */
   int must_close; /* a framing error: close after the reply */
   int direct;     /* answered by reply_direct, not libmicrohttpd */
@@ -102,7 +107,7 @@ struct request {
   char *path;
   char *hdr[NSNAP_H];
   char *qry[NSNAP_Q];
-  struct timespec queued_at;
+  int64_t queued_ns;
   int done; /* 'reply' is ready: queue it */
   struct http_reply reply;
   struct request *qnext;
@@ -112,50 +117,17 @@ struct request {
  * Helpers
  *************************************************************************/
 
-static double elapsed_ms(const struct timespec *since)
-{
-  struct timespec now;
-
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (double)(now.tv_sec - since->tv_sec) * 1e3 +
-         (double)(now.tv_nsec - since->tv_nsec) / 1e6;
-}
-
-/* A fresh random id: 32 hex digits. An id only has to be unique, not
- * secret: a per-thread xorshift generator seeded once from getrandom()
- * keeps the system call off the request path (it showed in profiles). */
-static uint64_t next_random(void)
-{
-  static _Thread_local uint64_t state[2];
-  uint64_t a, b;
-
-  if (!state[0] && !state[1]) {
-    if (getrandom(state, sizeof(state), 0) != (ssize_t)sizeof(state) ||
-        (!state[0] && !state[1])) {
-      struct timespec ts;
-      clock_gettime(CLOCK_MONOTONIC, &ts);
-      state[0] = (uint64_t)ts.tv_nsec ^ ((uint64_t)(uintptr_t)&ts << 16);
-      state[1] = 0x9e3779b97f4a7c15ULL ^ (uint64_t)ts.tv_sec;
-    }
-  }
-  /* xorshift128+ (Vigna): fast, 128 bits of state, good enough for ids. */
-  a = state[0];
-  b = state[1];
-  state[0] = b;
-  a ^= a << 23;
-  state[1] = a ^ b ^ (a >> 17) ^ (b >> 26);
-  return state[1] + b;
-}
-
+/* A fresh random id: 32 hex digits from util/rand (unique, and not
+ * guessable by a client: see rand.h for what it is not). */
 static void new_request_id(char out[REQUEST_ID_MAX])
 {
   static const char hex[] = "0123456789abcdef";
-  uint64_t r = next_random();
+  uint64_t r = rand_u64();
   int i;
 
   for (i = 0; i < 32; i++) {
     if (i == 16)
-      r = next_random();
+      r = rand_u64();
     out[i] = hex[r & 15];
     r >>= 4;
   }
@@ -226,11 +198,6 @@ static const char *snap_query_arg(void *rq, const char *name)
   return NULL;
 }
 
-static char *dup_or_null(const char *s)
-{
-  return s ? strdup(s) : NULL;
-}
-
 static int snapshot(struct request *rq, struct MHD_Connection *c,
                     const char *url)
 {
@@ -241,10 +208,10 @@ static int snapshot(struct request *rq, struct MHD_Connection *c,
   if (!rq->path)
     return -1;
   for (i = 0; i < NSNAP_H; i++)
-    rq->hdr[i] = dup_or_null(
+    rq->hdr[i] = str_dup_or_null(
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, snap_headers[i]));
   for (i = 0; i < NSNAP_Q; i++)
-    rq->qry[i] = dup_or_null(
+    rq->qry[i] = str_dup_or_null(
         MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, snap_query[i]));
   return 0;
 }
@@ -283,7 +250,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 
   if (!rq)
     return NULL;
-  clock_gettime(CLOCK_MONOTONIC, &rq->start);
+  rq->start_ns = clock_now_ns();
   rq->srv = srv;
   rq->uri = strdup(uri ? uri : "");
   rq->route = METRICS_ROUTE_OTHER;
@@ -362,7 +329,7 @@ static void run_job(struct http_server *srv, struct request *rq)
   struct http_request req;
 
   http_reply_init(&rq->reply);
-  if (elapsed_ms(&rq->queued_at) > (double)srv->queue_timeout_ms) {
+  if (clock_elapsed_ms(rq->queued_ns) > (double)srv->queue_timeout_ms) {
     /* Waited in the queue as long as an S3 call may take: the client has
      * likely given up, and S3 must not see a backlog of stale work. */
     http_reply_header(&rq->reply, "Retry-After", "1");
@@ -417,7 +384,7 @@ static int enqueue(struct http_server *srv, struct request *rq)
     pthread_mutex_unlock(&srv->qlock);
     return rc;
   }
-  clock_gettime(CLOCK_MONOTONIC, &rq->queued_at);
+  rq->queued_ns = clock_now_ns();
   rq->qnext = NULL;
   if (srv->qtail)
     srv->qtail->qnext = rq;
@@ -685,7 +652,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   *con_cls = NULL;
   if (!rq->seen)
     complete_library_reply(rq, c);
-  ms = elapsed_ms(&rq->start);
+  ms = clock_elapsed_ms(rq->start_ns);
   metrics_request(rq->route, rq->status, ms / 1e3);
   metrics_inflight(-1);
   log_access(rq, ms, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !rq->direct);

@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "../settings.h"
-#include "routes.h"
+struct routes;
+struct settings;
 
 struct http_server;
 

@@ -20,6 +20,10 @@
 #include <openssl/crypto.h>
 
 #include "../util/buf.h"
+#include "../aws/credentials.h"
+#include "../util/clock.h"
+#include "../util/rand.h"
+#include "../util/str.h"
 #include "client.h"
 #include "fields.h"
 #include "sigv4.h"
@@ -117,39 +121,12 @@ const char *s3_code_name(enum s3_code c)
  * Small helpers
  *************************************************************************/
 
-static long now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
   while (nanosleep(&ts, &ts) != 0)
     ;
-}
-
-/* xorshift64*, seeded per thread: the jitter only has to differ between
- * threads and tasks, not be unpredictable. */
-static uint64_t jitter_rand(void)
-{
-  static _Thread_local uint64_t s;
-  struct timespec ts;
-
-  if (!s) {
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    s = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)(uintptr_t)&ts ^
-        (uint64_t)ts.tv_sec;
-    s |= 1;
-  }
-  s ^= s >> 12;
-  s ^= s << 25;
-  s ^= s >> 27;
-  return s * 2685821657736338717ULL;
 }
 
 /* Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]. */
@@ -161,17 +138,12 @@ static long backoff_ms(int attempt)
     ceiling *= 2;
   if (ceiling > S3_BACKOFF_CAP_MS)
     ceiling = S3_BACKOFF_CAP_MS;
-  return (long)(jitter_rand() % (uint64_t)(ceiling + 1));
+  return (long)rand_below((uint64_t)ceiling + 1);
 }
 
 static void set_detail(struct s3_diag *d, const char *what)
 {
   snprintf(d->detail, sizeof(d->detail), "%s", what);
-}
-
-static char *dup_or_null(const char *s)
-{
-  return s ? strdup(s) : NULL;
 }
 
 /*************************************************************************
@@ -180,22 +152,6 @@ static char *dup_or_null(const char *s)
 
 /* S3 bucket names: 3-63 of a-z 0-9 . -, starting and ending alphanumeric.
  * Checked because the name goes into a host name and a URL unencoded. */
-static int valid_bucket(const char *b)
-{
-  size_t n = strlen(b), i;
-
-  if (n < 3 || n > 63)
-    return 0;
-  for (i = 0; i < n; i++) {
-    char ch = b[i];
-    int alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-
-    if (!alnum && ((ch != '.' && ch != '-') || i == 0 || i == n - 1))
-      return 0;
-  }
-  return 1;
-}
-
 static int valid_region(const char *r)
 {
   if (!*r || strlen(r) > 32)
@@ -340,7 +296,7 @@ static int setup_share(struct s3_client *c)
 
 static const char *config_problem(const struct s3_client_config *cfg)
 {
-  if (!cfg->bucket || !valid_bucket(cfg->bucket))
+  if (!cfg->bucket || !s3_bucket_name_ok(cfg->bucket))
     return "bucket name must be 3-63 characters of a-z 0-9 . -";
   if (!cfg->region || !valid_region(cfg->region))
     return "region must be a non-empty name of a-z 0-9 -";
@@ -374,7 +330,7 @@ struct s3_client *s3_client_new(const struct s3_client_config *cfg, char *err,
   }
   c->bucket = strdup(cfg->bucket);
   c->region = strdup(cfg->region);
-  c->ca_bundle = dup_or_null(cfg->ca_bundle);
+  c->ca_bundle = str_dup_or_null(cfg->ca_bundle);
   c->timeout_ms = cfg->timeout_ms;
   c->max_attempts = cfg->max_attempts;
   c->max_object_bytes = cfg->max_object_bytes;
@@ -842,7 +798,7 @@ static enum s3_step get_keys(struct s3_client *c, long long deadline,
                              struct aws_credentials *cred, enum s3_code *code,
                              struct s3_diag *d)
 {
-  switch (aws_cred_get_within(c->creds, cred, (long)(deadline - now_ms()),
+  switch (aws_cred_get_within(c->creds, cred, (long)(deadline - clock_now_ms()),
                               d->detail, sizeof(d->detail))) {
   case AWS_CRED_OK:
     return STEP_RETRY; /* go on */
@@ -877,7 +833,7 @@ static enum s3_step attempt(struct s3_client *c, CURL *e, struct s3_call *call,
   buf_init(&url, S3_URL_MAX);
   *code = build_signed(c, &call->req, &cred, &url, &hdrs);
   aws_cred_wipe(&cred);
-  budget_ms = (long)(deadline - now_ms());
+  budget_ms = (long)(deadline - clock_now_ms());
   if (*code == S3_OK && budget_ms <= 0) {
     set_detail(d, "time budget spent before the request was sent");
     *code = S3_TIMEOUT;
@@ -916,7 +872,7 @@ static enum s3_step attempt(struct s3_client *c, CURL *e, struct s3_call *call,
 static enum s3_code run_call(struct s3_client *c, struct s3_call *call,
                              struct s3_diag *d)
 {
-  long start = now_ms(), left = c->timeout_ms, wait;
+  long start = clock_now_ms(), left = c->timeout_ms, wait;
   long long deadline = (long long)start + c->timeout_ms;
   enum s3_code code = S3_TIMEOUT;
   CURL *e = handle_get(c);
@@ -933,13 +889,13 @@ static enum s3_code run_call(struct s3_client *c, struct s3_call *call,
         d->attempts >= c->max_attempts)
       break;
     wait = backoff_ms(d->attempts);
-    left = c->timeout_ms - (now_ms() - start);
+    left = c->timeout_ms - (clock_now_ms() - start);
     if (wait >= left) /* no time for another try */
       break;
     sleep_ms(wait);
-    left = c->timeout_ms - (now_ms() - start);
+    left = c->timeout_ms - (clock_now_ms() - start);
   }
-  d->elapsed_ms = now_ms() - start;
+  d->elapsed_ms = clock_now_ms() - start;
   return code;
 }
 

@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "../aws/credentials.h"
+struct aws_cred_provider;
 #include "xml.h"
 
 /* Outcome of one call, mapped to HTTP in one place (http/routes.c). */

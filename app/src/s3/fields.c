@@ -1,5 +1,5 @@
-/* fields.c -- S3 response header values that reach our clients: ETag and
- * Last-Modified, checked and re-formatted (pure, no I/O)
+/* fields.c -- S3 names and header values we check: the bucket name, ETag
+ * and Last-Modified (pure, no I/O)
  */
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +8,22 @@
 #include <curl/curl.h>
 
 #include "fields.h"
+
+int s3_bucket_name_ok(const char *b)
+{
+  size_t n = strlen(b), i;
+
+  if (n < 3 || n > 63)
+    return 0;
+  for (i = 0; i < n; i++) {
+    char ch = b[i];
+    int alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+
+    if (!alnum && ((ch != '.' && ch != '-') || i == 0 || i == n - 1))
+      return 0;
+  }
+  return 1;
+}
 
 /* 9999-12-31T23:59:59Z: the last instant a four-digit year can write. */
 #define LAST_HTTP_DATE 253402300799LL

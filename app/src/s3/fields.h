@@ -1,5 +1,6 @@
-/* fields.h -- S3 response header values that reach our clients: ETag and
- * Last-Modified, checked and re-formatted (pure, no I/O, fuzzed)
+/* fields.h -- S3 names and header values we check: the bucket name, and
+ * ETag and Last-Modified, which reach our clients, checked and re-formatted
+ * (pure, no I/O, fuzzed)
  *
  * S3 is trusted for the bytes of a document, not for the bytes of its
  * headers: a proxy, an emulator or a bug could put control bytes or a
@@ -11,6 +12,11 @@
 
 #include <stddef.h>
 #include <time.h>
+
+/* 1 when 'b' follows S3's bucket naming rule as far as we check it: 3 to
+ * 63 of [a-z0-9.-], starting and ending with a letter or digit. settings.c
+ * checks S3JSON_BUCKET with it; s3_client_new refuses anything else. */
+int s3_bucket_name_ok(const char *b);
 
 /* "Sun, 06 Nov 1994 08:49:37 GMT" plus the NUL. */
 #define S3_HTTP_DATE_LEN 30

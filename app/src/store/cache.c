@@ -10,12 +10,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #define ZLIB_CONST /* next_in is const: no cast away of const */
 #include <zlib.h>
 
 #include "../log.h"
 #include "../metrics.h"
+#include "../util/clock.h"
 #include "cache.h"
 
 /* Table and list bookkeeping per entry, charged against max_bytes. */
@@ -292,10 +292,7 @@ static void evict(struct cache *c)
 
 static long long real_clock(void)
 {
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return clock_now_ms();
 }
 
 /* Strict JSON: any value, nothing after it, valid UTF-8, no NUL escapes. */

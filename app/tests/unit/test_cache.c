@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,17 +13,10 @@
 
 #include <cmocka.h>
 
+#include "fake_objects.h"
 #include "store/cache.h"
 
-/* The fake S3: one object per key, an outcome to force, a call log. */
-struct fake_object {
-  const char *key;
-  const char *body;
-  const char *etag;
-};
-
-static struct fake_object objects[8];
-static size_t nobjects;
+/* The fake S3 (fake_objects.h), an outcome to force, a call log. */
 static enum s3_code forced = S3_OK; /* S3_OK = behave normally */
 static int calls, conditional_calls, not_modified;
 static int delay_ms;
@@ -36,24 +30,11 @@ static long long fake_clock(void)
   return __atomic_load_n(&now_ms, __ATOMIC_SEQ_CST);
 }
 
-static void put(const char *key, const char *body, const char *etag)
-{
-  size_t i;
-
-  for (i = 0; i < nobjects && strcmp(objects[i].key, key); i++)
-    ;
-  objects[i].key = key;
-  objects[i].body = body;
-  objects[i].etag = etag;
-  if (i == nobjects)
-    nobjects++;
-}
-
 static enum s3_code fake_fetch(void *arg, const char *key,
                                const struct s3_conditions *cond,
                                struct s3_object *out, struct s3_diag *diag)
 {
-  size_t i;
+  enum s3_code rc;
 
   pthread_mutex_lock(&fake_lock);
   calls++;
@@ -69,24 +50,13 @@ static enum s3_code fake_fetch(void *arg, const char *key,
   diag->attempts = 1;
   if (forced != S3_OK)
     return forced;
-  for (i = 0; i < nobjects; i++) {
-    if (strcmp(objects[i].key, key))
-      continue;
-    snprintf(out->etag, sizeof(out->etag), "%s", objects[i].etag);
-    snprintf(out->last_modified, sizeof(out->last_modified),
-             "Tue, 24 Nov 2026 20:00:00 GMT");
-    if (cond && cond->if_none_match &&
-        !strcmp(cond->if_none_match, objects[i].etag)) {
-      pthread_mutex_lock(&fake_lock);
-      not_modified++;
-      pthread_mutex_unlock(&fake_lock);
-      return S3_NOT_MODIFIED;
-    }
-    out->body = strdup(objects[i].body);
-    out->len = strlen(objects[i].body);
-    return S3_OK;
+  rc = fake_objects_get(key, cond, out);
+  if (rc == S3_NOT_MODIFIED) {
+    pthread_mutex_lock(&fake_lock);
+    not_modified++;
+    pthread_mutex_unlock(&fake_lock);
   }
-  return S3_NOT_FOUND;
+  return rc;
 }
 
 static struct cache *make(unsigned ttl, size_t max_bytes, unsigned stale)

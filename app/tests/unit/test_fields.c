@@ -107,6 +107,34 @@ static void test_http_date_format_range(void **state)
   assert_int_equal(s3_http_date_format((time_t)-1, out), -1);
 }
 
+/* One rule for S3JSON_BUCKET (settings.c) and s3_client_new. */
+static void test_bucket_names(void **state)
+{
+  static const char *const ok[] = {
+      "abc", "docs-bucket", "my.docs.2026", "0ab",
+      "a23456789012345678901234567890123456789012345678901234567890123"};
+  static const char *const bad[] = {
+      "",
+      "ab",
+      "Docs",
+      "docs_bucket",
+      "-abc",
+      "abc-",
+      ".abc",
+      "abc.",
+      "a b c",
+      "abc/d",
+      "a234567890123456789012345678901234567890123456789012"
+      "345678901234"};
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+    assert_int_equal(s3_bucket_name_ok(ok[i]), 1);
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    assert_int_equal(s3_bucket_name_ok(bad[i]), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -114,6 +142,7 @@ int main(void)
       cmocka_unit_test(test_http_date_rewritten),
       cmocka_unit_test(test_http_date_refused),
       cmocka_unit_test(test_http_date_format_range),
+      cmocka_unit_test(test_bucket_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

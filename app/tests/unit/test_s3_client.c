@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "../../src/s3/client.c"
+#include "../../src/settings.h"
 
 static struct aws_cred_provider *test_creds(void)
 {
