@@ -38,7 +38,7 @@
  * fit gets libmicrohttpd's own 431 (or 414 for the request line alone).
  * 8 KiB of head is nginx's default and ample for this API (a name is at
  * most 512 bytes, 1.5 KiB escaped). 12 KiB per connection cost 1 MiB more
- * RSS than 8 KiB at 256 keep-alive connections (README, Benchmarks); at
+ * RSS than 8 KiB at 256 keep-alive connections (docs/benchmarks.md); at
  * 32 KiB the clearing showed in profiles (docs/benchmarks.md). */
 #define CONN_MEMORY_LIMIT (12 * 1024)
 #define HEAD_BUDGET (8 * 1024)

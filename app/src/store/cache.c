@@ -412,12 +412,12 @@ static int answer_fresh(struct cache *c, struct entry *e, long long now,
 
 /* What can be answered without waiting for S3: a fresh entry, or the
  * current version while another request revalidates it, as long as it is
- * less than one S3 time budget past its TTL: then the README's promise
- * (an update is served within TTL + one S3 round trip) holds and HIT is
- * true enough. An older copy is not served while a revalidation is in
- * flight: the request waits for that answer (bounded by the same budget)
- * and gets it with its own label (REVALIDATED, MISS or STALE + Warning).
- * Under the lock. */
+ * less than one S3 time budget past its TTL: then the promise of
+ * docs/operations.md (an update is served within TTL + one S3 round trip) holds
+ * and HIT is true enough. An older copy is not served while a revalidation is
+ * in flight: the request waits for that answer (bounded by the same budget) and
+ * gets it with its own label (REVALIDATED, MISS or STALE + Warning). Under the
+ * lock. */
 static int answer_from_memory(struct cache *c, struct entry *e, long long now,
                               struct cache_result *out)
 {
