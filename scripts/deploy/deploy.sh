@@ -102,7 +102,11 @@ build_and_push() {
   if [ -n "${S3JSON_REGISTRY_OVERRIDE:-}" ]; then
     host=$S3JSON_REGISTRY_OVERRIDE
     # The same once-per-commit rule as with ECR, asked of that registry.
-    digest=$(curl -fsSI -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    # The list types first: without them a registry answers a multi-
+    # architecture tag with one platform's manifest (and its digest).
+    digest=$(curl -fsSI -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+      -H 'Accept: application/vnd.oci.image.index.v1+json' \
+      -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
       -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
       "http://$host/v2/$repo_name/manifests/$tag" 2>/dev/null | tr -d '\r' |
       sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: *//p' | grep -E '^sha256:[0-9a-f]{64}$' || true)
