@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh -- shared steps of the deploy, plan and destroy scripts (source it).
 #
 # Defines: die, log, preflight (tools, credentials, account, region),

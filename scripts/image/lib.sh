@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh -- container engine helpers for the image and deploy scripts (source it).
 #
 # Picks the engine: docker when its daemon answers, else podman (root here:

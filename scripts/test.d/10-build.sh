@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Build everything: the service, its sanitizer build, unit tests, test tools.
 set -e
 scripts/deps.sh

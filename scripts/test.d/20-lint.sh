@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Style and static analysis are enforced by tools: clang-format must have
 # nothing to change, clang-tidy (checks in .clang-tidy) must find nothing.
 # The generated doc tables (settings from build/s3json --help, errors from

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell a user runs on a laptop (scripts/deploy/, scripts/image/,
 # scripts/tf-*.sh) must work on macOS: bash 3.2, BSD tools, no GNU timeout.
 # Only bash 5 and GNU tools exist here, so three nets (docs/deploy.md,

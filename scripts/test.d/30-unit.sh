@@ -1,2 +1,3 @@
+# shellcheck shell=bash
 # Unit tests (cmocka), normal build.
 make -s unit

@@ -1,2 +1,3 @@
+# shellcheck shell=bash
 # Unit tests (cmocka) under AddressSanitizer + UndefinedBehaviorSanitizer.
 make -s unit-asan

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # ARM64 (Graviton) build: cross-compiled with Debian's aarch64 toolchain and
 # the arm64 -dev packages (multiarch, `make cross ARCH=arm64`), then run
 # under qemu-user (no binfmt needed): the binary with only the libraries

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The same integration suite against the AddressSanitizer + UBSan build:
 # any leak, overflow or undefined behaviour makes s3json exit non-zero, and
 # the harness fails the test that stopped it.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The API and cache integration suites with s3json under valgrind memcheck:
 # any invalid read/write, use of uninitialised memory or definite/indirect
 # leak makes s3json exit 97 and fails the test that stopped it. (The fault

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Image: publish it as deploy does (scripts/image/publish.sh: linux/amd64 and
 # linux/arm64, each built for its platform explicitly, pushed as one
 # manifest list) to a local registry on 127.0.0.1 (Debian's docker-registry,

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Workflows: every .github/workflows/*.yml passes @action-validator/cli (the
 # schema of GitHub Actions, job references, globs), then the pipeline's own
 # rules are checked (tests before deploys, one build promoted by digest,
