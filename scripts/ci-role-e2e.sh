@@ -54,10 +54,7 @@ export TF_DATA_ROOT=$work/tfdata
 export TF_BOOTSTRAP_STATE=$work/bootstrap.tfstate
 T_EMU=90 T_APPLY=600 T_CLI=60
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok    $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL  $*"; }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: expected [$2], got [$3]"; fi; }
+. scripts/test-lib.sh # ok, ko, eq and their counts
 finish() {
   echo "log: $log"
   echo "RESULT: $pass passed, $fail failed"

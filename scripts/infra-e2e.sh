@@ -31,7 +31,7 @@ keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
+cd "$repo" || exit 1
 work=${INFRA_E2E_DIR:-$repo/build/infra-e2e}
 rm -rf "$work"
 mkdir -p "$work"
@@ -51,14 +51,8 @@ export TF_BOOTSTRAP_STATE=$work/bootstrap.tfstate
 # Bounds (seconds) for every step that waits on something.
 T_EMU=90 T_APPLY=600 T_PLAN=300 T_DESTROY=600 T_CLI=60
 
-pass=0 fail=0
+. scripts/test-lib.sh # ok, ko, eq and their counts
 declare -a timings=()
-ok() { pass=$((pass + 1)); echo "ok    $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL  $*"; }
-# eq NAME EXPECTED ACTUAL
-eq() {
-  if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: expected [$2], got [$3]"; fi
-}
 # check NAME COMMAND...: passes when the command succeeds
 check() {
   local name=$1

@@ -49,11 +49,8 @@ for f in scripts/tf-root.sh scripts/tf-bootstrap.sh; do
   [ -x "$f" ] || { echo "SKIP: $f is missing"; exit 0; }
 done
 
-pass=0 fail=0
+. scripts/test-lib.sh # ok, ko, eq and their counts
 declare -a timings=()
-ok() { pass=$((pass + 1)); echo "ok    $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL  $*"; }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: expected [$2], got [$3]"; fi; }
 finish() {
   echo
   echo "timings:"

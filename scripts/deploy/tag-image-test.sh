@@ -27,10 +27,7 @@ for tool in docker-registry curl jq aws python3; do
 done
 python3 -c 'import moto' 2>/dev/null || { echo "SKIP: python3 moto not installed"; exit 0; }
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok    $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL  $*"; }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: expected [$2], got [$3]"; fi; }
+. scripts/test-lib.sh # ok, ko, eq and their counts
 # yes LABEL WHY COMMAND...: ok LABEL if COMMAND succeeds, else FAIL WHY
 yes() {
   local label=$1 why=$2

@@ -12,9 +12,7 @@
 #      (scripts/deploy/bsd-path.sh); the deploy e2e (75-deploy) runs the
 #      preflight, a plan and a whole deploy that way against the emulator.
 set -uo pipefail
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok    $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL  $*"; }
+. scripts/test-lib.sh # ok, ko, eq and their counts
 
 # Every script a laptop runs. e2e.sh is not one: it drives the emulator and
 # a registry on Linux CI only (it uses GNU timeout on purpose).
