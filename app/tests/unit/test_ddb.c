@@ -200,6 +200,15 @@ static void test_parse_item(void **state)
   assert_string_equal(it.sha256, "");
   ddb_item_free(&it);
 
+  /* 64 characters, one not hex (fuzz regression): no digest at all */
+  assert_int_equal(PARSE_ITEM("{\"Item\":{\"sha256\":{\"S\":\"E6B0C442-8FC1C"
+                              "149AFBF4C8996FB92427AE41E4649B934CA495991B7852"
+                              "B855\"}}}",
+                              &it),
+                   DDB_JSON_OK);
+  assert_string_equal(it.sha256, "");
+  ddb_item_free(&it);
+
   /* only sha256 (revalidation) */
   assert_int_equal(
       PARSE_ITEM("{\"Item\":{\"sha256\":{\"S\":\"" SIGV4_EMPTY_SHA256 "\"}}}",
