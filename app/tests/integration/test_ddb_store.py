@@ -181,6 +181,8 @@ class DynamoStoreTest(unittest.TestCase):
 
     def test_bad_cursor_is_400(self):
         self.assertJsonError(self.svc.get("/api?cursor=!!"), 400, "bad_cursor")
+        # well-formed base64url, but not a key DynamoDB could hold (not UTF-8)
+        self.assertJsonError(self.svc.get("/api?cursor=__79"), 400, "bad_cursor")
 
     def test_readyz(self):
         self.assertEqual(self.svc.get("/readyz").status, 200)
