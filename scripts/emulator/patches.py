@@ -605,7 +605,8 @@ def _check_action_permitted(self: Any, resource: str) -> None:
     ctx = current()
     if ctx is not None:
         ctx.principal = self._access_key.arn
-        if resource == "*" and _service_request_check(self, ctx):
+        # (moto names an existing role as IAM's resource: the boundary still applies)
+        if (resource == "*" or self._action.startswith("iam:")) and _service_request_check(self, ctx):
             return None
         if resource == "*" and self._action.startswith("iam:"):
             resource = iam_resource_arn(self.account_id, _form(ctx.body))
@@ -745,6 +746,23 @@ def _kms_key_arn(region: str, key_id: str) -> str | None:
         return None
 
 
+def _iam_existing_boundary(action: str, params: dict[str, Any]) -> dict[str, list[str]]:
+    """iam:PermissionsBoundary of the role a policy request changes: AWS
+    evaluates the role's current boundary for PutRolePolicy & co (Patch 3b
+    takes it from the request for CreateRole / PutRolePermissionsBoundary)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+
+    if action not in ("PutRolePolicy", "DeleteRolePolicy", "AttachRolePolicy", "DetachRolePolicy") or not params.get("RoleName"):
+        return {}
+    try:
+        role = iam_backends[DEFAULT_ACCOUNT_ID]["aws"].get_role(params["RoleName"])
+    except Exception:
+        return {}
+    boundary = getattr(role, "permissions_boundary_arn", None)
+    return {"iam:permissionsboundary": [str(boundary)]} if boundary else {}
+
+
 def _check_as(self: Any, ctx: RequestContext, action: str, resource: str, keys: dict[str, list[str]]) -> None:
     """moto's check of ACTION on RESOURCE with KEYS added to the context."""
     saved = self._action
@@ -772,6 +790,9 @@ def _service_request_check(self: Any, ctx: RequestContext) -> bool:
     if service == "ec2":
         _check_passed_roles(self, ctx, service_auth.passed_roles("ec2", action, params))
         return False
+    if service == "iam":
+        ctx.extra_keys = _iam_existing_boundary(action, params)
+        return False
     iam_service = service_auth.IAM_PREFIX.get(service, service)
     req = service_auth.describe(
         service, action, params, region, self.account_id,
@@ -782,7 +803,7 @@ def _service_request_check(self: Any, ctx: RequestContext) -> bool:
     if req is None:
         return False
     for arn in req.resources:
-        _check_as(self, ctx, f"{iam_service}:{action}", arn, req.keys)
+        _check_as(self, ctx, f"{iam_service}:{action}", arn, {**req.keys, **req.resource_keys.get(arn, {})})
     _check_passed_roles(self, ctx, req.passed_roles)
     return True
 

@@ -11,11 +11,9 @@ the request's own parameters what AWS evaluates:
   * resources: the ARNs the request names (each must be allowed; `*` when it
     names none, e.g. Describe*, or a resource that does not exist yet and is
     scoped by aws:RequestTag instead);
-  * keys: aws:RequestTag/<k> and aws:TagKeys from the request's tags,
-    aws:ResourceTag/<k> of the named resources (a key only when every named
-    resource carries the same value: no resource lends its tag to another),
-    elasticloadbalancing:CreateAction is not needed (no tag-on-create
-    second check here, see README);
+  * keys: aws:RequestTag/<k> and aws:TagKeys from the request's tags;
+    resource_keys: aws:ResourceTag/<k> of each named resource, for the
+    check on that resource (no resource lends its tag to another);
   * passed roles: (role ARN, service) pairs the request hands to a service
     (ECS task and execution roles, VPC flow log delivery role), each
     authorized as iam:PassRole with iam:PassedToService.
@@ -43,6 +41,9 @@ class Request:
 
     resources: list[str] = field(default_factory=lambda: ["*"])
     keys: dict[str, list[str]] = field(default_factory=dict)
+    # aws:ResourceTag/<k> per resource: AWS evaluates each named resource
+    # with its own tags (an alias has none, its key has the key's)
+    resource_keys: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     passed_roles: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -89,14 +90,9 @@ def _request_tag_keys(tags: dict[str, str]) -> dict[str, list[str]]:
     return out
 
 
-def _resource_tag_keys(arns: list[str], tags_of: TagsOf) -> dict[str, list[str]]:
-    """aws:ResourceTag/<k> common to every named resource (absent ones have none)."""
-    named = [a for a in arns if a != "*"]
-    if not named:
-        return {}
-    sets = [tags_of(a) or {} for a in named]
-    common = {k: v for k, v in sets[0].items() if all(s.get(k) == v for s in sets[1:])}
-    return {"aws:resourcetag/" + k.lower(): [v] for k, v in common.items()}
+def _resource_tag_keys(arn: str, tags_of: TagsOf) -> dict[str, list[str]]:
+    """aws:ResourceTag/<k> of one resource (one that does not exist has none)."""
+    return {"aws:resourcetag/" + k.lower(): [v] for k, v in (tags_of(arn) or {}).items()}
 
 
 # -- per service: the ARNs a request names ---------------------------------
@@ -193,6 +189,12 @@ def _wafv2(action: str, p: dict[str, Any], w: _Where) -> tuple[list[str], dict[s
 
 def _kms(action: str, p: dict[str, Any], w: _Where, key_arn: Callable[[str], str | None]) -> tuple[list[str], dict[str, str]]:
     arns = []
+    alias = str(p.get("AliasName") or "")
+    if alias.startswith("alias/"):
+        # CreateAlias, UpdateAlias, DeleteAlias: the alias and its key
+        arns.append(w.arn("kms", alias))
+        if action == "DeleteAlias" and key_arn(alias):
+            arns.append(str(key_arn(alias)))
     for k in ("KeyId", "TargetKeyId"):
         if p.get(k):
             arns.append(key_arn(str(p[k])) or w.arn("kms", f"key/{p[k]}"))
@@ -244,6 +246,9 @@ def describe(
     else:
         return None
     arns = list(dict.fromkeys(arns))
-    keys = _request_tag_keys(tags)
-    keys.update(_resource_tag_keys(arns, tags_of))
-    return Request(resources=arns or ["*"], keys=keys, passed_roles=passed_roles(service, action, params))
+    return Request(
+        resources=arns or ["*"],
+        keys=_request_tag_keys(tags),
+        resource_keys={a: _resource_tag_keys(a, tags_of) for a in arns},
+        passed_roles=passed_roles(service, action, params),
+    )

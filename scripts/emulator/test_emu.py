@@ -1054,6 +1054,22 @@ class TestRequestParameterKeys(unittest.TestCase):
                                   PermissionsBoundary=self.BOUNDARY.replace("staging", "prod"))[0], 403)  # fmt: skip
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust, PermissionsBoundary=self.BOUNDARY)
 
+    def test_iam_role_policy_needs_the_roles_boundary(self) -> None:
+        """PutRolePolicy is evaluated with the role's current boundary (Patch 13b)."""
+        creds = put_user_policy([{
+            "Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "arn:aws:iam::123456789012:role/t-staging-*",
+            "Condition": {"StringEquals": {"iam:PermissionsBoundary": self.BOUNDARY}},
+        }])  # fmt: skip
+        admin, iam = EMU.client("iam"), EMU.client("iam", creds=creds)
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})  # fmt: skip
+        bounded, free = uniq("t-staging"), uniq("t-staging")
+        admin.create_role(RoleName=bounded, AssumeRolePolicyDocument=trust, PermissionsBoundary=self.BOUNDARY)
+        admin.create_role(RoleName=free, AssumeRolePolicyDocument=trust)
+        doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+        self.assertEqual(error_of(iam.put_role_policy, RoleName=free, PolicyName="p", PolicyDocument=doc)[0], 403)
+        iam.put_role_policy(RoleName=bounded, PolicyName="p", PolicyDocument=doc)
+
     def test_ec2_request_and_resource_tags(self) -> None:
         def tagged(env: str) -> list:
             return [{"ResourceType": "security-group", "Tags": [{"Key": "Environment", "Value": env}]}]
@@ -1157,12 +1173,12 @@ class TestServiceResourceScoping(unittest.TestCase):
     def allow_tagged(self, create: list, change: list, extra: list | None = None) -> dict:
         """A user allowed CREATE with aws:RequestTag and CHANGE with
         aws:ResourceTag Environment=staging (as modules/ci-deploy-policy)."""
-        return put_user_policy([
+        return put_user_policy([st for st in [
             {"Effect": "Allow", "Action": create, "Resource": "*",
              "Condition": {"StringEquals": {"aws:RequestTag/Environment": "staging"}}},
             {"Effect": "Allow", "Action": change, "Resource": "*",
              "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "staging"}}},
-        ] + (extra or []))  # fmt: skip
+        ] if st["Action"]] + (extra or []))  # fmt: skip
 
     def refused(self, fn, *a, **kw) -> None:
         status, code = error_of(fn, *a, **kw)
@@ -1294,6 +1310,20 @@ class TestServiceResourceScoping(unittest.TestCase):
         self.refused(kms.create_key)
         self.refused(kms.create_key, Tags=self.tags("prod", "TagKey", "TagValue"))
         own = kms.create_key(Tags=self.tags("staging", "TagKey", "TagValue"))["KeyMetadata"]["KeyId"]
+        # an alias: its name (aliases have no tags) and its key's tag
+        creds = self.allow_tagged([], ["kms:CreateAlias", "kms:DeleteAlias"], [
+            {"Effect": "Allow", "Action": ["kms:CreateAlias", "kms:DeleteAlias"],
+             "Resource": f"arn:aws:kms:{self.R}:{self.ACCT}:alias/t-staging-*"}])  # fmt: skip
+        kms = EMU.client("kms", creds=creds)
+        self.refused(kms.create_alias, AliasName=f"alias/{uniq('t-staging')}", TargetKeyId=prod)
+        self.refused(kms.create_alias, AliasName=f"alias/{uniq('t-prod')}", TargetKeyId=own)
+        prod_alias = f"alias/{uniq('t-staging')}"
+        admin.create_alias(AliasName=prod_alias, TargetKeyId=prod)
+        self.refused(kms.delete_alias, AliasName=prod_alias)
+        own_alias = f"alias/{uniq('t-staging')}"
+        kms.create_alias(AliasName=own_alias, TargetKeyId=own)
+        kms.delete_alias(AliasName=own_alias)
+        kms = EMU.client("kms", creds=self.allow_tagged(["kms:CreateKey"], ["kms:ScheduleKeyDeletion"]))
         self.refused(kms.schedule_key_deletion, KeyId=prod, PendingWindowInDays=7)
         kms.schedule_key_deletion(KeyId=own, PendingWindowInDays=7)
 
