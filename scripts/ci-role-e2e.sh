@@ -309,9 +309,10 @@ if run "apply environments/staging (role)" "${as_role_tf[@]}" "${stg[@]}" apply 
   # The role can read back everything it made. The one change allowed is
   # the emulator gap infra-e2e names: moto drops the description of
   # security group rules that reference a group or prefix list.
-  run "plan environments/staging (role)" "${as_role_tf[@]}" "${stg[@]}" plan -input=false -no-color \
-    -detailed-exitcode -out="$work/second.tfplan" "${stg_vars[@]}"
-  rc=$?
+  echo "--- plan environments/staging (role)" >>"$log"
+  timeout "$T_APPLY" "${as_role_tf[@]}" "${stg[@]}" plan -input=false -no-color \
+    -detailed-exitcode -out="$work/second.tfplan" "${stg_vars[@]}" >>"$log" 2>&1
+  rc=$? # 0: no changes, 2: changes (checked below), other: failed
   unexpected=$("${as_role_tf[@]}" "${stg[@]}" show -json "$work/second.tfplan" 2>>"$log" | jq -r '
     .resource_changes[]? | select(.change.actions != ["no-op"] and .change.actions != ["read"])
     | (.change.before // {}) as $b | (.change.after // {}) as $a
