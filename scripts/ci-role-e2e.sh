@@ -4,35 +4,39 @@
 # scripts/test.d/61-ci-role-e2e.sh):
 #
 #   1. start the emulator (scripts/infra-emu.py) and bootstrap the backend
-#   2. as the admin, apply infra/global/ci as shipped (OIDC provider, plan and
-#      deploy roles, boundaries) for the repository example/s3json
+#   2. as the admin, apply global/ecr and infra/global/ci as shipped (OIDC
+#      provider, plan and deploy roles, boundaries) for example/s3json
 #   3. GitHub OIDC: AssumeRoleWithWebIdentity with tokens carrying GitHub's
 #      claims; the trust policies decide (emulator Patch 3c: claims and
 #      provider checked, the token's signature is not)
-#   4. as the admin, create production's resources (a VPC and security group
-#      tagged Environment=prod, a role s3json-prod-* with prod's boundary)
+#   4. as the admin, create production's resources (VPC, security group,
+#      target group, ECS cluster, KMS key tagged Environment=prod; a log
+#      group, alarm, topic and role named s3json-prod-*)
 #   5. as s3json-ci-deploy-staging: what staging needs is allowed (tagged
 #      create/delete, roles with staging's boundary, staging's state key);
 #      production's resources, roles without or with another boundary,
-#      removing a boundary and changing the CI roles are refused
-#   6. as s3json-ci-deploy-staging: terraform apply of a reduced staging
-#      root (infra/testing/ci-role-apply: staging's network module, why
-#      reduced: see there) with staging's state key through the real
-#      backend, plan again (no changes), destroy
+#      removing a boundary, changing the CI roles and passing any role but
+#      staging's to an ECS task (iam:PassRole) are refused
+#   6. as s3json-ci-deploy-staging: terraform apply of the WHOLE staging root
+#      (infra/environments/staging) with staging's state key through the
+#      real backend, plan again (no changes but a named emulator gap), destroy
 #
 # How each request is decided: moto's IAM check with the emulator's
-# evaluator (scripts/emulator/iam_policy.py) on every call. IAM and S3 are
-# checked against the named ARN; EC2 against `*` with aws:RequestTag /
-# aws:ResourceTag from the request (Patch 3b), which is how the policy scopes
-# EC2. The other services' statements (ELB, ECS, WAF, KMS, logs, alarms ...)
-# are evaluated against real ARNs and tags by step 52-ci-policy instead.
-# Prints "ok/FAIL <check>" lines and  RESULT: N passed, M failed
+# evaluator (scripts/emulator/iam_policy.py) on every call, against the ARNs
+# the request names with aws:RequestTag / aws:ResourceTag /
+# iam:PermissionsBoundary / iam:PassedToService from the request (IAM, S3,
+# EC2: patches 3-3b; ELB, ECS, logs, CloudWatch, SNS, autoscaling, WAFv2,
+# KMS: patch 13b, service_auth.py). Staging's defaults leave WAF, ACM and
+# Route 53 out of this apply (WAF off, no domain): WAF's scoping is
+# unit-tested in scripts/emulator/test_emu.py, ACM's and Route 53's by
+# step 52-ci-policy only.
+# Prints "ok/FAIL <check>" lines, "done: <step> (Ns)" and  RESULT: N passed, M failed
 # Usage: scripts/ci-role-e2e.sh [-h]
 # Env:   CI_ROLE_E2E_DIR  work directory (default build/ci-role-e2e; wiped first)
 set -uo pipefail
 
 case ${1:-} in
-  -h | --help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,7 +70,9 @@ run() { # LABEL COMMAND...: bounded, output to the log
   echo "--- $1" >>"$log"
   local label=$1
   shift
-  timeout "$T_APPLY" "$@" >>"$log" 2>&1 || { echo "failed: $label" >>"$log"; return 1; }
+  local t0=$SECONDS
+  timeout "$T_APPLY" "$@" >>"$log" 2>&1 || { echo "failed: $label ($((SECONDS - t0))s)" >>"$log"; return 1; }
+  echo "done: $label ($((SECONDS - t0))s)" | tee -a "$log"
 }
 
 ################################################################################
@@ -107,6 +113,10 @@ state_bucket=$(sed -n 's/^bucket *= *"\(.*\)"$/\1/p' "$TF_BACKEND_CONFIG")
 # 2. As the admin: the CI roles, as shipped
 ################################################################################
 
+# The image repository the staging root reads (data source) and the deploy
+# policy names.
+run "apply global/ecr (admin)" scripts/tf-root.sh global/ecr apply -input=false -auto-approve -no-color \
+  -var-file="$work/global.tfvars" || die "apply global/ecr failed"
 gh_repo=example/s3json
 printf 'region = "%s"\ngithub_repository = "%s"\n' "$region" "$gh_repo" >"$work/ci.tfvars"
 run "apply global/ci (admin)" scripts/tf-root.sh global/ci apply -input=false -auto-approve -no-color \
@@ -182,6 +192,17 @@ trust_ecs='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"
 as_admin iam create-role --role-name s3json-prod-e2e-task --assume-role-policy-document "$trust_ecs" \
   --permissions-boundary "$prod_boundary" >/dev/null
 [ -n "$prod_sg" ] || die "admin could not create production's security group"
+# ... and of the services the emulator now scopes by ARN and tag (Patch 13b)
+prod_tags=(--tags "Key=Environment,Value=prod")
+prod_tg=$(as_admin elbv2 create-target-group --name s3json-prod-e2e --protocol HTTP --port 80 --target-type ip \
+  --vpc-id "$prod_vpc" "${prod_tags[@]}" --query 'TargetGroups[0].TargetGroupArn')
+as_admin ecs create-cluster --cluster-name s3json-prod-e2e --tags key=Environment,value=prod >/dev/null
+as_admin logs create-log-group --log-group-name /ecs/s3json-prod-e2e
+as_admin cloudwatch put-metric-alarm --alarm-name s3json-prod-e2e --metric-name m --namespace n --statistic Sum \
+  --period 60 --evaluation-periods 1 --threshold 1 --comparison-operator GreaterThanThreshold
+prod_topic=$(as_admin sns create-topic --name s3json-prod-e2e --query TopicArn)
+prod_key=$(as_admin kms create-key --tags TagKey=Environment,TagValue=prod --query KeyMetadata.KeyId)
+if [ -z "$prod_tg" ] || [ -z "$prod_topic" ] || [ -z "$prod_key" ]; then die "admin could not create production's services"; fi
 
 ################################################################################
 # 5. As the staging deploy role: allowed and refused
@@ -231,6 +252,34 @@ refused "give itself a policy" iam put-role-policy --role-name s3json-ci-deploy-
   --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 allowed "delete staging's role" iam delete-role --role-name s3json-staging-e2e-task
 
+# ELB, ECS, logs, alarms, SNS, KMS: production's resources are out of reach
+# (by tag or by name), and a task definition cannot hand a task a role that
+# is not staging's (iam:PassRole with iam:PassedToService).
+refused "delete production's target group" elbv2 delete-target-group --target-group-arn "$prod_tg"
+refused "tag production's target group as staging's" elbv2 add-tags --resource-arns "$prod_tg" \
+  --tags Key=Environment,Value=staging
+refused "delete production's ECS cluster" ecs delete-cluster --cluster s3json-prod-e2e
+refused "create an ECS cluster tagged prod" ecs create-cluster --cluster-name s3json-prod-e2e2 --tags key=Environment,value=prod
+refused "delete production's log group" logs delete-log-group --log-group-name /ecs/s3json-prod-e2e
+refused "shorten production's log retention" logs put-retention-policy --log-group-name /ecs/s3json-prod-e2e --retention-in-days 1
+refused "delete production's alarm" cloudwatch delete-alarms --alarm-names s3json-prod-e2e
+refused "change production's alarm topic" sns set-topic-attributes --topic-arn "$prod_topic" \
+  --attribute-name DisplayName --attribute-value x
+refused "subscribe to production's alarm topic" sns subscribe --topic-arn "$prod_topic" --protocol email \
+  --notification-endpoint e2e@example.com
+refused "schedule deletion of production's KMS key" kms schedule-key-deletion --key-id "$prod_key" --pending-window-in-days 7
+td=(ecs register-task-definition --family s3json-staging-e2e --tags "key=Environment,value=staging"
+  --container-definitions '[{"name":"c","image":"i","memory":64}]')
+refused "pass production's role to a task" "${td[@]}" --task-role-arn "arn:aws:iam::$account:role/s3json-prod-e2e-task"
+refused "pass its own deploy role to a task" "${td[@]}" --execution-role-arn "$staging_role"
+as_admin iam create-role --role-name s3json-staging-e2e-task --assume-role-policy-document "$trust_ecs" \
+  --permissions-boundary "$boundary" >/dev/null
+allowed "pass staging's role to a task" "${td[@]}" --task-role-arn "arn:aws:iam::$account:role/s3json-staging-e2e-task"
+refused "pass staging's role to another service (flow logs)" ec2 create-flow-logs --resource-type VPC \
+  --resource-ids "$stg_vpc" --traffic-type ALL --log-group-name /vpc/s3json-staging-e2e \
+  --deliver-logs-permission-arn "arn:aws:iam::$account:role/s3json-staging-e2e-task"
+as_admin iam delete-role --role-name s3json-staging-e2e-task
+
 # State: its own key only.
 echo '{}' >"$work/empty.json"
 allowed "write staging's state key" s3api put-object --bucket "$state_bucket" \
@@ -241,38 +290,50 @@ refused "delete the state bucket's policy" s3api delete-bucket-policy --bucket "
 as_admin s3api delete-object --bucket "$state_bucket" --key environments/staging/e2e.json >/dev/null
 
 ################################################################################
-# 6. As the staging deploy role: terraform apply and destroy (reduced root)
+# 6. As the staging deploy role: terraform apply and destroy of the WHOLE
+#    staging root (infra/environments/staging: network, ALB, ECS, logs,
+#    alarms, dashboard, SNS, autoscaling, IAM task roles with the boundary,
+#    S3) with staging's state key through the real backend
 ################################################################################
 
-red=(terraform -chdir=infra/testing/ci-role-apply)
-red_vars=(-var "region=$region" -var "permissions_boundary_arn=$boundary")
+stg=(scripts/tf-root.sh environments/staging)
+image_tag=e2e-$(git rev-parse --short=12 HEAD 2>/dev/null || echo local)
+stg_vars=(-var "region=$region" -var "image_tag=$image_tag" -var "permissions_boundary_arn=$boundary")
 as_role_tf=(env "AWS_ACCESS_KEY_ID=$role_key" "AWS_SECRET_ACCESS_KEY=$role_secret" "AWS_SESSION_TOKEN=$role_token")
-export TF_DATA_DIR=$TF_DATA_ROOT/ci-role-apply
-if run "init reduced staging (role)" "${as_role_tf[@]}" "${red[@]}" init -input=false -no-color \
-  -backend-config="$TF_BACKEND_CONFIG" -backend-config=key=environments/staging/terraform.tfstate &&
-  run "apply reduced staging (role)" "${as_role_tf[@]}" "${red[@]}" apply -input=false -auto-approve -no-color "${red_vars[@]}"; then
-  ok "terraform apply as s3json-ci-deploy-staging: staging's network (reduced root)"
-  eq "applied by the role's session" "arn:aws:sts::$account:assumed-role/s3json-ci-deploy-staging/ci-role-e2e" \
-    "$("${as_role_tf[@]}" "${red[@]}" output -raw caller 2>>"$log")"
-  red_vpc=$("${as_role_tf[@]}" "${red[@]}" output -raw vpc_id 2>>"$log")
+tf_out() { "${as_role_tf[@]}" "${stg[@]}" output -raw "$1" 2>>"$log"; }
+if run "apply environments/staging (role)" "${as_role_tf[@]}" "${stg[@]}" apply -input=false -auto-approve -no-color "${stg_vars[@]}"; then
+  ok "terraform apply as s3json-ci-deploy-staging: the whole staging root"
+  stg_vpc=$(tf_out vpc_id)
   eq "the VPC it made is tagged staging" "staging" \
-    "$(as_admin ec2 describe-vpcs --vpc-ids "$red_vpc" --query 'Vpcs[0].Tags[?Key==`Environment`].Value')"
-  if run "plan reduced staging (role)" "${as_role_tf[@]}" "${red[@]}" plan -input=false -no-color -detailed-exitcode "${red_vars[@]}"; then
-    ok "second plan as the role: no changes"
+    "$(as_admin ec2 describe-vpcs --vpc-ids "$stg_vpc" --query 'Vpcs[0].Tags[?Key==`Environment`].Value')"
+  # The role can read back everything it made. The one change allowed is
+  # the emulator gap infra-e2e names: moto drops the description of
+  # security group rules that reference a group or prefix list.
+  echo "--- plan environments/staging (role)" >>"$log"
+  timeout "$T_APPLY" "${as_role_tf[@]}" "${stg[@]}" plan -input=false -no-color \
+    -detailed-exitcode -out="$work/second.tfplan" "${stg_vars[@]}" >>"$log" 2>&1
+  rc=$? # 0: no changes, 2: changes (checked below), other: failed
+  unexpected=$("${as_role_tf[@]}" "${stg[@]}" show -json "$work/second.tfplan" 2>>"$log" | jq -r '
+    .resource_changes[]? | select(.change.actions != ["no-op"] and .change.actions != ["read"])
+    | (.change.before // {}) as $b | (.change.after // {}) as $a
+    | select(.change.actions != ["update"] or (.type | test("^aws_vpc_security_group_(in|e)gress_rule$") | not)
+        or ([($b + $a) | keys[] | select($b[.] != $a[.])] != ["description"]))
+    | .address')
+  if { [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ]; } && [ -z "$unexpected" ]; then
+    ok "second plan as the role: no changes but the named emulator gap"
   else
-    ko "second plan as the role: no changes (see $log)"
+    ko "second plan as the role (exit $rc): ${unexpected:-see $log}"
   fi
   refused "delete production's VPC" ec2 delete-vpc --vpc-id "$prod_vpc"
 else
   ko "terraform apply as s3json-ci-deploy-staging (see $log)"
-  grep -E 'AccessDenied|UnauthorizedOperation|not authorized' "$log" | sort -u | head -n 20 | sed 's/^/  | /'
 fi
-if run "destroy reduced staging (role)" "${as_role_tf[@]}" "${red[@]}" destroy -input=false -auto-approve -no-color "${red_vars[@]}"; then
+grep -E 'AccessDenied|UnauthorizedOperation|not authorized' "$log" | sort -u | head -n 40 | sed 's/^/  | /'
+if run "destroy environments/staging (role)" "${as_role_tf[@]}" "${stg[@]}" destroy -input=false -auto-approve -no-color "${stg_vars[@]}"; then
   ok "terraform destroy as the role"
 else
   ko "terraform destroy as the role (see $log)"
 fi
 eq "production's VPC is untouched" "$prod_vpc" "$(as_admin ec2 describe-vpcs --vpc-ids "$prod_vpc" --query 'Vpcs[0].VpcId')"
-unset TF_DATA_DIR
 
 finish

@@ -32,7 +32,7 @@ _tls = threading.local()
 
 class RequestContext:
     __slots__ = (
-        "scheme", "raw_path", "raw_query", "remote_addr", "headers", "method", "principal", "body",
+        "scheme", "raw_path", "raw_query", "remote_addr", "headers", "method", "principal", "body", "extra_keys",
     )  # fmt: skip
 
     def __init__(self, environ: dict[str, Any]):
@@ -62,6 +62,8 @@ class RequestContext:
             headers.setdefault(name, []).append(v)
         self.headers = headers
         self.principal: str | None = None
+        # condition keys of the check in progress (Patch 13b: service_auth)
+        self.extra_keys: dict[str, list[str]] = {}
         # The body as received.  moto's `raw_body` is empty for form-encoded
         # (query protocol) requests because Flask has already parsed the form,
         # so SigV4 payload hashing needs its own copy.
@@ -367,6 +369,7 @@ def request_condition_context(
                         c["s3:" + name] = [unquote(value)]
         if auth and auth["service"] in ("iam", "ec2"):
             c.update(request_parameter_keys(auth["service"], auth["region"], ctx.body))
+        c.update(ctx.extra_keys)
     if principal:
         c.update(_principal_keys(principal))
     for k, v in (incoming or {}).items():
@@ -602,6 +605,9 @@ def _check_action_permitted(self: Any, resource: str) -> None:
     ctx = current()
     if ctx is not None:
         ctx.principal = self._access_key.arn
+        # (moto names an existing role as IAM's resource: the boundary still applies)
+        if (resource == "*" or self._action.startswith("iam:")) and _service_request_check(self, ctx):
+            return None
         if resource == "*" and self._action.startswith("iam:"):
             resource = iam_resource_arn(self.account_id, _form(ctx.body))
         elif resource == "*" and self._action.startswith("ec2:"):
@@ -629,6 +635,177 @@ def _bucket_policy(account_id: str, bucket_name: str) -> str | None:
         return None
     p = bucket.policy
     return p.decode() if isinstance(p, bytes) else p
+
+
+# --------------------------------------------------------------------------
+# Patch 13b: resource ARNs and condition keys of ELB, ECS, logs, CloudWatch,
+# SNS, Application Auto Scaling, WAFv2 and KMS requests; iam:PassRole.
+#
+# moto checks these services against Resource `*` with no service condition
+# key (and CloudWatch as `monitoring:<Action>`, its signing name), so the CI
+# deploy policy's name- and tag-scoped statements never match. For these
+# services we check the action against each ARN the request names, with
+# aws:RequestTag / aws:ResourceTag / aws:TagKeys (service_auth.describe;
+# existing resources' tags read from moto's backends below), and authorize
+# every role the request hands to a service (ECS task definitions' task and
+# execution roles, EC2 flow logs' delivery role) as iam:PassRole with
+# iam:PassedToService, which moto never checks.
+# --------------------------------------------------------------------------
+
+
+def _request_params(ctx: RequestContext) -> dict[str, Any]:
+    """The request's parameters: JSON protocols' body, or the query form."""
+    import json
+
+    if "json" in (ctx.header("content-type") or ""):
+        try:
+            v = json.loads(ctx.body or b"{}")
+        except ValueError:
+            return {}
+        return v if isinstance(v, dict) else {}
+    form: dict[str, Any] = _form(ctx.body)
+    if not form and ctx.raw_query:
+        form = _form(ctx.raw_query.encode())
+    return form
+
+
+def _backend(module: str, name: str, region: str) -> Any:
+    import importlib
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    backends = getattr(importlib.import_module(f"moto.{module}.models"), name)
+    return backends[DEFAULT_ACCOUNT_ID][region]
+
+
+def _ecs_tags(region: str, arn: str) -> dict[str, str]:
+    import service_auth
+
+    be = _backend("ecs", "ecs_backends", region)
+    kind, _, rest = arn.split(":", 5)[-1].partition("/")
+    if kind == "cluster":
+        obj = be.clusters.get(rest)
+    elif kind == "service":
+        obj = be.services.get(rest.replace("/", ":", 1))
+    elif kind == "task-definition":
+        family, _, rev = rest.partition(":")
+        obj = be.task_definitions.get(family, {}).get(int(rev)) if rev.isdigit() else None
+    else:
+        obj = None
+    return service_auth._json_tags(getattr(obj, "tags", None) or [])
+
+
+def _moto_tags(service: str, region: str, arn: str) -> dict[str, str]:
+    """The tags moto keeps for an existing resource; {} when unknown."""
+    try:
+        if service == "elasticloadbalancing":
+            return dict(_backend("elbv2", "elbv2_backends", region).tagging_service.get_tag_dict_for_resource(arn))
+        if service == "ecs":
+            return _ecs_tags(region, arn)
+        if service == "logs":
+            return dict(_backend("logs", "logs_backends", region).list_tags_for_resource(arn))
+        if service == "cloudwatch":
+            return dict(_backend("cloudwatch", "cloudwatch_backends", region).list_tags_for_resource(arn))
+        if service == "sns":
+            return dict(_backend("sns", "sns_backends", region).list_tags_for_resource(arn))
+        if service == "wafv2":
+            return dict(_backend("wafv2", "wafv2_backends", region).tagging_service.get_tag_dict_for_resource(arn))
+        if service == "kms":
+            be = _backend("kms", "kms_backends", region)
+            return dict(be.tagger.get_tag_dict_for_resource(be.any_id_to_key_id(arn)))
+        if service == "application-autoscaling":
+            be = _backend("applicationautoscaling", "applicationautoscaling_backends", region)
+            for by_rid in be.targets.values():
+                for target in by_rid.values():
+                    if target.arn == arn:
+                        return dict(_aas_tags(target))
+    except Exception:  # an unknown resource has no tags
+        return {}
+    return {}
+
+
+def _aas_target_arn(region: str, namespace: str, resource_id: str, dimension: str) -> str | None:
+    try:
+        be = _backend("applicationautoscaling", "applicationautoscaling_backends", region)
+        for by_rid in be.targets.values():
+            for target in by_rid.values():
+                if target.service_namespace == namespace and target.resource_id == resource_id and (
+                    not dimension or target.scalable_dimension == dimension
+                ):
+                    return str(target.arn)
+    except Exception:
+        return None
+    return None
+
+
+def _kms_key_arn(region: str, key_id: str) -> str | None:
+    try:
+        be = _backend("kms", "kms_backends", region)
+        return str(be.describe_key(be.any_id_to_key_id(key_id)).arn)
+    except Exception:
+        return None
+
+
+def _iam_existing_boundary(action: str, params: dict[str, Any]) -> dict[str, list[str]]:
+    """iam:PermissionsBoundary of the role a policy request changes: AWS
+    evaluates the role's current boundary for PutRolePolicy & co (Patch 3b
+    takes it from the request for CreateRole / PutRolePermissionsBoundary)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+
+    if action not in ("PutRolePolicy", "DeleteRolePolicy", "AttachRolePolicy", "DetachRolePolicy") or not params.get("RoleName"):
+        return {}
+    try:
+        role = iam_backends[DEFAULT_ACCOUNT_ID]["aws"].get_role(params["RoleName"])
+    except Exception:
+        return {}
+    boundary = getattr(role, "permissions_boundary_arn", None)
+    return {"iam:permissionsboundary": [str(boundary)]} if boundary else {}
+
+
+def _check_as(self: Any, ctx: RequestContext, action: str, resource: str, keys: dict[str, list[str]]) -> None:
+    """moto's check of ACTION on RESOURCE with KEYS added to the context."""
+    saved = self._action
+    self._action, ctx.extra_keys = action, keys
+    try:
+        _orig["check_action_permitted"](self, resource)
+    finally:
+        self._action, ctx.extra_keys = saved, {}
+
+
+def _check_passed_roles(self: Any, ctx: RequestContext, roles: list[tuple[str, str]]) -> None:
+    for role_arn, to_service in roles:
+        _check_as(self, ctx, "iam:PassRole", role_arn, {"iam:passedtoservice": [to_service]})
+
+
+def _service_request_check(self: Any, ctx: RequestContext) -> bool:
+    """Decide a request to a service service_auth models (raises when
+    denied); False: not modelled here, moto's check goes on."""
+    import service_auth
+
+    service, _, action = self._action.partition(":")
+    auth = sigv4.parse_authorization(ctx.header("authorization") or "")
+    region = auth["region"] if auth else ""
+    params = _request_params(ctx)
+    if service == "ec2":
+        _check_passed_roles(self, ctx, service_auth.passed_roles("ec2", action, params))
+        return False
+    if service == "iam":
+        ctx.extra_keys = _iam_existing_boundary(action, params)
+        return False
+    iam_service = service_auth.IAM_PREFIX.get(service, service)
+    req = service_auth.describe(
+        service, action, params, region, self.account_id,
+        tags_of=lambda arn: _moto_tags(iam_service, region, arn),
+        target_arn=lambda ns, rid, dim: _aas_target_arn(region, ns, rid, dim),
+        key_arn=lambda k: _kms_key_arn(region, k),
+    )  # fmt: skip
+    if req is None:
+        return False
+    for arn in req.resources:
+        _check_as(self, ctx, f"{iam_service}:{action}", arn, {**req.keys, **req.resource_keys.get(arn, {})})
+    _check_passed_roles(self, ctx, req.passed_roles)
+    return True
 
 
 # --------------------------------------------------------------------------

@@ -1054,6 +1054,22 @@ class TestRequestParameterKeys(unittest.TestCase):
                                   PermissionsBoundary=self.BOUNDARY.replace("staging", "prod"))[0], 403)  # fmt: skip
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust, PermissionsBoundary=self.BOUNDARY)
 
+    def test_iam_role_policy_needs_the_roles_boundary(self) -> None:
+        """PutRolePolicy is evaluated with the role's current boundary (Patch 13b)."""
+        creds = put_user_policy([{
+            "Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "arn:aws:iam::123456789012:role/t-staging-*",
+            "Condition": {"StringEquals": {"iam:PermissionsBoundary": self.BOUNDARY}},
+        }])  # fmt: skip
+        admin, iam = EMU.client("iam"), EMU.client("iam", creds=creds)
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})  # fmt: skip
+        bounded, free = uniq("t-staging"), uniq("t-staging")
+        admin.create_role(RoleName=bounded, AssumeRolePolicyDocument=trust, PermissionsBoundary=self.BOUNDARY)
+        admin.create_role(RoleName=free, AssumeRolePolicyDocument=trust)
+        doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+        self.assertEqual(error_of(iam.put_role_policy, RoleName=free, PolicyName="p", PolicyDocument=doc)[0], 403)
+        iam.put_role_policy(RoleName=bounded, PolicyName="p", PolicyDocument=doc)
+
     def test_ec2_request_and_resource_tags(self) -> None:
         def tagged(env: str) -> list:
             return [{"ResourceType": "security-group", "Tags": [{"Key": "Environment", "Value": env}]}]
@@ -1136,6 +1152,180 @@ class TestRequestParameterKeys(unittest.TestCase):
         self.assertEqual(assume(**{**good, "sub": "repo:o/r:pull_request"}), (403, "AccessDenied"))
         self.assertEqual(assume(**{**good, "aud": "other"}), (403, "AccessDenied"))
         self.assertEqual(assume(**{**good, "iss": "https://other.example"}), (403, "AccessDenied"))
+
+
+
+class TestServiceResourceScoping(unittest.TestCase):
+    """Patch 13b (service_auth.py): ELB, ECS, logs, CloudWatch, SNS, Application
+    Auto Scaling, WAFv2 and KMS requests are checked against the ARNs they
+    name, with aws:RequestTag / aws:ResourceTag, and roles handed to a
+    service as iam:PassRole with iam:PassedToService. Stock moto checks
+    them against `*` with no such key: every scoped Allow below would be
+    refused and the prod requests' outcome decided by nothing."""
+
+    ACCT = "123456789012"
+    R = "us-east-1"
+
+    @staticmethod
+    def tags(env: str, k: str = "Key", v: str = "Value") -> list:
+        return [{k: "Environment", v: env}]
+
+    def allow_tagged(self, create: list, change: list, extra: list | None = None) -> dict:
+        """A user allowed CREATE with aws:RequestTag and CHANGE with
+        aws:ResourceTag Environment=staging (as modules/ci-deploy-policy)."""
+        return put_user_policy([st for st in [
+            {"Effect": "Allow", "Action": create, "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestTag/Environment": "staging"}}},
+            {"Effect": "Allow", "Action": change, "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "staging"}}},
+        ] if st["Action"]] + (extra or []))  # fmt: skip
+
+    def refused(self, fn, *a, **kw) -> None:
+        status, code = error_of(fn, *a, **kw)
+        self.assertEqual(status, 403, code)
+
+    def test_elb_request_and_resource_tags(self) -> None:
+        creds = self.allow_tagged(["elasticloadbalancing:CreateTargetGroup"], ["elasticloadbalancing:DeleteTargetGroup"])
+        admin, elb = EMU.client("elbv2"), EMU.client("elbv2", creds=creds)
+        vpc = EMU.client("ec2").create_vpc(CidrBlock="10.14.0.0/16")["Vpc"]["VpcId"]
+        tg = dict(Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")
+        prod = admin.create_target_group(Name=uniq("p"), Tags=self.tags("prod"), **tg)["TargetGroups"][0]["TargetGroupArn"]
+        self.refused(elb.create_target_group, Name=uniq("s"), **tg)
+        self.refused(elb.create_target_group, Name=uniq("s"), Tags=self.tags("prod"), **tg)
+        own = elb.create_target_group(Name=uniq("s"), Tags=self.tags("staging"), **tg)["TargetGroups"][0]["TargetGroupArn"]
+        self.refused(elb.delete_target_group, TargetGroupArn=prod)
+        elb.delete_target_group(TargetGroupArn=own)
+
+    def test_ecs_tags_and_passed_roles(self) -> None:
+        role = f"arn:aws:iam::{self.ACCT}:role/t-staging-task"
+        creds = self.allow_tagged(
+            ["ecs:CreateCluster", "ecs:RegisterTaskDefinition"], ["ecs:DeleteCluster"],
+            [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::{self.ACCT}:role/t-staging-*",
+              "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}])  # fmt: skip
+        admin, ecs = EMU.client("ecs"), EMU.client("ecs", creds=creds)
+        prod = uniq("t-prod")
+        admin.create_cluster(clusterName=prod, tags=self.tags("prod", "key", "value"))
+        self.refused(ecs.create_cluster, clusterName=uniq("t-staging"))
+        self.refused(ecs.create_cluster, clusterName=uniq("t-staging"), tags=self.tags("prod", "key", "value"))
+        own = uniq("t-staging")
+        ecs.create_cluster(clusterName=own, tags=self.tags("staging", "key", "value"))
+        self.refused(ecs.delete_cluster, cluster=prod)
+        ecs.delete_cluster(cluster=own)
+        td = dict(family=uniq("t-staging"), containerDefinitions=[{"name": "c", "image": "i", "memory": 64}],
+                  tags=self.tags("staging", "key", "value"))  # fmt: skip
+        self.refused(ecs.register_task_definition, taskRoleArn=role.replace("staging", "prod"), **td)
+        self.refused(ecs.register_task_definition, executionRoleArn=f"arn:aws:iam::{self.ACCT}:role/admin", **td)
+        ecs.register_task_definition(taskRoleArn=role, executionRoleArn=role, **td)
+        # the role may be passed to ECS tasks only, not to another service
+        creds = put_user_policy([
+            {"Effect": "Allow", "Action": "ec2:CreateFlowLogs", "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role,
+             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}])  # fmt: skip
+        vpc = EMU.client("ec2").create_vpc(CidrBlock="10.15.0.0/16")["Vpc"]["VpcId"]
+        self.refused(EMU.client("ec2", creds=creds).create_flow_logs, ResourceIds=[vpc], ResourceType="VPC",
+                     TrafficType="ALL", LogGroupName="/vpc/x", DeliverLogsPermissionArn=role)  # fmt: skip
+
+    def test_logs_named_groups(self) -> None:
+        creds = put_user_policy([{"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:DeleteLogGroup"],
+                                  "Resource": f"arn:aws:logs:{self.R}:{self.ACCT}:log-group:/ecs/t-staging*"}])  # fmt: skip
+        admin, logs = EMU.client("logs"), EMU.client("logs", creds=creds)
+        prod = "/ecs/" + uniq("t-prod")
+        admin.create_log_group(logGroupName=prod)
+        self.refused(logs.create_log_group, logGroupName="/ecs/" + uniq("t-prod"))
+        own = "/ecs/" + uniq("t-staging")
+        logs.create_log_group(logGroupName=own)
+        self.refused(logs.delete_log_group, logGroupName=prod)
+        logs.delete_log_group(logGroupName=own)
+
+    def test_cloudwatch_named_alarms_and_dashboards(self) -> None:
+        creds = put_user_policy([{
+            "Effect": "Allow", "Action": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:PutDashboard"],
+            "Resource": [f"arn:aws:cloudwatch:{self.R}:{self.ACCT}:alarm:t-staging-*",
+                         f"arn:aws:cloudwatch::{self.ACCT}:dashboard/t-staging*"]}])  # fmt: skip
+        admin, cw = EMU.client("cloudwatch"), EMU.client("cloudwatch", creds=creds)
+        alarm = dict(MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1.0,
+                     ComparisonOperator="GreaterThanThreshold")  # fmt: skip
+        prod, own = uniq("t-prod"), uniq("t-staging")
+        admin.put_metric_alarm(AlarmName=prod, **alarm)
+        self.refused(cw.put_metric_alarm, AlarmName=uniq("t-prod"), **alarm)
+        cw.put_metric_alarm(AlarmName=own, **alarm)
+        self.refused(cw.delete_alarms, AlarmNames=[own, prod])  # every named alarm must be allowed
+        cw.delete_alarms(AlarmNames=[own])
+        body = json.dumps({"widgets": []})
+        self.refused(cw.put_dashboard, DashboardName=uniq("t-prod"), DashboardBody=body)
+        cw.put_dashboard(DashboardName=uniq("t-staging"), DashboardBody=body)
+
+    def test_sns_named_topics(self) -> None:
+        creds = put_user_policy([{"Effect": "Allow", "Action": ["sns:CreateTopic", "sns:SetTopicAttributes"],
+                                  "Resource": f"arn:aws:sns:{self.R}:{self.ACCT}:t-staging-*"}])  # fmt: skip
+        admin, sns = EMU.client("sns"), EMU.client("sns", creds=creds)
+        prod = admin.create_topic(Name=uniq("t-prod"))["TopicArn"]
+        self.refused(sns.create_topic, Name=uniq("t-prod"))
+        own = sns.create_topic(Name=uniq("t-staging"))["TopicArn"]
+        self.refused(sns.set_topic_attributes, TopicArn=prod, AttributeName="DisplayName", AttributeValue="x")
+        sns.set_topic_attributes(TopicArn=own, AttributeName="DisplayName", AttributeValue="x")
+
+    def test_autoscaling_target_tags(self) -> None:
+        creds = self.allow_tagged(["application-autoscaling:RegisterScalableTarget"],
+                                  ["application-autoscaling:DeregisterScalableTarget"])  # fmt: skip
+        admin = EMU.client("application-autoscaling")
+        aas = EMU.client("application-autoscaling", creds=creds)
+        target = dict(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount", MinCapacity=1, MaxCapacity=2)
+        ecs = EMU.client("ecs")
+        family = ecs.register_task_definition(family=uniq("t"), containerDefinitions=[{"name": "c", "image": "i", "memory": 64}])
+
+        def service() -> str:  # moto registers targets of existing services only
+            cluster = ecs.create_cluster(clusterName=uniq("t"))["cluster"]["clusterName"]
+            ecs.create_service(cluster=cluster, serviceName="svc", desiredCount=1,
+                               taskDefinition=family["taskDefinition"]["taskDefinitionArn"])  # fmt: skip
+            return f"service/{cluster}/svc"
+
+        prod = service()
+        admin.register_scalable_target(ResourceId=prod, Tags={"Environment": "prod"}, **target)
+        other = service()
+        self.refused(aas.register_scalable_target, ResourceId=other, **target)
+        self.refused(aas.register_scalable_target, ResourceId=other, Tags={"Environment": "prod"}, **target)
+        own = service()
+        aas.register_scalable_target(ResourceId=own, Tags={"Environment": "staging"}, **target)
+        dim = {"ServiceNamespace": "ecs", "ScalableDimension": "ecs:service:DesiredCount"}
+        self.refused(aas.deregister_scalable_target, ResourceId=prod, **dim)
+        aas.deregister_scalable_target(ResourceId=own, **dim)
+
+    def test_wafv2_web_acl_tags(self) -> None:
+        creds = self.allow_tagged(["wafv2:CreateWebACL"], ["wafv2:DeleteWebACL"])
+        admin, waf = EMU.client("wafv2"), EMU.client("wafv2", creds=creds)
+        acl = dict(Scope="REGIONAL", DefaultAction={"Allow": {}},
+                   VisibilityConfig={"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"})  # fmt: skip
+        prod = admin.create_web_acl(Name=uniq("p"), Tags=self.tags("prod"), **acl)["Summary"]
+        self.refused(waf.create_web_acl, Name=uniq("s"), **acl)
+        self.refused(waf.create_web_acl, Name=uniq("s"), Tags=self.tags("prod"), **acl)
+        own = waf.create_web_acl(Name=uniq("s"), Tags=self.tags("staging"), **acl)["Summary"]
+        for summary, call in ((prod, self.refused), (own, lambda fn, **kw: fn(**kw))):
+            call(waf.delete_web_acl, Name=summary["Name"], Id=summary["Id"], Scope="REGIONAL", LockToken=summary["LockToken"])
+
+    def test_kms_key_tags(self) -> None:
+        creds = self.allow_tagged(["kms:CreateKey"], ["kms:ScheduleKeyDeletion"])
+        admin, kms = EMU.client("kms"), EMU.client("kms", creds=creds)
+        prod = admin.create_key(Tags=self.tags("prod", "TagKey", "TagValue"))["KeyMetadata"]["KeyId"]
+        self.refused(kms.create_key)
+        self.refused(kms.create_key, Tags=self.tags("prod", "TagKey", "TagValue"))
+        own = kms.create_key(Tags=self.tags("staging", "TagKey", "TagValue"))["KeyMetadata"]["KeyId"]
+        # an alias: its name (aliases have no tags) and its key's tag
+        creds = self.allow_tagged([], ["kms:CreateAlias", "kms:DeleteAlias"], [
+            {"Effect": "Allow", "Action": ["kms:CreateAlias", "kms:DeleteAlias"],
+             "Resource": f"arn:aws:kms:{self.R}:{self.ACCT}:alias/t-staging-*"}])  # fmt: skip
+        kms = EMU.client("kms", creds=creds)
+        self.refused(kms.create_alias, AliasName=f"alias/{uniq('t-staging')}", TargetKeyId=prod)
+        self.refused(kms.create_alias, AliasName=f"alias/{uniq('t-prod')}", TargetKeyId=own)
+        prod_alias = f"alias/{uniq('t-staging')}"
+        admin.create_alias(AliasName=prod_alias, TargetKeyId=prod)
+        self.refused(kms.delete_alias, AliasName=prod_alias)
+        own_alias = f"alias/{uniq('t-staging')}"
+        kms.create_alias(AliasName=own_alias, TargetKeyId=own)
+        kms.delete_alias(AliasName=own_alias)
+        kms = EMU.client("kms", creds=self.allow_tagged(["kms:CreateKey"], ["kms:ScheduleKeyDeletion"]))
+        self.refused(kms.schedule_key_deletion, KeyId=prod, PendingWindowInDays=7)
+        kms.schedule_key_deletion(KeyId=own, PendingWindowInDays=7)
 
 
 if __name__ == "__main__":

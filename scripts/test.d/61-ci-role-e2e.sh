@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # 61-ci-role-e2e: the CI deploy roles used for real against the IAM-enforcing
 # emulator: admin applies global/ci, GitHub-like OIDC tokens assume the
-# staging deploy role, which is allowed staging's changes and refused
-# production's resources, roles without its boundary and boundary removal
-# (scripts/ci-role-e2e.sh).
+# staging deploy role, which applies, re-plans and destroys the whole
+# staging root and is refused production's resources, roles without its
+# boundary, boundary removal and passing other roles (scripts/ci-role-e2e.sh).
 # test.sh: background  (it mostly waits on terraform; see scripts/test.sh)
 # Prints "RESULT: N passed, M failed" for its checks.
 set -uo pipefail

@@ -219,6 +219,15 @@ locals {
           ]
         },
         {
+          # An alias is authorized on itself as well as on its key (the key
+          # by tag, above). Aliases carry no tags: they are scoped by name
+          # (found by applying staging as the role: scripts/ci-role-e2e.sh).
+          Sid      = "EnvironmentKeyAliases"
+          Effect   = "Allow"
+          Action   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+          Resource = "${local.arn}:kms:${var.region}:${local.acct}:alias/${local.p}-*"
+        },
+        {
           # Target tracking creates and deletes its own alarms with the
           # caller's rights: TargetTracking-service/<cluster>/<service>-...
           Sid      = "AutoscalingAlarms"

@@ -142,6 +142,17 @@ class DeployPolicy(unittest.TestCase):
         self.assertDecision("Deny", "staging", "cloudwatch:DeleteAlarms", f"arn:aws:cloudwatch:{REGION}:{ACCT}:alarm:s3json-prod-5xx-rate")
         self.assertDecision("Deny", "staging", "sns:DeleteTopic", f"arn:aws:sns:{REGION}:{ACCT}:s3json-prod-alarms")
 
+    def test_key_aliases_by_name_and_key_tag(self) -> None:
+        # AWS authorizes an alias request on the alias (no tags: by name) and
+        # on its key (by tag); found by applying staging as the role.
+        alias = f"arn:aws:kms:{REGION}:{ACCT}:alias/s3json-staging-alarms"
+        key = f"arn:aws:kms:{REGION}:{ACCT}:key/0123abcd-0000-0000-0000-000000000000"
+        for action in ("kms:CreateAlias", "kms:DeleteAlias"):
+            self.assertDecision("Allow", "staging", action, alias)
+            self.assertDecision("Deny", "staging", action, alias.replace("staging", "prod"))
+            self.assertDecision("Allow", "staging", action, key, aws_ResourceTag__Environment="staging")
+            self.assertDecision("Deny", "staging", action, key, aws_ResourceTag__Environment="prod")
+
     def test_target_tracking_alarms_allowed_for_own_service(self) -> None:
         own = f"arn:aws:cloudwatch:{REGION}:{ACCT}:alarm:TargetTracking-service/s3json-staging/s3json-staging-AlarmHigh-1a2b"
         self.assertDecision("Allow", "staging", "cloudwatch:PutMetricAlarm", own)
