@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import subprocess
 import threading
 import time
 import unittest
@@ -20,7 +21,7 @@ import unittest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
+from harness import BINARY, BUCKET, PREFIX, Service, emulator, free_port, seed_bucket, service_env
 
 ISSUER = "https://issuer.test/pool"
 AUDIENCE = "s3json-client"
@@ -89,11 +90,11 @@ class AuthSmokeTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.keys.close()
 
-    def service(self, **extra) -> Service:
+    def service(self, wait_ready: bool = True, **extra) -> Service:
         env = {"S3JSON_AUTH": "jwt", "S3JSON_JWT_ISSUER": ISSUER, "S3JSON_JWT_AUDIENCE": AUDIENCE,
                "S3JSON_JWT_JWKS_URL": self.keys.url}  # fmt: skip
         env.update(extra)
-        return Service(service_env(self.emu, self.creds, **env), wait_ready=True)
+        return Service(service_env(self.emu, self.creds, **env), wait_ready=wait_ready)
 
     def bearer(self, tok: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {tok}"}
@@ -139,6 +140,33 @@ class AuthSmokeTest(unittest.TestCase):
             text = svc.get("/metrics").body.decode()
             for reason in ("bad_signature", "insufficient_scope", "ok"):
                 self.assertIn(f's3json_auth_total{{result="{reason}"}}', text)
+
+    def test_internal_routes_need_a_token_when_asked(self):
+        with self.service(wait_ready=False, S3JSON_AUTH_INTERNAL="token") as svc:
+            self.assertEqual(svc.get("/healthz").status, 200)
+            for path in ("/readyz", "/metrics"):
+                self.assertEqual(svc.get(path).status, 401, path)
+            tok = self.keys.token("openid")  # valid, no document scope
+            self.assertEqual(svc.get("/metrics", headers=self.bearer(tok)).status, 200)
+            self.assertEqual(svc.get("/api", headers=self.bearer(tok)).status, 403)
+
+    def test_unreachable_key_set(self):
+        dead = f"http://127.0.0.1:{free_port()}/jwks.json"
+        with self.service(wait_ready=False, S3JSON_JWT_JWKS_URL=dead) as svc:
+            r = svc.get("/readyz")
+            self.assertEqual((r.status, r.json()["reason"]), (503, "jwks_unavailable"))
+            r = svc.get("/api/foo", headers=self.bearer(self.keys.token("s3json/read:*")))
+            self.assertEqual((r.status, r.json()["error"]), (503, "auth_unavailable"))
+            self.assertTrue(svc.events("jwks_fetch_failed"))
+
+    def test_bad_setting_stops_startup(self):
+        env = service_env(self.emu, self.creds, S3JSON_AUTH="jwt", S3JSON_JWT_AUDIENCE="c",
+                          S3JSON_JWT_ISSUER="http://issuer.test", S3JSON_PORT=str(free_port()),
+                          S3JSON_BIND="127.0.0.1", PATH="/usr/bin:/bin")  # fmt: skip
+        p = subprocess.run([BINARY], env=env, capture_output=True, text=True, timeout=20)
+        self.assertEqual(p.returncode, 2, p)
+        self.assertEqual(p.stderr.count("\n"), 1, p.stderr)
+        self.assertIn("S3JSON_JWT_ISSUER: expected an https:// URL", p.stderr)
 
 
 if __name__ == "__main__":
