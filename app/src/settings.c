@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "http/cors.h" /* cors_parse */
 #include "s3/fields.h" /* s3_bucket_name_ok */
 #include "settings.h"
 
@@ -93,6 +94,9 @@ static const struct opt opts[] = {
      "300", 0, 86400, 0, "serve a cached copy this long when S3 fails"},
     {"S3JSON_CLIENT_MAX_AGE", NULL, OPT_UINT, OFF(client_max_age_s), "0", 0,
      86400, 0, "Cache-Control: max-age sent to clients"},
+    {"S3JSON_CORS_ORIGINS", NULL, OPT_STR, OFF(cors_origins), NULL, 0, 0, 0,
+     "browser origins allowed to read (CORS), comma-separated exact "
+     "scheme://host[:port]; unset = CORS off (OPTIONS gets 405)"},
     {"S3JSON_LOG_LEVEL", NULL, OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, 0,
      "debug | info | warn | error"},
     /* The AWS SDK's credential variables; see aws/credentials.h. */
@@ -286,6 +290,21 @@ static int load_one(struct settings *s, const struct opt *o,
   return -1;
 }
 
+/* S3JSON_CORS_ORIGINS parses as http/cors.c will read it. */
+static int check_cors(const struct settings *s, char *err, size_t errlen)
+{
+  struct cors c;
+  char why[160];
+
+  if (!cors_parse(&c, s->cors_origins, why, sizeof(why)))
+    return 0;
+  snprintf(err, errlen,
+           "S3JSON_CORS_ORIGINS: expected comma-separated origins "
+           "scheme://host[:port]: %s",
+           why);
+  return -1;
+}
+
 /* Cross-field checks that no single variable can make. */
 static int check_combined(const struct settings *s, char *err, size_t errlen)
 {
@@ -305,6 +324,8 @@ static int check_combined(const struct settings *s, char *err, size_t errlen)
              s->bind);
     return -1;
   }
+  if (check_cors(s, err, errlen))
+    return -1;
   if (s->aws.access_key_id && !s->aws.secret_access_key) {
     snprintf(err, errlen,
              "AWS_SECRET_ACCESS_KEY: required when "

@@ -75,7 +75,7 @@ void routes_free(struct routes *r);
  * them before handing a request to a worker thread. */
 #define ROUTES_HEADERS                                                         \
   {                                                                            \
-    "If-None-Match", "If-Modified-Since", "Accept-Encoding"                    \
+    "If-None-Match", "If-Modified-Since", "Accept-Encoding", "Origin"          \
   }
 #define ROUTES_QUERY                                                           \
   {                                                                            \
