@@ -18,7 +18,7 @@ CFLAGS  ?= -O2 -g
 # Output directory: build for the host, build/<arch> for `make cross`.
 B       ?= build
 PKG_CONFIG ?= pkg-config
-PKGS    := libmicrohttpd libcurl libcrypto jansson expat zlib
+PKGS    := libmicrohttpd libcurl libcrypto jansson expat zlib cjose
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 

@@ -27,7 +27,7 @@ PKGS=(
   # build
   gcc make pkg-config
   libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libjansson-dev
-  libexpat1-dev zlib1g-dev
+  libexpat1-dev zlib1g-dev libcjose-dev
   # unit tests, lint, sanitizers, fuzzing
   libcmocka-dev clang clang-format clang-tidy libclang-rt-14-dev valgrind
   shellcheck
@@ -39,7 +39,7 @@ if [ "$cross" = arm64 ]; then
     gcc-aarch64-linux-gnu qemu-user-static libc6-dev:arm64
     libmicrohttpd-dev:arm64 libcurl4-openssl-dev:arm64 libssl-dev:arm64
     libjansson-dev:arm64 libexpat1-dev:arm64 zlib1g-dev:arm64
-    libcmocka-dev:arm64
+    libcjose-dev:arm64 libcmocka-dev:arm64
   )
 fi
 

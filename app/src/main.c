@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/auth.h"
 #include "aws/credentials.h"
 #include "health.h"
 #include "http/routes.h"
@@ -146,6 +147,35 @@ static void log_start(const struct settings *s,
                       "client_max_age_s", (int)s->client_max_age_s));
 }
 
+/* S3JSON_AUTH=jwt: fetches the key set once (an unreachable issuer does
+ * not stop start-up: /readyz says not ready until a fetch succeeds) and
+ * hands the verifier to the routes. */
+static int start_auth(const struct settings *s, struct routes *routes,
+                      struct auth **out)
+{
+  struct auth_config ac;
+
+  memset(&ac, 0, sizeof(ac));
+  ac.issuer = s->jwt_issuer;
+  ac.audience = s->jwt_audience;
+  ac.jwks_url = s->jwt_jwks_url;
+  ac.ca_bundle = s->ca_bundle;
+  ac.leeway_s = (long)s->jwt_leeway_s;
+  ac.refresh_s = s->jwt_refresh_s;
+  ac.timeout_ms = s->s3_timeout_ms;
+  *out = auth_new(&ac);
+  if (!*out || auth_start(*out))
+    return -1;
+  routes_set_auth(routes, *out);
+  log_event(LOG_INFO, "auth",
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "mode", "jwt", "issuer",
+                      s->jwt_issuer, "audience", s->jwt_audience, "jwks_url",
+                      s->jwt_jwks_url, "internal",
+                      s->auth_internal_token ? "token" : "open", "ready",
+                      auth_ready(*out, NULL)));
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   static struct settings s;
@@ -156,6 +186,7 @@ int main(int argc, char **argv)
   struct health *health = NULL;
   struct routes *routes = NULL;
   struct cache *cache = NULL;
+  struct auth *auth = NULL;
   struct cache_config cachecfg;
   struct http_server *srv = NULL;
   struct s3_client_config cc;
@@ -231,6 +262,10 @@ int main(int argc, char **argv)
     snprintf(err, sizeof(err), "out of memory");
     goto fail;
   }
+  if (s.auth == SETTINGS_AUTH_JWT && start_auth(&s, routes, &auth)) {
+    snprintf(err, sizeof(err), "cannot start the key-set refresh (memory)");
+    goto fail;
+  }
   srv = http_server_start(&s, routes, err, sizeof(err));
   if (!srv)
     goto fail;
@@ -281,6 +316,7 @@ out:
   http_server_stop(srv);
   health_free(health);
   routes_free(routes);
+  auth_free(auth);
   cache_free(cache);
   s3_client_free(s3);
   aws_cred_provider_free(creds);

@@ -2,13 +2,14 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "auth/verify.h"
 #include "metrics.h"
 #include "s3/client.h"
 #include "util/buf.h"
 
 /* Statuses we answer with; anything else is counted as "other". */
-static const int statuses[] = {200, 304, 400, 404, 405, 414,
-                               505, 431, 500, 502, 503, 504};
+static const int statuses[] = {200, 304, 400, 401, 403, 404, 405,
+                               414, 505, 431, 500, 502, 503, 504};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
 
 /* Latency buckets in seconds: from a cache hit (sub-millisecond) to an S3
@@ -29,6 +30,7 @@ static atomic_ulong requests[METRICS_ROUTE_COUNT][NSTATUS];
 static struct histogram request_seconds[METRICS_ROUTE_COUNT];
 static atomic_long inflight;
 static atomic_ulong cache_events[METRICS_CACHE_COUNT];
+static atomic_ulong auth_results[AUTH_RESULT_COUNT];
 static atomic_ulong s3_calls[METRICS_S3_OP_COUNT][NOUTCOME];
 static atomic_ulong s3_retries[METRICS_S3_OP_COUNT];
 static struct histogram s3_seconds[METRICS_S3_OP_COUNT];
@@ -88,6 +90,32 @@ void metrics_s3(enum metrics_s3_op op, int outcome, int attempts,
     atomic_fetch_add_explicit(&s3_retries[op], (unsigned long)attempts - 1,
                               memory_order_relaxed);
   observe(&s3_seconds[op], seconds);
+}
+
+void metrics_auth(int result)
+{
+  if (result >= 0 && result < AUTH_RESULT_COUNT)
+    atomic_fetch_add_explicit(&auth_results[result], 1, memory_order_relaxed);
+}
+
+/* Only the outcomes seen: with S3JSON_AUTH=none there is no such line. */
+static int render_auth(struct buf *out)
+{
+  int rc = 0, head = 0;
+
+  for (int i = 0; i < AUTH_RESULT_COUNT; i++) {
+    unsigned long n =
+        atomic_load_explicit(&auth_results[i], memory_order_relaxed);
+    if (!n)
+      continue;
+    if (!head++)
+      rc |=
+          buf_append_str(out, "# HELP s3json_auth_total Bearer-token decisions "
+                              "by result.\n# TYPE s3json_auth_total counter\n");
+    rc |= buf_printf(out, "s3json_auth_total{result=\"%s\"} %lu\n",
+                     auth_result_name((enum auth_result)i), n);
+  }
+  return rc;
 }
 
 static int render_histogram(struct buf *out, const char *name,
@@ -211,6 +239,7 @@ int metrics_render(struct buf *out, const struct metrics_gauges *g)
 
   rc |= render_cache(out, g);
   rc |= render_s3(out);
+  rc |= render_auth(out);
   rc |= buf_printf(out,
                    "# HELP s3json_credential_refreshes_total Temporary "
                    "credentials fetched again before expiry.\n"
@@ -227,6 +256,7 @@ void metrics_reset(void)
   memset((void *)request_seconds, 0, sizeof(request_seconds));
   memset((void *)cache_events, 0, sizeof(cache_events));
   memset((void *)s3_calls, 0, sizeof(s3_calls));
+  memset((void *)auth_results, 0, sizeof(auth_results));
   memset((void *)s3_retries, 0, sizeof(s3_retries));
   memset((void *)s3_seconds, 0, sizeof(s3_seconds));
   atomic_store(&inflight, 0);

@@ -41,6 +41,10 @@ void metrics_cache(enum metrics_cache_event e);
 void metrics_s3(enum metrics_s3_op op, int outcome, int attempts,
                 double seconds);
 
+/* One authentication decision (S3JSON_AUTH=jwt): 'result' is an
+ * enum auth_result (auth/verify.h), counted by its name. */
+void metrics_auth(int result);
+
 /* Values owned by other modules, read when rendering. */
 struct metrics_gauges {
   size_t cache_bytes;

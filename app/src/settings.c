@@ -26,7 +26,9 @@ enum opt_kind {
   OPT_INT,      /* int, within [min, max] */
   OPT_BOOL,     /* true/false/1/0/yes/no */
   OPT_LOGLEVEL, /* debug|info|warn|error */
-  OPT_BUCKET    /* an S3 bucket name */
+  OPT_BUCKET,   /* an S3 bucket name */
+  OPT_AUTH,     /* none|jwt */
+  OPT_INTERNAL  /* open|token */
 };
 
 struct opt {
@@ -99,6 +101,33 @@ static const struct opt opts[] = {
      "scheme://host[:port]; unset = CORS off (OPTIONS gets 405)"},
     {"S3JSON_LOG_LEVEL", NULL, OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, 0,
      "debug | info | warn | error"},
+    /* Access control (issue 15): docs/security.md. */
+    {"S3JSON_AUTH", NULL, OPT_AUTH, OFF(auth), "none", 0, 0, 0,
+     "none: anyone who reaches the port reads; jwt: /api needs a bearer "
+     "JWT from S3JSON_JWT_ISSUER with a scope granting the name"},
+    {"S3JSON_JWT_ISSUER", NULL, OPT_STR, OFF(jwt_issuer), NULL, 0, 0, 0,
+     "with jwt (required): the exact `iss` of accepted tokens, e.g. "
+     "https://cognito-idp.REGION.amazonaws.com/POOL_ID"},
+    {"S3JSON_JWT_AUDIENCE", NULL, OPT_STR, OFF(jwt_audience), NULL, 0, 0, 0,
+     "with jwt (required): matched against `aud` (a string or one of an "
+     "array), or `client_id` when the token has no `aud` (Cognito access "
+     "tokens)"},
+    {"S3JSON_JWT_JWKS_URL", NULL, OPT_STR, OFF(jwt_jwks_url), NULL, 0, 0, 0,
+     "the issuer's key set (default: issuer + /.well-known/jwks.json); "
+     "https://, or http:// only for 127.0.0.1, ::1, localhost"},
+    {"S3JSON_JWT_SCOPE_PREFIX", NULL, OPT_STR, OFF(jwt_scope_prefix),
+     "s3json/read:", 0, 0, 0,
+     "scopes P* (every name), Pteam:* (names under team/), Pteam:a (the "
+     "name team/a) grant reading"},
+    {"S3JSON_JWT_LEEWAY_SECONDS", NULL, OPT_UINT, OFF(jwt_leeway_s), "60", 0,
+     600, 0, "clock skew allowed on exp, nbf and iat"},
+    {"S3JSON_JWT_JWKS_REFRESH_SECONDS", NULL, OPT_UINT, OFF(jwt_refresh_s),
+     "60", 1, 86400, 0,
+     "a token with an unknown kid refetches the key set at most this often"},
+    {"S3JSON_AUTH_INTERNAL", NULL, OPT_INTERNAL, OFF(auth_internal_token),
+     "open", 0, 0, 0,
+     "with jwt: open = /readyz and /metrics need no token (callers inside "
+     "the VPC); token = they need a valid one (any scope)"},
     /* The AWS SDK's credential variables; see aws/credentials.h. */
     {"AWS_ACCESS_KEY_ID", NULL, OPT_STR, OFF(aws.access_key_id), NULL, 0, 0, 1,
      "static credentials (with AWS_SECRET_ACCESS_KEY)"},
@@ -206,6 +235,12 @@ static void expected(const struct opt *o, char *buf, size_t n)
   case OPT_STR:
     snprintf(buf, n, "a non-empty value");
     break;
+  case OPT_AUTH:
+    snprintf(buf, n, "none or jwt");
+    break;
+  case OPT_INTERNAL:
+    snprintf(buf, n, "open or token");
+    break;
   }
 }
 
@@ -226,6 +261,17 @@ static int store(struct settings *s, const struct opt *o, const char *v)
     return 0;
   case OPT_BOOL:
     return parse_bool(v, (int *)field);
+  case OPT_AUTH:
+    if (strcmp(v, "none") && strcmp(v, "jwt"))
+      return -1;
+    *(enum settings_auth *)field =
+        v[0] == 'j' ? SETTINGS_AUTH_JWT : SETTINGS_AUTH_NONE;
+    return 0;
+  case OPT_INTERNAL:
+    if (strcmp(v, "open") && strcmp(v, "token"))
+      return -1;
+    *(int *)field = v[0] == 't';
+    return 0;
   case OPT_LOGLEVEL:
     return parse_level(v, (enum log_level *)field);
   case OPT_UINT:
@@ -305,8 +351,79 @@ static int check_cors(const struct settings *s, char *err, size_t errlen)
   return -1;
 }
 
+/* Is 'url' https://, or http:// to a loopback host? The key set decides
+ * who may read: fetched in clear text over a network, anyone on the path
+ * could swap it. Tests serve it on 127.0.0.1. */
+static int jwks_url_ok(const char *url)
+{
+  static const char *const loop[] = {"127.0.0.1", "[::1]", "localhost"};
+  size_t i, n;
+
+  if (!strncmp(url, "https://", 8))
+    return url[8] != '\0';
+  if (strncmp(url, "http://", 7))
+    return 0;
+  url += 7;
+  for (i = 0; i < sizeof(loop) / sizeof(loop[0]); i++) {
+    n = strlen(loop[i]);
+    if (!strncmp(url, loop[i], n) &&
+        (url[n] == ':' || url[n] == '/' || url[n] == '\0'))
+      return 1;
+  }
+  return 0;
+}
+
+/* The S3JSON_AUTH=jwt settings that only make sense together. */
+static int check_auth(struct settings *s, char *err, size_t errlen)
+{
+  size_t n;
+
+  if (s->auth != SETTINGS_AUTH_JWT)
+    return 0;
+  if (!s->jwt_issuer) {
+    snprintf(err, errlen,
+             "S3JSON_JWT_ISSUER: required when S3JSON_AUTH=jwt, expected "
+             "the issuer URL of the tokens");
+    return -1;
+  }
+  if (!s->jwt_audience) {
+    snprintf(err, errlen,
+             "S3JSON_JWT_AUDIENCE: required when S3JSON_AUTH=jwt, expected "
+             "the token audience (Cognito: the app client id)");
+    return -1;
+  }
+  if (!s->jwt_jwks_url) {
+    n = strlen(s->jwt_issuer);
+    while (n && s->jwt_issuer[n - 1] == '/')
+      n--;
+    if ((size_t)snprintf(s->jwks_url_buf, sizeof(s->jwks_url_buf),
+                         "%.*s/.well-known/jwks.json", (int)n,
+                         s->jwt_issuer) >= sizeof(s->jwks_url_buf)) {
+      snprintf(err, errlen, "S3JSON_JWT_ISSUER: expected at most 1000 bytes");
+      return -1;
+    }
+    s->jwt_jwks_url = s->jwks_url_buf;
+    if (!jwks_url_ok(s->jwt_jwks_url)) {
+      snprintf(err, errlen,
+               "S3JSON_JWT_ISSUER: expected an https:// URL (or http:// on "
+               "127.0.0.1/::1/localhost) when S3JSON_JWT_JWKS_URL is unset, "
+               "got \"%.64s\"",
+               s->jwt_issuer);
+      return -1;
+    }
+  }
+  if (!jwks_url_ok(s->jwt_jwks_url)) {
+    snprintf(err, errlen,
+             "S3JSON_JWT_JWKS_URL: expected an https:// URL (http:// only "
+             "for 127.0.0.1, ::1, localhost), got \"%.64s\"",
+             s->jwt_jwks_url);
+    return -1;
+  }
+  return 0;
+}
+
 /* Cross-field checks that no single variable can make. */
-static int check_combined(const struct settings *s, char *err, size_t errlen)
+static int check_combined(struct settings *s, char *err, size_t errlen)
 {
   if (s->endpoint_url && strncmp(s->endpoint_url, "http://", 7) &&
       strncmp(s->endpoint_url, "https://", 8)) {
@@ -338,7 +455,7 @@ static int check_combined(const struct settings *s, char *err, size_t errlen)
              "AWS_SECRET_ACCESS_KEY is set");
     return -1;
   }
-  return 0;
+  return check_auth(s, err, errlen);
 }
 
 static int load_all(struct settings *s, settings_getenv_fn get, int need_bucket,

@@ -13,6 +13,11 @@
 
 #include "log.h" /* enum log_level */
 
+enum settings_auth {
+  SETTINGS_AUTH_NONE = 0, /* anyone who reaches the port reads */
+  SETTINGS_AUTH_JWT       /* a bearer JWT with a granting scope */
+};
+
 /* The AWS SDK variables, as given (NULL = unset). Only aws/credentials.c
  * interprets them; they may hold secrets and are never logged. */
 struct aws_env {
@@ -70,6 +75,19 @@ struct settings {
   const char *cors_origins; /* S3JSON_CORS_ORIGINS, unset */
 
   enum log_level log_level; /* S3JSON_LOG_LEVEL, info */
+
+  /* Access control (issue 15; auth/auth.h) */
+  enum settings_auth auth;      /* S3JSON_AUTH, none */
+  const char *jwt_issuer;       /* S3JSON_JWT_ISSUER, required with jwt */
+  const char *jwt_audience;     /* S3JSON_JWT_AUDIENCE, required with jwt */
+  const char *jwt_jwks_url;     /* S3JSON_JWT_JWKS_URL, issuer +
+                                   /.well-known/jwks.json */
+  const char *jwt_scope_prefix; /* S3JSON_JWT_SCOPE_PREFIX, s3json/read: */
+  unsigned jwt_leeway_s;        /* S3JSON_JWT_LEEWAY_SECONDS, 60 */
+  unsigned jwt_refresh_s;       /* S3JSON_JWT_JWKS_REFRESH_SECONDS, 60 */
+  int auth_internal_token;      /* S3JSON_AUTH_INTERNAL=token: /readyz and
+                                   /metrics need a valid token too */
+  char jwks_url_buf[1024];      /* the derived default of jwt_jwks_url */
 
   struct aws_env aws;
 };

@@ -6,7 +6,8 @@
 /* The fixed text of a line (names, numbers, time) is under 400 bytes: with
  * every string at its cap, a line still fits, so it is never cut. */
 _Static_assert(ACCESS_LOG_METHOD_MAX + ACCESS_LOG_PATH_MAX + ACCESS_LOG_ID_MAX +
-                       ACCESS_LOG_CLIENT_MAX + 2 * ACCESS_LOG_WORD_MAX + 400 <
+                       ACCESS_LOG_CLIENT_MAX + 3 * ACCESS_LOG_WORD_MAX +
+                       ACCESS_LOG_SUB_MAX + 400 <
                    LOG_LINE_MAX,
                "an access line at its caps must fit LOG_LINE_MAX");
 
@@ -109,6 +110,14 @@ size_t access_log_format(char out[LOG_LINE_MAX], const char *time,
   if (e->error) {
     PUT_LIT(&l, ",\"error\":");
     put_str(&l, e->error, ACCESS_LOG_WORD_MAX);
+  }
+  if (e->auth) {
+    PUT_LIT(&l, ",\"auth\":");
+    put_str(&l, e->auth, ACCESS_LOG_WORD_MAX);
+  }
+  if (e->sub) {
+    PUT_LIT(&l, ",\"sub\":");
+    put_str(&l, e->sub, ACCESS_LOG_SUB_MAX);
   }
   if (e->aborted)
     PUT_LIT(&l, ",\"aborted\":true");

@@ -3,10 +3,11 @@
  * One JSON object per request, with the fields (in this order) "time",
  * "level", "event":"access", "method", "path", "status", "bytes",
  * "duration_ms", "request_id", "client", and when set "s3_status",
- * "s3_ms", "cache", "error", "aborted". Every string is escaped with
- * log_json_escape, so whatever bytes a client sends (invalid UTF-8, quotes,
- * control bytes) the line is valid JSON and keeps every field. Strings are
- * cut (ending in "...") so that a line never exceeds LOG_LINE_MAX.
+ * "s3_ms", "cache", "error", "auth", "sub", "aborted". "sub" is the subject
+ * of a verified bearer token (never the token itself). Every string is escaped
+ * with log_json_escape, so whatever bytes a client sends (invalid UTF-8,
+ * quotes, control bytes) the line is valid JSON and keeps every field. Strings
+ * are cut (ending in "...") so that a line never exceeds LOG_LINE_MAX.
  *
  * Why not jansson: building a json_t per request, dumping it and freeing it
  * cost ~7 us per line, more than serving a cached GET (docs/benchmarks.md);
@@ -25,7 +26,8 @@
 #define ACCESS_LOG_PATH_MAX 2048
 #define ACCESS_LOG_ID_MAX 512     /* request_id */
 #define ACCESS_LOG_CLIENT_MAX 256 /* client */
-#define ACCESS_LOG_WORD_MAX 64    /* cache, error */
+#define ACCESS_LOG_WORD_MAX 64    /* cache, error, auth */
+#define ACCESS_LOG_SUB_MAX 256    /* sub */
 
 struct access_entry {
   const char *method;     /* as received; NULL or "" gives "-" */
@@ -40,6 +42,8 @@ struct access_entry {
   long s3_ms;
   const char *cache; /* NULL: no "cache" field */
   const char *error; /* NULL: no "error" field */
+  const char *auth;  /* NULL: no "auth" field (the auth_result_name) */
+  const char *sub;   /* NULL: no "sub" field */
   int aborted;       /* 1: "aborted":true (the client went away) */
 };
 

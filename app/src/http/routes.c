@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "../log.h"
+#include "../auth/auth.h"
 #include "../aws/credentials.h"
 #include "../health.h"
 #include "../settings.h"
@@ -30,6 +31,7 @@ struct routes {
   struct cache *cache;
   struct health *health;
   struct aws_cred_provider *creds;
+  struct auth *auth;      /* NULL: S3JSON_AUTH=none */
   char cache_control[32]; /* "max-age=N", the same for every document */
   struct cors cors;       /* S3JSON_CORS_ORIGINS; n == 0: off */
 };
@@ -136,6 +138,39 @@ static void reply_s3_error(struct http_reply *rep, enum s3_code c)
     return;
   }
   routes_error(rep, 500, "internal", "unexpected error");
+}
+
+/*************************************************************************
+ * Access control (auth/auth.h)
+ *************************************************************************/
+
+/* 401 for a request without a usable token, as RFC 6750 3 has it: no error
+ * attribute when it brought no credentials, invalid_token when it did. */
+static void reply_unauthorized(struct http_reply *rep, enum auth_result ar)
+{
+  if (ar == AUTH_NO_KEYS) {
+    /* Not the client's fault: its token may be fine. */
+    http_reply_header(rep, "Retry-After", "1");
+    routes_error(rep, 503, "auth_unavailable",
+                 "the signing keys are unavailable, try again");
+  } else if (ar == AUTH_MISSING) {
+    http_reply_header(rep, "WWW-Authenticate", "Bearer");
+    routes_error(rep, 401, "missing_token",
+                 "this API needs a bearer token (Authorization: Bearer ...)");
+  } else {
+    http_reply_header(rep, "WWW-Authenticate",
+                      "Bearer error=\"invalid_token\"");
+    routes_error(rep, 401, "invalid_token", auth_result_message(ar));
+  }
+  rep->auth = auth_result_name(ar);
+}
+
+static void reply_forbidden(struct http_reply *rep)
+{
+  http_reply_header(rep, "WWW-Authenticate",
+                    "Bearer error=\"insufficient_scope\"");
+  routes_error(rep, 403, "insufficient_scope",
+               "the token's scopes do not grant this document");
 }
 
 /*************************************************************************
@@ -306,8 +341,8 @@ static void reply_document(struct routes *r, const struct http_request *req,
 /* Returns 0, with 'rep' untouched, when answering needs S3 and 'may_block'
  * is 0; else 1. */
 static int get_document(struct routes *r, const struct http_request *req,
-                        const char *raw_name, struct http_reply *rep,
-                        int may_block)
+                        const char *raw_name, const struct auth_identity *id,
+                        struct http_reply *rep, int may_block)
 {
   char name[NAMES_MAX + 1];
   char key[2 * NAMES_MAX + 16];
@@ -318,6 +353,13 @@ static int get_document(struct routes *r, const struct http_request *req,
   nc = names_decode(raw_name, strlen(raw_name), name);
   if (nc != NAMES_OK) {
     routes_error(rep, 400, "bad_name", names_strerror(nc));
+    return 1;
+  }
+  /* Before the cache: a cached copy is never served to a token that may
+   * not read it. */
+  if (id &&
+      !auth_scope_allows(id->scope, r->settings->jwt_scope_prefix, name)) {
+    reply_forbidden(rep);
     return 1;
   }
   if ((size_t)snprintf(key, sizeof(key), "%s%s.json", r->settings->prefix,
@@ -373,8 +415,10 @@ static const char *doc_name(const char *prefix, const char *key, char *out)
 }
 
 static void list_documents(struct routes *r, const struct http_request *req,
+                           const struct auth_identity *id,
                            struct http_reply *rep)
 {
+  const char *sp = r->settings->jwt_scope_prefix;
   char token[TOKEN_BUF], cursor[CURSOR_BUF], name[NAMES_MAX + 1];
   const char *raw_cursor = req->query(req->conn, "cursor");
   long limit =
@@ -384,6 +428,10 @@ static void list_documents(struct routes *r, const struct http_request *req,
   json_t *docs, *next;
   size_t i;
 
+  if (id && !auth_scope_any(id->scope, sp)) {
+    reply_forbidden(rep);
+    return;
+  }
   if (limit < 0) {
     routes_error(rep, 400, "bad_limit",
                  "limit must be an integer from 1 to 1000");
@@ -416,7 +464,10 @@ static void list_documents(struct routes *r, const struct http_request *req,
   }
   docs = json_array();
   for (i = 0; docs && i < list.nkeys; i++)
-    if (doc_name(r->settings->prefix, list.keys[i], name))
+    /* A filtered page may hold fewer than 'limit' names (even none);
+     * next_cursor still continues after the last key S3 listed. */
+    if (doc_name(r->settings->prefix, list.keys[i], name) &&
+        (!id || auth_scope_allows(id->scope, sp, name)))
       json_array_append_new(docs, json_string(name));
   next = json_null();
   if (list.truncated && list.next_token &&
@@ -441,7 +492,8 @@ static void metrics(struct routes *r, struct http_reply *rep)
   memset(&g, 0, sizeof(g));
   cache_stats(r->cache, &g.cache_bytes, &g.cache_entries);
   g.credential_refreshes = aws_cred_refresh_count(r->creds);
-  g.ready = health_ready(r->health, &why);
+  g.ready =
+      health_ready(r->health, &why) && (!r->auth || auth_ready(r->auth, &why));
   buf_init(&b, 1024 * 1024);
   if (metrics_render(&b, &g)) {
     buf_free(&b);
@@ -463,7 +515,7 @@ static void readyz(struct routes *r, struct http_reply *rep)
 {
   const char *why = NULL;
 
-  if (health_ready(r->health, &why))
+  if (health_ready(r->health, &why) && (!r->auth || auth_ready(r->auth, &why)))
     reply_json(rep, 200, json_pack("{s:s}", "status", "ready"));
   else
     reply_json(rep, 503,
@@ -525,8 +577,91 @@ static int preflight(struct routes *r, const struct http_request *req,
   return 0;
 }
 
+void routes_set_auth(struct routes *r, struct auth *a)
+{
+  r->auth = a;
+}
+
+/* Does 'path' need a token? /api always (with auth on); /readyz and
+ * /metrics with S3JSON_AUTH_INTERNAL=token; /healthz never (the ALB's
+ * health check has none). */
+static int needs_token(const struct routes *r, const char *p)
+{
+  if (!r->auth || !strcmp(p, "/healthz"))
+    return 0;
+  if (!strcmp(p, "/readyz") || !strcmp(p, "/metrics"))
+    return r->settings->auth_internal_token;
+  return 1;
+}
+
+static enum metrics_route route_of(const char *p)
+{
+  if (!strcmp(p, "/healthz"))
+    return METRICS_ROUTE_HEALTHZ;
+  if (!strcmp(p, "/readyz"))
+    return METRICS_ROUTE_READYZ;
+  if (!strcmp(p, "/metrics"))
+    return METRICS_ROUTE_METRICS;
+  return !strcmp(p, "/api") ? METRICS_ROUTE_LIST : METRICS_ROUTE_DOCUMENT;
+}
+
+/* Runs the route of a known path for a GET or HEAD; 'id' is the verified
+ * token's identity (NULL without auth). Same return as dispatch(). */
+static int run_route(struct routes *r, const struct http_request *req,
+                     const struct auth_identity *id, struct http_reply *rep,
+                     int may_block)
+{
+  const char *p = req->path;
+
+  rep->route = route_of(p);
+  if (!strcmp(p, "/healthz")) {
+    healthz(rep);
+  } else if (!strcmp(p, "/readyz")) {
+    readyz(r, rep);
+  } else if (!strcmp(p, "/metrics")) {
+    metrics(r, rep);
+  } else if (!strcmp(p, "/api")) {
+    if (!may_block)
+      return 0;
+    list_documents(r, req, id, rep);
+  } else {
+    return get_document(r, req, p + 5, id, rep, may_block);
+  }
+  return 1;
+}
+
+/* Authenticates, then runs the route. The decision is counted once, when
+ * the request is answered (not when it moves to a worker and comes back). */
+static int run_authenticated(struct routes *r, const struct http_request *req,
+                             struct http_reply *rep, int may_block)
+{
+  struct auth_identity *id = NULL;
+  int would_block = 0, done;
+  enum auth_result ar =
+      auth_check(r->auth, req->header(req->conn, "Authorization"), may_block,
+                 &id, &would_block);
+
+  if (would_block)
+    return 0; /* a key-set fetch: on a worker */
+  if (ar != AUTH_OK) {
+    rep->route = route_of(req->path);
+    reply_unauthorized(rep, ar);
+    metrics_auth((int)ar);
+    return 1;
+  }
+  done = run_route(r, req, id, rep, may_block);
+  if (done) {
+    ar = rep->status == 403 ? AUTH_INSUFFICIENT_SCOPE : AUTH_OK;
+    rep->auth = auth_result_name(ar);
+    snprintf(rep->sub, sizeof(rep->sub), "%s", id->sub);
+    metrics_auth((int)ar);
+  }
+  auth_identity_release(id);
+  return done;
+}
+
 /* Answers 'req', or returns 0 (with 'rep' untouched) when that needs an S3
- * call and 'may_block' is 0. */
+ * call (or a key-set fetch) and 'may_block' is 0. */
 static int dispatch(struct routes *r, const struct http_request *req,
                     struct http_reply *rep, int may_block)
 {
@@ -547,24 +682,9 @@ static int dispatch(struct routes *r, const struct http_request *req,
                  "only GET and HEAD are allowed here");
     return 1;
   }
-  if (!strcmp(p, "/healthz")) {
-    rep->route = METRICS_ROUTE_HEALTHZ;
-    healthz(rep);
-  } else if (!strcmp(p, "/readyz")) {
-    rep->route = METRICS_ROUTE_READYZ;
-    readyz(r, rep);
-  } else if (!strcmp(p, "/metrics")) {
-    rep->route = METRICS_ROUTE_METRICS;
-    metrics(r, rep);
-  } else if (!strcmp(p, "/api")) {
-    if (!may_block)
-      return 0;
-    rep->route = METRICS_ROUTE_LIST;
-    list_documents(r, req, rep);
-  } else {
-    return get_document(r, req, p + 5, rep, may_block);
-  }
-  return 1;
+  if (needs_token(r, p))
+    return run_authenticated(r, req, rep, may_block);
+  return run_route(r, req, NULL, rep, may_block);
 }
 
 /* Every reply routes make, errors included, carries the CORS headers, so

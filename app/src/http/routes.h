@@ -6,6 +6,12 @@
  *   GET|HEAD /readyz      200 when credentials and S3 work, 503 otherwise
  *   GET|HEAD /metrics     Prometheus text
  *
+ * With routes_set_auth() (S3JSON_AUTH=jwt) /api and /api/{name} need
+ * "Authorization: Bearer <JWT>": 401 without a valid one, 403 when its
+ * scopes do not grant the name (auth/scopes.h); the listing shows only the
+ * names the token may read, so a page may hold fewer than `limit` names
+ * while next_cursor still continues.
+ *
  * Routes know nothing about sockets: http/server.c turns a connection into
  * a struct http_request and a struct http_reply back into bytes, so this
  * file can be read (and tested) as plain request -> reply logic.
@@ -15,9 +21,11 @@
 
 #include <stddef.h>
 
-#include "../metrics.h"   /* enum metrics_route */
-#include "../s3/client.h" /* struct s3_diag */
+#include "../auth/verify.h" /* AUTH_SUB_MAX */
+#include "../metrics.h"     /* enum metrics_route */
+#include "../s3/client.h"   /* struct s3_diag */
 
+struct auth;
 struct aws_cred_provider;
 struct cache;
 struct health;
@@ -56,6 +64,8 @@ struct http_reply {
   const char *cache; /* X-Cache value, or NULL when not a document */
   struct s3_diag s3; /* http_status 0 when S3 was not called */
   int s3_called;
+  const char *auth;       /* auth_result_name of the decision, or NULL */
+  char sub[AUTH_SUB_MAX]; /* `sub` of the verified token, "" = none */
 };
 
 void http_reply_init(struct http_reply *r);
@@ -70,12 +80,18 @@ struct routes *routes_new(const struct settings *s, struct s3_client *s3,
                           struct cache *cache, struct health *health,
                           struct aws_cred_provider *creds);
 void routes_free(struct routes *r);
+/* Turns access control on (S3JSON_AUTH=jwt): /api needs a bearer token
+ * with a granting scope, checked before the cache; /readyz and /metrics
+ * too with S3JSON_AUTH_INTERNAL=token; /readyz reports a missing key set.
+ * 'a' must outlive 'r'. Call before serving. */
+void routes_set_auth(struct routes *r, struct auth *a);
 
 /* The request headers and query arguments routes read: the server copies
  * them before handing a request to a worker thread. */
 #define ROUTES_HEADERS                                                         \
   {                                                                            \
-    "If-None-Match", "If-Modified-Since", "Accept-Encoding", "Origin"          \
+    "If-None-Match", "If-Modified-Since", "Accept-Encoding", "Authorization",  \
+        "Origin"                                                               \
   }
 #define ROUTES_QUERY                                                           \
   {                                                                            \

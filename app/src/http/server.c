@@ -89,8 +89,10 @@ struct request {
   int direct;     /* answered by reply_direct, not libmicrohttpd */
   int status;
   size_t bytes;
-  const char *error; /* static string */
-  const char *cache; /* static string */
+  const char *error;      /* static string */
+  const char *cache;      /* static string */
+  const char *auth;       /* static string: auth_result_name, or NULL */
+  char sub[AUTH_SUB_MAX]; /* verified token's sub, for the log */
   enum metrics_route route;
   int s3_called;
   int s3_status;
@@ -221,8 +223,12 @@ static void free_snapshot(struct request *rq)
   size_t i;
 
   free(rq->path);
-  for (i = 0; i < NSNAP_H; i++)
+  for (i = 0; i < NSNAP_H; i++) {
+    /* Authorization holds a bearer token: no copy outlives the request. */
+    if (rq->hdr[i])
+      explicit_bzero(rq->hdr[i], strlen(rq->hdr[i]));
     free(rq->hdr[i]);
+  }
   for (i = 0; i < NSNAP_Q; i++)
     free(rq->qry[i]);
 }
@@ -317,6 +323,8 @@ static enum MHD_Result queue_reply(struct http_server *srv,
   rq->s3_ms = rep->s3.elapsed_ms;
   rq->route = rep->route;
   rq->cache = rep->cache;
+  rq->auth = rep->auth;
+  memcpy(rq->sub, rep->sub, sizeof(rq->sub));
   return ret;
 }
 
@@ -622,6 +630,8 @@ static void log_access(const struct request *rq, double ms, int aborted)
       .s3_ms = rq->s3_ms,
       .cache = rq->cache,
       .error = rq->error,
+      .auth = rq->auth,
+      .sub = rq->sub[0] ? rq->sub : NULL,
       .aborted = aborted,
   };
   access_log_write(&e);
