@@ -225,16 +225,14 @@ class TokenTest(AuthCase):
     def test_oversized_token_refused_fast(self):
         # Under the 8 KiB head budget (so the service, not the HTTP layer,
         # answers) but far over any sane token size.
-        c = claims(self.ks.issuer, pad="x" * 7000)
+        c = claims(self.ks.issuer, pad="x" * 4500)
         tok = mint(self.rsa, c)
-        self.assertLess(len(tok), 8000)
+        self.assertTrue(4096 < len(tok) < 7500, len(tok))  # AUTH_TOKEN_MAX < it
         for _ in range(20):
             t0 = time.monotonic()
             r = self.get("/api/foo", tok)
             self.assertLess(time.monotonic() - t0, 2.0 * SLOW)
-            self.assertIn(r.status, (401, 431), r)
-            if r.status == 401:
-                self.assert401(r)
+            self.assert401(r)
         self.assertEqual(self.svc.get("/healthz").status, 200)
         self.assertIsNone(self.svc.proc.poll())
 
@@ -328,15 +326,16 @@ class ScopeTest(AuthCase):
         first = self.get(f"/api/{name}", full)
         self.assertEqual(first.status, 200)
         again = self.get(f"/api/{name}", full)
-        self.assertEqual(again.headers.get("x-cache"), "hit")  # it is cached now
-        hits = metric_lines(self.svc, "s3json_cache_hit")
+        self.assertEqual(again.headers.get("x-cache", "").lower(), "hit")  # it is cached now
+        hits = metric_lines(self.svc, "s3json_cache_hits_total")
+        self.assertTrue(hits)
         narrow = self.token(scope="s3json/read:teamx:*")
         r = self.get(f"/api/{name}", narrow)
         self.assertEqual(r.status, 403, r)
         self.assertNotIn(b"team/c", r.body)
         self.assertNotIn("x-cache", r.headers)
         # Auth came first: the cache was not even asked.
-        self.assertEqual(metric_lines(self.svc, "s3json_cache_hit"), hits)
+        self.assertEqual(metric_lines(self.svc, "s3json_cache_hits_total"), hits)
         r = self.svc.get(f"/api/{name}", headers={"If-None-Match": first.headers["etag"]})
         self.assertEqual(r.status, 401, "a conditional request without a token")
 
@@ -356,7 +355,7 @@ class ObservabilityTest(AuthCase):
         self.get("/api/foo", self.token(scope="s3json/read:team:*"))
         after = metric_lines(self.svc, "s3json_auth")
         grew = {k for k in after if after[k] > before.get(k, 0)}
-        reasons = {m for k in grew for m in re.findall(r'(?:reason|outcome)="([^"]+)"', k)}
+        reasons = {m for k in grew for m in re.findall(r'(?:reason|outcome|result)="([^"]+)"', k)}
         # Five different outcomes: allowed, missing, expired, audience, scope.
         self.assertGreaterEqual(len(reasons), 5, sorted(grew))
 
@@ -440,7 +439,11 @@ class KeyServerDownTest(unittest.TestCase):
                 self.assertEqual(r.status, 503, r)
                 tok = mint(key, claims(ks.issuer))
                 r = svc.get("/api/foo", headers=bearer(tok))
-                self.assertEqual(r.status, 401, r)
+                # Refused, never served: 503 auth_unavailable (the token may
+                # be good; the keys are missing) or 401.
+                self.assertIn(r.status, (401, 503), r)
+                self.assertIn(r.json()["error"], ("auth_unavailable", "invalid_token",
+                                                  "unauthorized"))  # fmt: skip
                 self.assertEqual(svc.get("/healthz").status, 200)
                 ks.mode = "ok"
                 self.assertTrue(wait_until(lambda: svc.get("/readyz").status == 200, 30, 0.5),
