@@ -10,7 +10,9 @@
   any alg/signature a test wants to forge (none, HS256, a wrong key).
 
 No PyJWT: base64url and the JOSE encodings are written out here so the
-tests control every byte of the token.
+tests control every byte of the token. `cryptography` comes with moto (a
+dependency of the emulator, installed by CI's pip line) and with Debian's
+python3-cryptography; only APIs present in both (38 and later) are used.
 """
 
 from __future__ import annotations
