@@ -18,7 +18,7 @@ CFLAGS  ?= -O2 -g
 # Output directory: build for the host, build/<arch> for `make cross`.
 B       ?= build
 PKG_CONFIG ?= pkg-config
-PKGS    := libmicrohttpd libcurl libcrypto jansson expat zlib cjose
+PKGS    := libmicrohttpd libcurl libcrypto jansson expat zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
@@ -27,7 +27,13 @@ WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
 DEFS    := -D_GNU_SOURCE -DS3JSON_VERSION='"$(VERSION)"' \
            -DS3JSON_GIT_REV='"$(GIT_REV)"'
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# cjose (JWT verification): Debian 12's libcjose-dev is not multi-arch, so
+# installing the arm64 one would remove the host's. A cross build uses the
+# host's headers (/usr/include/cjose, the same on every architecture) and
+# links the target's runtime library (libcjose0:arm64) by its file name.
+CJOSE_LIBS := $(shell $(PKG_CONFIG) --libs cjose 2>/dev/null || echo -l:libcjose.so.0)
+PKG_LIBS   := $(CJOSE_LIBS) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) \
+              -lpthread -lm
 HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \

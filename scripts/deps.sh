@@ -7,7 +7,10 @@
 #   --cross arm64  the cross build instead (`make cross ARCH=arm64`): Debian's
 #                  aarch64 compiler, the -dev packages for arm64 (multiarch:
 #                  adds the architecture to dpkg first) and qemu-user-static
-#                  to run the arm64 unit and API tests
+#                  to run the arm64 unit and API tests; cjose only as the
+#                  runtime library (libcjose-dev is not multi-arch: the
+#                  arm64 one would remove the host's; the Makefile links
+#                  libcjose.so.0 with the host's headers)
 set -euo pipefail
 
 print=0 cross=""
@@ -39,7 +42,7 @@ if [ "$cross" = arm64 ]; then
     gcc-aarch64-linux-gnu qemu-user-static libc6-dev:arm64
     libmicrohttpd-dev:arm64 libcurl4-openssl-dev:arm64 libssl-dev:arm64
     libjansson-dev:arm64 libexpat1-dev:arm64 zlib1g-dev:arm64
-    libcjose-dev:arm64 libcmocka-dev:arm64
+    libcjose0:arm64 libcmocka-dev:arm64
   )
 fi
 

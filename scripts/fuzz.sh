@@ -36,7 +36,7 @@ FUZZ_ARGS=${FUZZ_ARGS:-}
 dir=app/tests/fuzz
 out=build/fuzz
 ALL_TARGETS=(names query sigv4 xml_list xml_error cred_json iso8601
-             cred_profile fields peer access_log)
+             cred_profile fields peer access_log jwt jwks)
 
 # Modules each target links (paths under app/src/), and its pkg-config
 # packages.
@@ -52,6 +52,8 @@ declare -A TARGET_SRC=(
   [fields]="s3/fields.c"
   [peer]="http/peer.c"
   [access_log]="http/access_log.c log.c settings.c s3/fields.c"
+  [jwt]="auth/verify.c auth/jwks.c auth/scopes.c log.c settings.c s3/fields.c"
+  [jwks]="auth/jwks.c log.c settings.c s3/fields.c"
 )
 declare -A TARGET_PKGS=(
   [sigv4]="libcrypto"
@@ -62,6 +64,8 @@ declare -A TARGET_PKGS=(
   [cred_profile]="jansson libcrypto"
   [fields]="libcurl"
   [access_log]="jansson libcurl"
+  [jwt]="cjose jansson libcrypto libcurl"
+  [jwks]="cjose jansson libcrypto libcurl"
 )
 # Longest input (bytes) per target that fuzzing generates: room for what
 # the parser must handle (a 512-byte name escaped three times over, a
@@ -72,7 +76,7 @@ declare -A TARGET_MAX_LEN=(
   [names]=2048 [query]=4096 [sigv4]=4096 [xml_list]=16384
   [xml_error]=4096 [cred_json]=8192 [iso8601]=64 [cred_profile]=8192
   [fields]=256
-  [peer]=1024
+  [peer]=1024 [jwt]=5120 [jwks]=8192
 )
 RSS_LIMIT_MB=1024 # per process; two run at once on a 2-core CI machine
 TIMEOUT_S=10      # one input; every parser here is linear

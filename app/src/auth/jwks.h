@@ -55,6 +55,8 @@ struct auth_keyset; /* opaque, immutable, reference-counted */
  */
 struct auth_keyset *auth_keyset_parse(const char *json, size_t len);
 size_t auth_keyset_count(const struct auth_keyset *ks);
+/* Key 'i' (< auth_keyset_count), in the document's order. */
+const struct auth_key *auth_keyset_key(const struct auth_keyset *ks, size_t i);
 /* The key with 'kid', or NULL. Valid while the caller holds 'ks'. */
 const struct auth_key *auth_keyset_find(const struct auth_keyset *ks,
                                         const char *kid);

@@ -203,8 +203,10 @@ enum auth_result auth_claims_check(const json_t *claims,
  * Token
  *************************************************************************/
 
-/* Three base64url parts, non-empty header and payload: the shape of a
- * compact JWS. Checked before cjose sees the bytes. */
+/* Three unpadded base64url parts, non-empty header and payload, none of a
+ * length no encoding has (4n+1): the shape of a compact JWS. Checked before
+ * cjose sees the bytes (its decoder asserts on some malformed input, see
+ * jwks.c b64url_ok). */
 static int compact_shape(const char *t, size_t len)
 {
   size_t i, dots = 0, part = 0;
@@ -212,7 +214,7 @@ static int compact_shape(const char *t, size_t len)
   for (i = 0; i < len; i++) {
     char c = t[i];
     if (c == '.') {
-      if (part == 0 && dots < 2)
+      if (part == 0 || part % 4 == 1)
         return 0;
       dots++;
       part = 0;
@@ -223,7 +225,7 @@ static int compact_shape(const char *t, size_t len)
       return 0;
     }
   }
-  return dots == 2 && part > 0;
+  return dots == 2 && part > 0 && part % 4 != 1;
 }
 
 /* The header checks: a kid we know, and the key's own algorithm. */

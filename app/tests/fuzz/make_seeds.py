@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """make_seeds.py -- writes the binary-layout seeds of fuzz_sigv4 and
-fuzz_query into app/tests/fuzz/corpus/ (the text seeds of the other targets
-are plain files there). Run from anywhere; rewrites only its own files.
+fuzz_query, and the token and key-set seeds of fuzz_jwt and fuzz_jwks, into
+app/tests/fuzz/corpus/ (the text seeds of the other targets are plain files
+there). Run from anywhere; rewrites only its own files.
+
+fuzz_jwt/fuzz_jwks seeds are signed by keys made here with python3
+`cryptography` and thrown away: only public halves and signatures are
+written (the fuzz target makes its own keys, so none of these verify
+there; they give the parsers real shapes to mutate).
 
 fuzz_sigv4 input (see fuzz.h, struct fdp): strings at the front, each ended
 by a backslash and one other byte; integers read from the END, last byte
@@ -89,6 +95,64 @@ QUERY = {
 }
 
 
+def b64u(data):
+    import base64
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def jwt_and_jwks():
+    """(fuzz_jwt seeds, fuzz_jwks seeds), from throwaway keys."""
+    import json
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    def n2b(n, size=None):
+        return b64u(n.to_bytes(size or (n.bit_length() + 7) // 8, "big")).decode()
+
+    rk = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ek = ec.generate_private_key(ec.SECP256R1())
+    rp, ep = rk.public_key().public_numbers(), ek.public_key().public_numbers()
+    rjwk = {"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig", "n": n2b(rp.n), "e": n2b(rp.e)}
+    ejwk = {"kty": "EC", "kid": "e1", "crv": "P-256", "x": n2b(ep.x, 32), "y": n2b(ep.y, 32)}
+    claims = {"iss": "https://issuer.test/pool", "client_id": "c1", "token_use": "access",
+              "sub": "u1", "scope": "s3json/read:team:* s3json/read:foo", "iat": 1700000000,
+              "exp": 1700000600}
+
+    def token(header, body, key=None):
+        si = b64u(json.dumps(header).encode()) + b"." + b64u(json.dumps(body).encode())
+        if key is rk:
+            sig = rk.sign(si, padding.PKCS1v15(), hashes.SHA256())
+        elif key is ek:
+            from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+            r, s_ = decode_dss_signature(ek.sign(si, ec.ECDSA(hashes.SHA256())))
+            sig = r.to_bytes(32, "big") + s_.to_bytes(32, "big")
+        else:
+            sig = b"sig"
+        return si + b"." + b64u(sig)
+
+    jwt = {
+        "rs256": b"\x00" + token({"alg": "RS256", "kid": "k1"}, claims, rk),
+        "es256": b"\x00" + token({"alg": "ES256", "kid": "e1"}, claims, ek),
+        "none": b"\x00" + token({"alg": "none", "kid": "k1"}, claims),
+        "hs256": b"\x00" + token({"alg": "HS256", "kid": "k1"}, claims),
+        "crit": b"\x00" + token({"alg": "RS256", "kid": "k1", "crit": ["x"]}, claims, rk),
+        "claims": b"\x01" + json.dumps(claims).encode(),
+        "claims_aud": b"\x01" + json.dumps(dict(claims, aud=["x", "c1"])).encode(),
+        "claims_nbf": b"\x01" + json.dumps(dict(claims, nbf=1700000100, exp=1.7e9)).encode(),
+        "scopes": b"\x02s3json/read:team:* openid  s3json/read:a:b\nteam/x",
+        "scopes_all": b"\x02s3json/read:*\nfoo",
+    }
+    jwks = {
+        "two": json.dumps({"keys": [rjwk, ejwk]}).encode(),
+        "skipped": json.dumps({"keys": [dict(rjwk, use="enc", kid="x"), dict(rjwk, alg="RS512"),
+                                        dict(ejwk, crv="P-384"), {"kty": "oct", "k": "AAAA", "kid": "o"},
+                                        dict(ejwk, alg="RS256")]}).encode(),
+        "dup": json.dumps({"keys": [rjwk, dict(ejwk, kid="k1")]}).encode(),
+        "empty": b'{"keys":[]}',
+    }
+    return jwt, jwks
+
+
 def write(target, seeds):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
@@ -100,3 +164,6 @@ def write(target, seeds):
 if __name__ == "__main__":
     write("sigv4", SIGV4)
     write("query", QUERY)
+    JWT, JWKS = jwt_and_jwks()
+    write("jwt", JWT)
+    write("jwks", JWKS)

@@ -121,8 +121,15 @@ class AuthSmokeTest(unittest.TestCase):
             self.assertEqual(r.status, 401, r)
             self.assertEqual(r.headers["www-authenticate"], 'Bearer error="invalid_token"')
             self.assertEqual(r.json()["error"], "invalid_token")
+            # foo in the cache (read with a token that may), then asked for
+            # with one that may not: the scope is checked before the cache.
+            every = self.keys.token("s3json/read:*")
+            self.assertEqual(svc.get("/api/foo", headers=self.bearer(every)).status, 200)
+            r = svc.get("/api/foo", headers=self.bearer(every))
+            self.assertEqual((r.status, r.headers.get("x-cache")), (200, "HIT"))
             r = svc.get("/api/foo", headers=self.bearer(good))
             self.assertEqual(r.status, 403, r)
+            self.assertNotIn(self.docs["foo"], r.body)
             self.assertEqual(r.headers["www-authenticate"], 'Bearer error="insufficient_scope"')
             team = [n for n in self.docs if n.startswith("team/")]
             self.assertTrue(team)

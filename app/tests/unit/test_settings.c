@@ -191,6 +191,106 @@ static void test_secrets_never_in_errors(void **state)
   assert_null(strstr(err, "EXAMPLEKEY"));
 }
 
+/* S3JSON_AUTH=jwt (issue 15): what it requires, derives and refuses. */
+static const char *auth_env[] = {"S3JSON_BUCKET",
+                                 "bkt",
+                                 "S3JSON_AUTH",
+                                 "jwt",
+                                 "S3JSON_JWT_ISSUER",
+                                 "https://issuer.test/pool/",
+                                 "S3JSON_JWT_AUDIENCE",
+                                 "c1",
+                                 NULL,
+                                 NULL,
+                                 NULL,
+                                 NULL};
+
+static void test_auth_defaults(void **state)
+{
+  const char *none[] = {"S3JSON_BUCKET", "bkt", NULL};
+  struct settings s;
+  char err[256];
+
+  assert_int_equal(load(none, &s, err), 0);
+  assert_int_equal(s.auth, SETTINGS_AUTH_NONE);
+  assert_int_equal(load(auth_env, &s, err), 0);
+  assert_int_equal(s.auth, SETTINGS_AUTH_JWT);
+  /* Trailing slash of the issuer dropped before the well-known path. */
+  assert_string_equal(s.jwt_jwks_url,
+                      "https://issuer.test/pool/.well-known/jwks.json");
+  assert_string_equal(s.jwt_issuer, "https://issuer.test/pool/");
+  assert_string_equal(s.jwt_scope_prefix, "s3json/read:");
+  assert_int_equal(s.jwt_leeway_s, 60);
+  assert_int_equal(s.jwt_refresh_s, 60);
+  assert_int_equal(s.auth_internal_token, 0);
+}
+
+struct auth_case {
+  const char *name, *value; /* added to auth_env; NULL name: removes */
+  const char *want;         /* in the error; NULL = loads */
+};
+
+static const struct auth_case auth_cases[] = {
+    {"S3JSON_AUTH", "JWT", "S3JSON_AUTH: expected none or jwt"},
+    {"S3JSON_AUTH", "oidc", "S3JSON_AUTH: expected none or jwt"},
+    {"S3JSON_AUTH_INTERNAL", "closed",
+     "S3JSON_AUTH_INTERNAL: expected open or token"},
+    {"S3JSON_AUTH_INTERNAL", "token", NULL},
+    {"S3JSON_JWT_LEEWAY_SECONDS", "601",
+     "S3JSON_JWT_LEEWAY_SECONDS: expected an integer from 0 to 600"},
+    {"S3JSON_JWT_LEEWAY_SECONDS", "0", NULL},
+    {"S3JSON_JWT_JWKS_REFRESH_SECONDS", "0",
+     "S3JSON_JWT_JWKS_REFRESH_SECONDS: expected an integer from 1 to 86400"},
+    {"S3JSON_JWT_JWKS_URL", "http://issuer.test/jwks.json",
+     "S3JSON_JWT_JWKS_URL: expected an https:// URL"},
+    {"S3JSON_JWT_JWKS_URL", "http://127.0.0.1.evil.test/jwks",
+     "S3JSON_JWT_JWKS_URL: expected an https:// URL"},
+    {"S3JSON_JWT_JWKS_URL", "http://localhostx/jwks",
+     "S3JSON_JWT_JWKS_URL: expected an https:// URL"},
+    {"S3JSON_JWT_JWKS_URL", "ftp://x/jwks",
+     "S3JSON_JWT_JWKS_URL: expected an https:// URL"},
+    {"S3JSON_JWT_JWKS_URL", "https://", "S3JSON_JWT_JWKS_URL: expected"},
+    {"S3JSON_JWT_JWKS_URL", "http://127.0.0.1:8000/jwks.json", NULL},
+    {"S3JSON_JWT_JWKS_URL", "http://[::1]:8000/jwks.json", NULL},
+    {"S3JSON_JWT_JWKS_URL", "http://localhost/jwks.json", NULL},
+    {"S3JSON_JWT_ISSUER", "http://issuer.test",
+     "S3JSON_JWT_ISSUER: expected an https:// URL"},
+    {"S3JSON_JWT_ISSUER", "",
+     "S3JSON_JWT_ISSUER: required when S3JSON_AUTH=jwt"},
+    {"S3JSON_JWT_AUDIENCE", "",
+     "S3JSON_JWT_AUDIENCE: required when S3JSON_AUTH=jwt"},
+};
+
+static void test_auth_bad_values(void **state)
+{
+  struct settings s;
+  char err[256];
+  size_t i;
+
+  for (i = 0; i < sizeof(auth_cases) / sizeof(auth_cases[0]); i++) {
+    const char *env[sizeof(auth_env) / sizeof(auth_env[0])];
+    const struct auth_case *c = &auth_cases[i];
+    int rc;
+
+    memcpy(env, auth_env, sizeof(env));
+    /* The first matching pair is replaced, else the pair is added. */
+    for (size_t j = 0; j < 10; j += 2) {
+      if (!env[j] || !strcmp(env[j], c->name)) {
+        env[j] = c->name;
+        env[j + 1] = c->value;
+        break;
+      }
+    }
+    rc = load(env, &s, err);
+    if (c->want && (rc != -1 || !strstr(err, c->want)))
+      fail_msg("%s=%s: rc %d, error \"%s\" lacks \"%s\"", c->name, c->value, rc,
+               err, c->want);
+    if (!c->want && rc != 0)
+      fail_msg("%s=%s: refused: %s", c->name, c->value, err);
+    assert_null(strchr(err, '\n'));
+  }
+}
+
 static void test_help_lists_every_variable(void **state)
 {
   static const char *names[] = {"S3JSON_BUCKET",
@@ -206,7 +306,15 @@ static void test_help_lists_every_variable(void **state)
                                 "AWS_REGION",
                                 "AWS_ENDPOINT_URL_S3",
                                 "AWS_PROFILE",
-                                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"};
+                                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                "S3JSON_AUTH",
+                                "S3JSON_JWT_ISSUER",
+                                "S3JSON_JWT_AUDIENCE",
+                                "S3JSON_JWT_JWKS_URL",
+                                "S3JSON_JWT_SCOPE_PREFIX",
+                                "S3JSON_JWT_LEEWAY_SECONDS",
+                                "S3JSON_JWT_JWKS_REFRESH_SECONDS",
+                                "S3JSON_AUTH_INTERNAL"};
   char buf[16384];
   FILE *f = fmemopen(buf, sizeof(buf), "w");
 
@@ -228,6 +336,8 @@ int main(void)
       cmocka_unit_test(test_bad_values),
       cmocka_unit_test(test_missing_bucket),
       cmocka_unit_test(test_secrets_never_in_errors),
+      cmocka_unit_test(test_auth_defaults),
+      cmocka_unit_test(test_auth_bad_values),
       cmocka_unit_test(test_help_lists_every_variable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
