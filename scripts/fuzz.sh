@@ -51,12 +51,12 @@ declare -A TARGET_SRC=(
   [cred_profile]="aws/profile.c aws/parse.c"
   [fields]="s3/fields.c"
   [peer]="http/peer.c"
-  [access_log]="http/access_log.c log.c settings.c s3/fields.c ddb/json.c
+  [access_log]="http/access_log.c http/cors.c log.c settings.c s3/fields.c ddb/json.c
                 s3/xml.c util/buf.c"
   [ddb_json]="ddb/json.c s3/xml.c util/buf.c"
-  [jwt]="auth/verify.c auth/jwks.c auth/scopes.c log.c settings.c s3/fields.c
+  [jwt]="auth/verify.c auth/jwks.c auth/scopes.c http/cors.c log.c settings.c s3/fields.c
          ddb/json.c s3/xml.c util/buf.c"
-  [jwks]="auth/jwks.c log.c settings.c s3/fields.c ddb/json.c s3/xml.c
+  [jwks]="auth/jwks.c http/cors.c log.c settings.c s3/fields.c ddb/json.c s3/xml.c
           util/buf.c"
 )
 declare -A TARGET_PKGS=(

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ddb/json.h"  /* ddb_table_name_ok */
+#include "http/cors.h" /* cors_parse */
 #include "s3/fields.h" /* s3_bucket_name_ok */
 #include "settings.h"
 
@@ -111,6 +112,9 @@ static const struct opt opts[] = {
      "300", 0, 86400, 0, "serve a cached copy this long when S3 fails"},
     {"S3JSON_CLIENT_MAX_AGE", NULL, OPT_UINT, OFF(client_max_age_s), "0", 0,
      86400, 0, "Cache-Control: max-age sent to clients"},
+    {"S3JSON_CORS_ORIGINS", NULL, OPT_STR, OFF(cors_origins), NULL, 0, 0, 0,
+     "browser origins allowed to read (CORS), comma-separated exact "
+     "scheme://host[:port]; unset = CORS off (OPTIONS gets 405)"},
     {"S3JSON_LOG_LEVEL", NULL, OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, 0,
      "debug | info | warn | error"},
     /* Access control (issue 15): docs/security.md. */
@@ -369,6 +373,21 @@ static int load_one(struct settings *s, const struct opt *o,
   return -1;
 }
 
+/* S3JSON_CORS_ORIGINS parses as http/cors.c will read it. */
+static int check_cors(const struct settings *s, char *err, size_t errlen)
+{
+  struct cors c;
+  char why[160];
+
+  if (!cors_parse(&c, s->cors_origins, why, sizeof(why)))
+    return 0;
+  snprintf(err, errlen,
+           "S3JSON_CORS_ORIGINS: expected comma-separated origins "
+           "scheme://host[:port]: %s",
+           why);
+  return -1;
+}
+
 /* Is 'url' https://, or http:// to a loopback host? The key set decides
  * who may read: fetched in clear text over a network, anyone on the path
  * could swap it. Tests serve it on 127.0.0.1. */
@@ -468,6 +487,8 @@ static int check_combined(struct settings *s, char *err, size_t errlen)
              s->bind);
     return -1;
   }
+  if (check_cors(s, err, errlen))
+    return -1;
   if (s->aws.access_key_id && !s->aws.secret_access_key) {
     snprintf(err, errlen,
              "AWS_SECRET_ACCESS_KEY: required when "

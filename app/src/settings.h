@@ -76,6 +76,10 @@ struct settings {
   unsigned stale_if_error_s; /* S3JSON_STALE_IF_ERROR_SECONDS, 300 */
   unsigned client_max_age_s; /* S3JSON_CLIENT_MAX_AGE, 0 */
 
+  /* CORS (issue 15): exact origins, comma-separated; NULL = off. Parsed
+   * by http/cors.c, which settings_load() also uses to validate it. */
+  const char *cors_origins; /* S3JSON_CORS_ORIGINS, unset */
+
   enum log_level log_level; /* S3JSON_LOG_LEVEL, info */
 
   /* Access control (issue 15; auth/auth.h) */

@@ -26,6 +26,12 @@ Contenders (all serve the same document, BENCH_DOC, default "foo"):
   s3json-cached      s3json with S3JSON_CACHE_TTL_SECONDS=BENCH_TTL; plus one
                      run over every document in turn at the largest
                      connection count, for the S3 request bound
+  s3json-cached-jwt  s3json-cached with S3JSON_AUTH=jwt (issue 15): every request
+                     carries the same valid bearer token (RS256, from a local
+                     key server, app/tests/integration/keyserver.py), set with
+                     wrk -H so wrk keeps its pre-built request; its req/s is
+                     shown as a ratio to s3json-cached in the same run
+                     (target >= 0.9x)
   emulator-direct    wrk straight at the emulator with a signed GetObject
                      (for reference: what any per-request design is bound by)
   nginx-static-nolog, s3json-cached-nolog   the same two with the access log
@@ -88,15 +94,18 @@ from typing import Any
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "emulator"))
+# The auth suite's key server and token minter, for s3json-cached-jwt.
+sys.path.insert(0, os.path.join(ROOT, "app", "tests", "integration"))
 
 HOST = "127.0.0.1"
 BUCKET = "s3json-bench"
 ALL_CONTENDERS = ["nginx-static", "nginx-proxy-cache", "flask-boto3",
-                  "s3json-nocache", "s3json-cached", "emulator-direct",
+                  "s3json-nocache", "s3json-cached", "s3json-cached-jwt", "emulator-direct",
                   "nginx-static-nolog", "s3json-cached-nolog"]  # fmt: skip
 SLOW = {"flask-boto3", "s3json-nocache", "emulator-direct"}
 BASELINES = ["nginx-static", "nginx-proxy-cache", "flask-boto3", "s3json-nocache"]
 CONTENDER = "s3json-cached"
+JWT = "s3json-cached-jwt"  # compared with CONTENDER (issue 15)
 # The second table: both sides with their access log off.
 NOLOG = {"nginx-static-nolog", "s3json-cached-nolog"}
 NOLOG_PAIR = ("nginx-static-nolog", "s3json-cached-nolog")
@@ -469,6 +478,8 @@ class Bench:
         self.results: dict[str, Any] = {"runs": {}, "notes": []}
         self.t0 = time.monotonic()
         self.x_cache: str | None = None
+        self.keyserver: Any = None  # keyserver.KeyServer, for JWT
+        self.token = ""
 
     # -- guards ------------------------------------------------------------
 
@@ -503,6 +514,21 @@ class Bench:
         with open(os.path.join(self.wd, "flask-config.json"), "w") as f:
             json.dump({"bucket": BUCKET, "key": f"{self.cfg.doc}.json"}, f)
         self.say(f"emulator on {self.emu.endpoint}; bucket {BUCKET}: {', '.join(sorted(self.docs))}")
+        if JWT in self.cfg.contenders:
+            self.start_keyserver()
+
+    def start_keyserver(self) -> None:
+        """A JWKS on 127.0.0.1 and one token for the whole run (valid well
+        past BENCH_MAX_SECONDS): a client that reuses its token, as a
+        service with client credentials does until it expires."""
+        from keyserver import KeyServer, claims, mint
+
+        self.keyserver = KeyServer().start()
+        key = self.keyserver.add_key("bench-rsa", "RS256")
+        c = claims(self.keyserver.issuer, audience="s3json-bench", scope="s3json/read:*",
+                   sub="bench", lifetime=int(self.cfg.max_seconds) + 600)  # fmt: skip
+        self.token = mint(key, c)
+        self.say(f"key server on {self.keyserver.jwks_url}; one RS256 token of {len(self.token)} bytes")
 
     def aws_env(self) -> dict[str, str]:
         assert self.emu is not None
@@ -612,21 +638,31 @@ class Bench:
             env["S3JSON_THREADS"] = self.cfg.s3json_threads
         return env
 
-    def _start_s3json(self, name: str, ttl: int) -> Server:
+    def _start_s3json(self, name: str, ttl: int, extra: dict[str, str] | None = None,
+                      headers: dict[str, str] | None = None) -> Server:  # fmt: skip
         port = free_port()
         log = name not in NOLOG
+        env = self.s3json_env(port, ttl, log)
+        env.update(extra or {})
         # stdout (the JSON lines) to a file, as nginx writes its access log.
         with open(access_log_path(self.wd, name), "ab") as out:
             p = spawn([self.cfg.binary], os.path.join(self.wd, f"{name}.log"),
-                      env=self.s3json_env(port, ttl, log), stdout=out)  # fmt: skip
+                      env=env, stdout=out)  # fmt: skip
         wait_http(port, "/readyz", p, 15, name)
-        return Server(name, p, port, f"/api/{self.cfg.doc}")
+        return Server(name, p, port, f"/api/{self.cfg.doc}", headers)
 
     def start_s3json_nocache(self) -> Server:
         return self._start_s3json("s3json-nocache", 0)
 
     def start_s3json_cached(self) -> Server:
         return self._start_s3json("s3json-cached", self.cfg.ttl)
+
+    def start_s3json_cached_jwt(self) -> Server:
+        assert self.keyserver is not None
+        ks = self.keyserver
+        extra = {"S3JSON_AUTH": "jwt", "S3JSON_JWT_ISSUER": ks.issuer,
+                 "S3JSON_JWT_AUDIENCE": "s3json-bench", "S3JSON_JWT_JWKS_URL": ks.jwks_url}  # fmt: skip
+        return self._start_s3json(JWT, self.cfg.ttl, extra, {"Authorization": f"Bearer {self.token}"})
 
     def start_s3json_cached_nolog(self) -> Server:
         return self._start_s3json("s3json-cached-nolog", self.cfg.ttl)
@@ -646,7 +682,7 @@ class Bench:
         if json.loads(body) != json.loads(want):
             raise RuntimeError(f"{srv.name}: GET {srv.path} returned another document: {body[:200]!r}")
         if srv.name.startswith("s3json-cached"):
-            _, h2, _ = http_get(srv.port, srv.path)
+            _, h2, _ = http_get(srv.port, srv.path, headers=srv.headers)
             self.x_cache = h2.get("x-cache")
 
     def wrk(self, srv: Server, conns: int, seconds: float,
@@ -1170,7 +1206,8 @@ def report(results: dict[str, Any], cfg: Config) -> tuple[str, str, bool]:
             out.append(_table(["contender", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MiB",
                                "S3 GETs/run", "CPU us/req", "other load"], rows, is_md))  # fmt: skip
             out.append("")
-            for cname, bases in ((CONTENDER, BASELINES), ("s3json-cached-nolog", ["nginx-static-nolog"])):
+            for cname, bases in ((CONTENDER, BASELINES), (JWT, [CONTENDER]),
+                                 ("s3json-cached-nolog", ["nginx-static-nolog"])):  # fmt: skip
                 c = per.get(cname)
                 if not c or "failed" in c:
                     continue
@@ -1226,7 +1263,7 @@ def report(results: dict[str, Any], cfg: Config) -> tuple[str, str, bool]:
         md.append("- " + line)
     text.append("")
     md.append("")
-    text.append("targets (issues 5 and 11):")
+    text.append("targets (issues 5, 11 and 15):")
     md.append("### Targets")
     md.append("")
     md.append(_table(["target", "measured", "result"], [[a, b, c] for a, b, c in checks], True))
@@ -1291,6 +1328,13 @@ def targets(results: dict[str, Any], cfg: Config) -> tuple[bool, list[tuple[str,
     if c64 and f64:
         r = c64["rps"] / f64["rps"] if f64["rps"] else float("inf")
         add("cached GET >= 100x Flask + boto3 req/s (64 conns)", f"{r:.0f}x", r >= 100)
+    # Issue 15: a reused bearer token costs little next to no auth at all.
+    for conns in cfg.connections:
+        j, c = get(conns, JWT), get(conns, CONTENDER)
+        if j and c and c["rps"]:
+            r = j["rps"] / c["rps"]
+            add(f"cached GET with a reused bearer token >= 0.9x without auth ({conns} conns)",
+                f"{r:.2f}x ({j['rps']:.0f} vs {c['rps']:.0f} req/s)", r >= 0.9)  # fmt: skip
     c256 = get(256, CONTENDER)
     if c256 and c256["rss_mb"] is not None:
         add("peak RSS <= 16 MB at 256 conns", f"{c256['rss_mb']:.1f} MiB", c256["rss_mb"] <= 16)
@@ -1342,6 +1386,8 @@ def main() -> int:
         return 3
     finally:
         stop_all()
+        if bench.keyserver is not None:
+            bench.keyserver.stop()
 
 
 if __name__ == "__main__":

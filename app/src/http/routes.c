@@ -15,6 +15,7 @@
 #include "../store/cache.h"
 #include "../store/store.h"
 #include "../util/buf.h"
+#include "cors.h"
 #include "names.h"
 #include "routes.h"
 
@@ -33,6 +34,7 @@ struct routes {
   struct aws_cred_provider *creds;
   struct auth *auth;      /* NULL: S3JSON_AUTH=none */
   char cache_control[32]; /* "max-age=N", the same for every document */
+  struct cors cors;       /* S3JSON_CORS_ORIGINS; n == 0: off */
 };
 
 /*************************************************************************
@@ -532,6 +534,7 @@ struct routes *routes_new(const struct settings *s, const struct store *st,
                           struct aws_cred_provider *creds)
 {
   struct routes *r = calloc(1, sizeof(*r));
+  char why[160];
 
   if (!r)
     return NULL;
@@ -542,12 +545,39 @@ struct routes *routes_new(const struct settings *s, const struct store *st,
   r->creds = creds;
   snprintf(r->cache_control, sizeof(r->cache_control), "max-age=%u",
            s->client_max_age_s);
+  /* settings_load() has validated the list: this cannot fail here. */
+  if (cors_parse(&r->cors, s->cors_origins, why, sizeof(why))) {
+    free(r);
+    return NULL;
+  }
   return r;
 }
 
 void routes_free(struct routes *r)
 {
   free(r);
+}
+
+/* A CORS preflight is answered here, before the token check (browsers send
+ * none on a preflight) and without S3. Returns 1 when 'req' was one. */
+static int preflight(struct routes *r, const struct http_request *req,
+                     struct http_reply *rep)
+{
+  switch (cors_classify(
+      &r->cors, req->method, req->path, req->header(req->conn, "Origin"),
+      req->header(req->conn, "Access-Control-Request-Method"))) {
+  case CORS_NOT_PREFLIGHT:
+    return 0;
+  case CORS_PREFLIGHT_OK:
+    cors_preflight_reply(rep);
+    return 1;
+  case CORS_PREFLIGHT_REFUSED:
+    routes_error(rep, 403, "cors_refused",
+                 "preflight refused: the Origin is not allowed, or the "
+                 "requested method is not GET or HEAD");
+    return 1;
+  }
+  return 0;
 }
 
 void routes_set_auth(struct routes *r, struct auth *a)
@@ -647,6 +677,8 @@ static int dispatch(struct routes *r, const struct http_request *req,
     routes_error(rep, 404, "not_found", "no such route");
     return 1;
   }
+  if (preflight(r, req, rep))
+    return 1;
   if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
     http_reply_header(rep, "Allow", "GET, HEAD");
     routes_error(rep, 405, "method_not_allowed",
@@ -658,14 +690,26 @@ static int dispatch(struct routes *r, const struct http_request *req,
   return run_route(r, req, NULL, rep, may_block);
 }
 
+/* Every reply routes make, errors included, carries the CORS headers, so
+ * a browser can read a 401 or 404 as well as a document. */
+static void decorate(struct routes *r, const struct http_request *req,
+                     struct http_reply *rep)
+{
+  cors_decorate(&r->cors, req->header(req->conn, "Origin"), rep);
+}
+
 int routes_answer_now(struct routes *r, const struct http_request *req,
                       struct http_reply *rep)
 {
-  return dispatch(r, req, rep, 0);
+  if (!dispatch(r, req, rep, 0))
+    return 0;
+  decorate(r, req, rep);
+  return 1;
 }
 
 void routes_handle(struct routes *r, const struct http_request *req,
                    struct http_reply *rep)
 {
   dispatch(r, req, rep, 1);
+  decorate(r, req, rep);
 }

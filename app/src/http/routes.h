@@ -91,7 +91,8 @@ void routes_set_auth(struct routes *r, struct auth *a);
  * them before handing a request to a worker thread. */
 #define ROUTES_HEADERS                                                         \
   {                                                                            \
-    "If-None-Match", "If-Modified-Since", "Accept-Encoding", "Authorization"   \
+    "If-None-Match", "If-Modified-Since", "Accept-Encoding", "Authorization",  \
+        "Origin"                                                               \
   }
 #define ROUTES_QUERY                                                           \
   {                                                                            \

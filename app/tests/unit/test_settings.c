@@ -53,6 +53,7 @@ static void test_defaults(void **state)
   assert_int_equal(s.trusted_proxies, 1); /* the ALB */
   assert_int_equal(s.log_level, LOG_INFO);
   assert_int_equal(s.aws.imds_disabled, 0);
+  assert_null(s.cors_origins); /* CORS off */
 }
 
 static void test_values_and_fallbacks(void **state)
@@ -114,6 +115,14 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
     {"S3JSON_PORT", "80a", "S3JSON_PORT: expected an integer from 1 to 65535"},
+    /* CORS origins are validated at start-up (issue 15): one line naming
+     * the variable and the entry at fault. */
+    {"S3JSON_CORS_ORIGINS", "https://app.example/",
+     "S3JSON_CORS_ORIGINS: expected comma-separated origins "
+     "scheme://host[:port]: \"https://app.example/\" has a path"},
+    {"S3JSON_CORS_ORIGINS", "*", "S3JSON_CORS_ORIGINS: expected"},
+    {"S3JSON_CORS_ORIGINS", "https://a.example,,https://b.example",
+     "an empty entry"},
     {"S3JSON_PORT", "0", "S3JSON_PORT: expected"},
     {"S3JSON_PORT", "65536", "S3JSON_PORT: expected"},
     {"S3JSON_PORT", "-1", "S3JSON_PORT: expected"},
