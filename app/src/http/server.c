@@ -836,7 +836,7 @@ static int start_daemons(struct http_server *srv, const struct settings *s,
   unsigned i, n = s->threads ? s->threads : 1;
   unsigned limit = (s->max_connections + n - 1) / n;
 
-  srv->mhd = calloc(n, sizeof(struct MHD_Daemon *));
+  srv->mhd = calloc(n, sizeof(*srv->mhd));
   if (!srv->mhd)
     return -1;
   srv->nmhd = n;
