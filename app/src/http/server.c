@@ -59,15 +59,7 @@ static const char *const snap_query[] = ROUTES_QUERY;
 struct request;
 
 struct http_server {
-  /* One libmicrohttpd daemon per HTTP thread, each with its own listening
-   * socket on the same port (SO_REUSEPORT): the kernel spreads new
-   * connections over them by their addresses. One daemon with a thread
-   * pool shares one listening socket, and the first thread to wake
-   * accepted a whole burst: 64/0 or 63/1 of wrk's 64 connections
-   * (scripts/bench/threads.py, docs/benchmarks.md), so one core queued
-   * every request while the other idled, which showed as p99. */
-  struct MHD_Daemon **mhd;
-  unsigned nmhd; /* S3JSON_THREADS */
+  struct MHD_Daemon *mhd;
   struct routes *routes;
   atomic_uint inflight;
   atomic_uint connections; /* open client connections */
@@ -816,48 +808,6 @@ static int start_workers(struct http_server *srv, unsigned n)
   return 0;
 }
 
-/* Stops every daemon started and frees the list. */
-static void stop_daemons(struct http_server *srv)
-{
-  unsigned i;
-
-  for (i = 0; srv->mhd && i < srv->nmhd; i++)
-    if (srv->mhd[i])
-      MHD_stop_daemon(srv->mhd[i]);
-  free(srv->mhd);
-  srv->mhd = NULL;
-}
-
-/* S3JSON_THREADS daemons of one epoll thread each, sharing the connection
- * limit. Returns -1 when one cannot start (the port is taken). */
-static int start_daemons(struct http_server *srv, const struct settings *s,
-                         unsigned flags, struct sockaddr_in *addr)
-{
-  unsigned i, n = s->threads ? s->threads : 1;
-  unsigned limit = (s->max_connections + n - 1) / n;
-
-  srv->mhd = calloc(n, sizeof(*srv->mhd));
-  if (!srv->mhd)
-    return -1;
-  srv->nmhd = n;
-  for (i = 0; i < n; i++) {
-    srv->mhd[i] = MHD_start_daemon(
-        flags, (uint16_t)s->port, NULL, NULL, on_request, srv,
-        /* First, so that every message of MHD's goes through it. */
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)addr, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)s->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
-    if (!srv->mhd[i])
-      return -1;
-  }
-  return 0;
-}
-
 struct http_server *http_server_start(const struct settings *s,
                                       struct routes *routes, char *err,
                                       size_t errlen)
@@ -896,12 +846,23 @@ struct http_server *http_server_start(const struct settings *s,
   atomic_init(&srv->quiesced, 0);
   atomic_init(&srv->after_quiesce, 0);
   atomic_init(&srv->refuse_jobs, 0);
-  if (start_daemons(srv, s, flags, &addr)) {
+  srv->mhd = MHD_start_daemon(
+      flags, (uint16_t)s->port, NULL, NULL, on_request, srv,
+      /* First, so that every message of MHD's goes through it. */
+      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+      (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+      (unsigned)s->threads, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned)s->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned)s->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
+      on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+      MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
+  if (!srv->mhd) {
     snprintf(err, errlen,
              "S3JSON_PORT: cannot listen on %s:%u (in use, or not allowed)",
              s->bind, s->port);
     stop_workers(srv);
-    stop_daemons(srv);
     free(srv);
     return NULL;
   }
@@ -919,12 +880,14 @@ struct http_server *http_server_start(const struct settings *s,
  * it from every epoll set), while the descriptor number every MHD thread
  * holds stays valid until MHD_stop_daemon() closes it, after its threads
  * have stopped. */
-static void close_listener(struct MHD_Daemon *mhd)
+void http_server_quiesce(struct http_server *srv)
 {
   const union MHD_DaemonInfo *di;
   int inert;
 
-  di = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_LISTEN_FD);
+  if (atomic_exchange(&srv->quiesced, 1))
+    return;
+  di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_LISTEN_FD);
   inert = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (!di || di->listen_fd == MHD_INVALID_SOCKET || inert < 0 ||
       dup2(inert, di->listen_fd) < 0) {
@@ -935,16 +898,6 @@ static void close_listener(struct MHD_Daemon *mhd)
   }
   if (inert >= 0)
     close(inert);
-}
-
-void http_server_quiesce(struct http_server *srv)
-{
-  unsigned i;
-
-  if (atomic_exchange(&srv->quiesced, 1))
-    return;
-  for (i = 0; i < srv->nmhd; i++)
-    close_listener(srv->mhd[i]);
 }
 
 unsigned http_server_inflight(const struct http_server *srv)
@@ -975,6 +928,6 @@ void http_server_stop(struct http_server *srv)
   if (!srv)
     return;
   stop_workers(srv);
-  stop_daemons(srv);
+  MHD_stop_daemon(srv->mhd);
   free(srv);
 }

@@ -1,10 +1,7 @@
 /* server.h -- the HTTP front door (libmicrohttpd)
  *
- * Owns the listening sockets and every client connection: S3JSON_THREADS
- * epoll threads, each with its own listening socket on the port
- * (SO_REUSEPORT: the kernel spreads connections over them, and another
- * process of the same user could bind the port too), a connection limit
- * shared between them, idle timeouts, a cap on request line and
+ * Owns the listening socket and every client connection: a pool of epoll
+ * threads, a connection limit, idle timeouts, a cap on request line and
  * headers (414/431), the access log line of every request, request ids,
  * and the drain on shutdown. What a request means is routes.c's business.
  */
