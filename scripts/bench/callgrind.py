@@ -139,14 +139,14 @@ def total_ir(files: list[str]) -> int:
     for f in files:
         with open(f) as fh:
             for line in fh:
-                if line.startswith("summary:") or line.startswith("totals:"):
-                    n = max(n, 0) + int(line.split()[1])
+                if line.startswith(("summary:", "totals:")):
+                    n += int(line.split()[1])
                     break
     return n
 
 
 def annotate(files: list[str], top: int, requests: int) -> list[str]:
-    r = subprocess.run(["callgrind_annotate", "--inclusive=yes", f"--threshold=99",
+    r = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=99",
                         *files], capture_output=True, text=True, timeout=300)  # fmt: skip
     rows = []
     for line in r.stdout.splitlines():
