@@ -17,7 +17,14 @@ tree) the change during the measured run of:
   migr    migrations between CPUs
 
 with req/s, p50/p99/max latency and the machine's busy cores. Threads that
-did nothing are left out. Everything binds 127.0.0.1 and is stopped by PID.
+did nothing are left out.
+
+Then the connection split, counted, not timed: halfway through the run,
+for each epoll instance of the server (libmicrohttpd: one per HTTP
+thread), the TCP connections registered in it (from /proc/PID/fdinfo: its
+"tfd" entries that are established sockets; the listening socket and
+eventfds are not counted). "split 40/24" means one thread serves 40 of
+the 64 connections for their whole life. Everything binds 127.0.0.1 and is stopped by PID.
 
   scripts/bench/threads.py [--contender s3json-cached] [--runs 6]
                            [--seconds 4] [--connections 16]
@@ -63,6 +70,61 @@ def snapshot(pids: list[int]) -> dict[int, dict[str, int | str]]:
     return out
 
 
+def established_fds(pid: int) -> set[int]:
+    """Descriptors of 'pid' that are connected TCP sockets."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if cols[3] == "01":  # TCP_ESTABLISHED
+                        inodes.add(cols[9])
+        except OSError:
+            continue
+    out = set()
+    for fd in glob.glob(f"/proc/{pid}/fd/*"):
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            out.add(int(os.path.basename(fd)))
+    return out
+
+
+def connection_split(pid: int) -> list[int]:
+    """For each epoll instance of 'pid', the connections registered in it,
+    largest first."""
+    conns = established_fds(pid)
+    split = []
+    for fd in glob.glob(f"/proc/{pid}/fd/*"):
+        try:
+            if os.readlink(fd) != "anon_inode:[eventpoll]":
+                continue
+            with open(f"/proc/{pid}/fdinfo/{os.path.basename(fd)}") as f:
+                tfds = [int(line.split()[1]) for line in f if line.startswith("tfd:")]
+        except (OSError, ValueError, IndexError):
+            continue
+        split.append(sum(1 for t in tfds if t in conns))
+    return sorted((n for n in split if n), reverse=True)
+
+
+def run_with_split(b: B.Bench, srv: B.Server, conns: int, seconds: int) -> tuple[dict, list[int]]:
+    """b.wrk, with the connection split sampled halfway through."""
+    import threading
+
+    box: dict = {}
+    t = threading.Thread(target=lambda: box.update(w=b.wrk(srv, conns, seconds)))
+    t.start()
+    time.sleep(seconds / 2)
+    assert srv.proc is not None
+    split = connection_split(srv.proc.pid)
+    t.join()
+    return box["w"], split
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--contender", default="s3json-cached", choices=B.ALL_CONTENDERS)
@@ -83,7 +145,7 @@ def main() -> int:
                 assert srv.proc is not None
                 pids = B.tree_pids(srv.proc.pid)
                 t0, m0, w0 = snapshot(pids), B.machine_busy_s(), time.monotonic()
-                w = b.wrk(srv, a.connections, a.seconds)
+                w, split = run_with_split(b, srv, a.connections, a.seconds)
                 t1, m1, w1 = snapshot(pids), B.machine_busy_s(), time.monotonic()
             finally:
                 B.stop(srv.proc)
@@ -103,7 +165,8 @@ def main() -> int:
             secs = w["duration_us"] / 1e6
             print(f"run {r + 1}: {w['requests'] / secs:.0f} req/s p50 {w['p50_us'] / 1000:.2f} "
                   f"p99 {w['p99_us'] / 1000:.2f} max {w['max_us'] / 1000:.1f} ms, machine "
-                  f"{(m1 - m0) / (w1 - w0):.2f} cores busy", flush=True)  # fmt: skip
+                  f"{(m1 - m0) / (w1 - w0):.2f} cores busy, connection split "
+                  f"{'/'.join(str(n) for n in split) or '-'}", flush=True)  # fmt: skip
             for row in rows:
                 print("    " + row, flush=True)
     finally:

@@ -111,7 +111,10 @@ struct request {
   char *qry[NSNAP_Q];
   int64_t queued_ns;
   int done; /* 'reply' is ready: queue it */
-  struct http_reply reply;
+  /* The worker's answer; allocated by snapshot(), for S3-bound requests
+   * only: a cached GET never pays for clearing its 2.7 KiB (it showed in
+   * instruction counts, docs/benchmarks.md). */
+  struct http_reply *reply;
   struct request *qnext;
 };
 
@@ -149,7 +152,7 @@ static void request_id_from(struct MHD_Connection *c, char *out)
 }
 
 /* The TCP peer's address. */
-static void peer_address(struct MHD_Connection *c, char *out, size_t cap)
+static void format_peer(struct MHD_Connection *c, char *out, size_t cap)
 {
   const union MHD_ConnectionInfo *ci =
       MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -160,6 +163,22 @@ static void peer_address(struct MHD_Connection *c, char *out, size_t cap)
         AF_INET,
         &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
         out, (socklen_t)cap);
+}
+
+/* The TCP peer's address, as on_connection formatted it once for the
+ * connection (inet_ntop per request showed in instruction counts,
+ * docs/benchmarks.md); formatted now if that failed. */
+static void peer_address(struct MHD_Connection *c, char *out, size_t cap)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+  if (ci && ci->socket_context) {
+    size_t n = strnlen(ci->socket_context, cap - 1);
+    memcpy(out, ci->socket_context, n);
+    out[n] = '\0';
+  } else
+    format_peer(c, out, cap);
 }
 
 /* The client as our outermost trusted proxy saw it: the address it
@@ -207,8 +226,10 @@ static int snapshot(struct request *rq, struct MHD_Connection *c,
 
   rq->conn = c;
   rq->path = strdup(url);
-  if (!rq->path)
+  rq->reply = malloc(sizeof(*rq->reply));
+  if (!rq->path || !rq->reply)
     return -1;
+  http_reply_init(rq->reply);
   for (i = 0; i < NSNAP_H; i++)
     rq->hdr[i] = str_dup_or_null(
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, snap_headers[i]));
@@ -223,6 +244,10 @@ static void free_snapshot(struct request *rq)
   size_t i;
 
   free(rq->path);
+  if (rq->reply) {
+    http_reply_free(rq->reply);
+    free(rq->reply);
+  }
   for (i = 0; i < NSNAP_H; i++) {
     /* Authorization holds a bearer token: no copy outlives the request. */
     if (rq->hdr[i])
@@ -336,12 +361,11 @@ static void run_job(struct http_server *srv, struct request *rq)
 {
   struct http_request req;
 
-  http_reply_init(&rq->reply);
   if (clock_elapsed_ms(rq->queued_ns) > (double)srv->queue_timeout_ms) {
     /* Waited in the queue as long as an S3 call may take: the client has
      * likely given up, and S3 must not see a backlog of stale work. */
-    http_reply_header(&rq->reply, "Retry-After", "1");
-    routes_error(&rq->reply, 503, "overloaded",
+    http_reply_header(rq->reply, "Retry-After", "1");
+    routes_error(rq->reply, 503, "overloaded",
                  "too many requests are waiting for the document store");
     return;
   }
@@ -350,7 +374,7 @@ static void run_job(struct http_server *srv, struct request *rq)
   req.header = snap_header;
   req.query = snap_query_arg;
   req.conn = rq;
-  routes_handle(srv->routes, &req, &rq->reply);
+  routes_handle(srv->routes, &req, rq->reply);
 }
 
 static void *worker_main(void *arg)
@@ -443,21 +467,65 @@ static int hand_to_worker(struct http_server *srv, struct request *rq,
  * error. */
 static _Thread_local int direct_close;
 
-/* What the request head costs in the connection's pool (see
- * CONN_MEMORY_LIMIT): its bytes, a struct per value, and the copy
- * libmicrohttpd makes of a Cookie header to parse it. */
-static size_t head_cost(struct MHD_Connection *c)
+/* What one pass over a request's head finds (scan_head): its cost in
+ * the connection's pool (see CONN_MEMORY_LIMIT) and its body framing.
+ * One pass, as every lookup walks the whole list again. */
+struct head_scan {
+  size_t values;       /* headers, cookies and query arguments */
+  size_t cookie_len;   /* the first Cookie header, which MHD copies */
+  int cookie_seen;     /* a Cookie header was found */
+  const char *length;  /* first Content-Length */
+  int length_conflict; /* a second Content-Length with another value */
+  int transfer_coding; /* a Transfer-Encoding header */
+};
+
+static enum MHD_Result scan_value(void *cls, enum MHD_ValueKind kind,
+                                  const char *key, const char *value)
+{
+  struct head_scan *h = cls;
+
+  h->values++;
+  if (kind != MHD_HEADER_KIND || !key)
+    return MHD_YES;
+  if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+    if (!h->length)
+      h->length = value ? value : "";
+    else if (strcmp(h->length, value ? value : ""))
+      h->length_conflict = 1;
+  } else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+    h->transfer_coding = 1;
+  } else if (!h->cookie_seen && !strcasecmp(key, MHD_HTTP_HEADER_COOKIE)) {
+    h->cookie_seen = 1;
+    h->cookie_len = value ? strlen(value) : 0;
+  }
+  return MHD_YES;
+}
+
+static void scan_head(struct MHD_Connection *c, struct head_scan *h)
+{
+  memset(h, 0, sizeof(*h));
+  MHD_get_connection_values(
+      c, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND, scan_value,
+      h);
+}
+
+/* What the request head costs in the connection's pool: its bytes, a
+ * struct per value, and the copy libmicrohttpd makes of a Cookie header
+ * to parse it. */
+static size_t head_cost(struct MHD_Connection *c, const struct head_scan *h)
 {
   const union MHD_ConnectionInfo *ci =
       MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
-  const char *cookie =
-      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
-  int n = MHD_get_connection_values(
-      c, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND, NULL, NULL);
 
   return (ci ? ci->header_size : CONN_MEMORY_LIMIT) +
-         (size_t)(n > 0 ? n : 0) * HEAD_ENTRY_COST +
-         (cookie ? strlen(cookie) : 0);
+         h->values * HEAD_ENTRY_COST + h->cookie_len;
+}
+
+/* Content-Length twice with different values, or with Transfer-Encoding:
+ * the building blocks of request smuggling (RFC 9112 6.3). */
+static int framing_error(const struct head_scan *h)
+{
+  return h->length_conflict || (h->length && h->transfer_coding);
 }
 
 /* Writes 'rep' straight to the socket with "Connection: close", for a
@@ -500,67 +568,39 @@ static void reply_direct(struct MHD_Connection *c, struct request *rq,
   direct_close = 1;
 }
 
-/* Content-Length twice with different values, or with Transfer-Encoding:
- * the building blocks of request smuggling (RFC 9112 6.3). */
-struct framing {
-  const char *length; /* first Content-Length */
-  int conflict;
-};
-
-static enum MHD_Result check_length(void *cls, enum MHD_ValueKind kind,
-                                    const char *key, const char *value)
-{
-  struct framing *f = cls;
-
-  (void)kind;
-  if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
-    return MHD_YES;
-  if (f->length && strcmp(f->length, value ? value : ""))
-    f->conflict = 1;
-  if (!f->length)
-    f->length = value ? value : "";
-  return MHD_YES;
-}
-
-static int framing_error(struct MHD_Connection *c)
-{
-  struct framing f = {NULL, 0};
-
-  MHD_get_connection_values(c, MHD_HEADER_KIND, check_length, &f);
-  return f.conflict ||
-         (f.length &&
-          MHD_lookup_connection_value(
-              c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL);
-}
-
 /* First call for a request (its head is complete): notes who sent it, and
  * refuses at once a head too large to answer normally (431) or a body
  * framing that could smuggle a second request (400, then close: RFC 9112
- * 6.3). Returns 1 with '*ret' set when it answered. */
+ * 6.3). Returns 1 with '*ret' set when it answered. Builds a reply only
+ * then: clearing one costs more than the checks (docs/benchmarks.md). */
 static int first_call(struct http_server *srv, struct request *rq,
                       struct MHD_Connection *c, const char *method,
                       enum MHD_Result *ret)
 {
   struct http_reply rep;
+  struct head_scan h;
+  int too_large;
 
   rq->seen = 1;
   snprintf(rq->method, sizeof(rq->method), "%s", method);
   request_id_from(c, rq->request_id);
   client_from(srv, c, rq->client, sizeof(rq->client));
+  scan_head(c, &h);
+  too_large = head_cost(c, &h) > HEAD_BUDGET;
+  if (!too_large && !framing_error(&h))
+    return 0;
   http_reply_init(&rep);
-  if (head_cost(c) > HEAD_BUDGET) {
+  if (too_large) {
     routes_error(&rep, 431, "headers_too_large",
                  "the request line and headers must fit in 8 KiB");
     reply_direct(c, rq, &rep);
     *ret = MHD_NO;
-  } else if (framing_error(c)) {
+  } else {
     rq->must_close = 1;
     routes_error(&rep, 400, "bad_request",
                  "conflicting Content-Length, or Content-Length with "
                  "Transfer-Encoding");
     *ret = queue_reply(srv, c, rq, &rep);
-  } else {
-    return 0;
   }
   http_reply_free(&rep);
   return 1;
@@ -594,8 +634,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     return MHD_YES;
   }
   if (rq->done) { /* a worker answered: send it */
-    ret = queue_reply(srv, c, rq, &rq->reply);
-    http_reply_free(&rq->reply);
+    ret = queue_reply(srv, c, rq, rq->reply);
+    http_reply_free(rq->reply);
     return ret;
   }
   req.method = method;
@@ -667,26 +707,30 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   metrics_inflight(-1);
   log_access(rq, ms, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !rq->direct);
   free_snapshot(rq);
-  http_reply_free(&rq->reply);
   free(rq->uri);
   free(rq);
   atomic_fetch_sub(&srv->inflight, 1);
 }
 
 /* Counts open connections, so the drain can tell when every client has
- * gone. */
+ * gone, and keeps the peer's address as text for the connection's
+ * requests (its socket context: NULL when out of memory). */
 static void on_connection(void *cls, struct MHD_Connection *c,
                           void **socket_ctx,
                           enum MHD_ConnectionNotificationCode toe)
 {
   struct http_server *srv = cls;
 
-  (void)c;
-  (void)socket_ctx;
-  if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
     atomic_fetch_add(&srv->connections, 1);
-  else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+    *socket_ctx = malloc(PEER_TEXT_MAX);
+    if (*socket_ctx)
+      format_peer(c, *socket_ctx, PEER_TEXT_MAX);
+  } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
     atomic_fetch_sub(&srv->connections, 1);
+    free(*socket_ctx);
+    *socket_ctx = NULL;
+  }
 }
 
 /* libmicrohttpd's error replies announce themselves with this message; the
