@@ -12,6 +12,7 @@ Every wait here is bounded; every server binds 127.0.0.1.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -92,6 +93,65 @@ def seed_bucket(emu: Emulator, bucket: str = BUCKET, prefix: str = PREFIX) -> di
     s3.put_object(Bucket=bucket, Key=f"{prefix}with space.json", Body=b"{}")
     s3.put_object(Bucket=bucket, Key="secret.json", Body=b'{"secret":true}')
     return docs
+
+
+# -- the DynamoDB store (issue 14) ------------------------------------------
+
+TABLE = "s3json-docs"
+# S3JSON_TEST_STORE=dynamodb runs the store-parametrized suites (test_api,
+# test_cache) against the emulator's DynamoDB instead of S3.
+STORE = os.environ.get("S3JSON_TEST_STORE", "s3")
+if STORE not in ("s3", "dynamodb"):
+    raise SystemExit(f"S3JSON_TEST_STORE: expected s3 or dynamodb, got {STORE!r}")
+# Items seeded WITHOUT sha256 (other writers may omit it): the service must
+# still serve them, with an ETag computed from the body.
+NO_SHA256 = ("bar", "team/platform")
+
+
+def ddb_item(name: str, body: bytes, with_sha: bool = True) -> dict:
+    item = {"name": {"S": name}, "body": {"S": body.decode("utf-8")}}
+    if with_sha:
+        item["sha256"] = {"S": hashlib.sha256(body).hexdigest()}
+    return item
+
+
+def create_table(emu: Emulator, table: str = TABLE) -> None:
+    d = emu.client("dynamodb")
+    try:
+        d.create_table(TableName=table, KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
+                       BillingMode="PAY_PER_REQUEST")  # fmt: skip
+    except d.exceptions.ResourceInUseException:
+        pass
+
+
+def seed_table(emu: Emulator, table: str = TABLE, prefix: str = PREFIX) -> dict[str, bytes]:
+    """The table twin of seed_bucket(): the same documents as items under
+    'prefix' (sha256 on all but NO_SHA256), plus invalid (not JSON), big
+    (> 1 MiB would not fit an item: 390 KB with S3JSON_MAX_OBJECT_BYTES set
+    below it by the suites), 'with space' (not a valid name) and secret
+    outside the prefix. Returns the valid documents by name."""
+    create_table(emu, table)
+    d = emu.client("dynamodb")
+    docs = sample_documents()
+    for name, body in docs.items():
+        d.put_item(TableName=table, Item=ddb_item(prefix + name, body, name not in NO_SHA256))
+    d.put_item(TableName=table, Item=ddb_item(prefix + "invalid", b'{"a": 1,}'))
+    d.put_item(TableName=table, Item=ddb_item(prefix + "big", DDB_BIG))
+    d.put_item(TableName=table, Item=ddb_item(prefix + "with space", b"{}"))
+    d.put_item(TableName=table, Item=ddb_item("secret", b'{"secret":true}'))
+    return docs
+
+
+DDB_BIG_BYTES = 390 * 1024
+DDB_BIG = b'{"pad":"' + b"x" * (DDB_BIG_BYTES - 10) + b'"}'
+
+
+def create_table_reader(emu: Emulator, table: str = TABLE) -> dict[str, str]:
+    """An IAM user with the task role's policy: GetItem, Scan, DescribeTable on 'table'."""
+    from emu import ddb_restricted_policy
+
+    return emu.create_policy_user(ddb_restricted_policy(table, emu.region, emu.account_id))
 
 
 class Response:
