@@ -454,6 +454,7 @@ class Emulator:
       assume_restricted_role(bucket, prefix) -> {access_key_id, secret_access_key, session_token, ...}
       add_listener(tls=False, port=0) -> endpoint   (in-process only; same state)
       expire_session(access_key_id)   make STS credentials expire now (in-process only)
+      dynamodb_requests() -> [(operation, request JSON, status)]   (in-process only)
       env(creds=None) -> dict   AWS_* variables for a child process
     """
 
@@ -736,6 +737,16 @@ class Emulator:
                 ) - datetime.timedelta(seconds=1)
                 return
         raise KeyError(access_key_id)
+
+    def dynamodb_requests(self) -> list[tuple[str, dict[str, Any], int]]:
+        """The DynamoDB requests served so far (in-process only), oldest first:
+        (operation e.g. "GetItem", the request's JSON, HTTP status).  Bounded
+        (patches.DDB_LOG_MAX); take a len() before and slice after."""
+        if self.subprocess:
+            raise RuntimeError("dynamodb_requests is in-process only")
+        import patches
+
+        return list(patches.DDB_LOG or [])
 
     def env(self, creds: dict[str, str] | None = None) -> dict[str, str]:
         """Environment for a child process (the C binary, awscli, terraform)."""

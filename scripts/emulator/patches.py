@@ -97,6 +97,34 @@ def current() -> RequestContext | None:
     return getattr(_tls, "ctx", None)
 
 
+# The last DynamoDB requests served, oldest first: (operation, JSON body,
+# HTTP status).  Tests count reads and inspect what a client asked for (e.g.
+# that a revalidation projects sha256 and never transfers `body`).
+DDB_LOG: Any = None
+DDB_LOG_MAX = 20000
+
+
+def _log_dynamodb(environ: dict[str, Any], body: bytes, status: str) -> None:
+    import collections
+    import json
+
+    global DDB_LOG
+    target = environ.get("HTTP_X_AMZ_TARGET") or ""
+    if not target.startswith("DynamoDB_"):
+        return
+    if DDB_LOG is None:
+        DDB_LOG = collections.deque(maxlen=DDB_LOG_MAX)
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        doc = {}
+    DDB_LOG.append((target.split(".", 1)[-1], doc, int(status.split(" ", 1)[0])))
+
+
+def _tls_body(environ: dict[str, Any]) -> bytes:
+    return environ.get("emu.body", b"")
+
+
 class ContextMiddleware:
     """WSGI wrapper: publish the RequestContext for the duration of the app call."""
 
@@ -105,6 +133,7 @@ class ContextMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         _tls.ctx = RequestContext(environ)
+        environ["emu.body"] = _tls.ctx.body
         seen: list[Any] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -116,6 +145,7 @@ class ContextMiddleware:
         finally:
             _tls.ctx = None
         status, headers, exc_info = seen
+        _log_dynamodb(environ, _tls_body(environ), status)
         if (environ.get("HTTP_X_AMZ_TARGET") or "").startswith("DynamoDB_") and not status.startswith("2"):
             # Patch 10: moto's auth errors leave werkzeug's text/html type on a JSON body
             headers = [(k, v) for k, v in headers if k.lower() != "content-type"]

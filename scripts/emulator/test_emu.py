@@ -1319,3 +1319,18 @@ class TestDynamoDBScan(unittest.TestCase):
                         ExpressionAttributeNames={"#n": "name"})  # fmt: skip
         self.assertEqual({frozenset(i) for i in r["Items"]}, {frozenset({"name", "sha256"})})
         self.assertNotIn("Item", self.d.get_item(TableName=self.table, Key={"name": {"S": "docs/nope"}}))
+
+
+class TestDynamoDBRequestLog(unittest.TestCase):
+    def test_requests_are_logged_with_their_body_and_status(self) -> None:
+        t = uniq("log")
+        ddb_table(t, 1)
+        n = len(EMU.dynamodb_requests())
+        d = EMU.client("dynamodb")
+        d.get_item(TableName=t, Key={"name": {"S": "docs/d00"}}, ProjectionExpression="#s",
+                   ExpressionAttributeNames={"#s": "sha256"})  # fmt: skip
+        error_of(d.get_item, TableName=uniq("none"), Key={"name": {"S": "x"}})
+        log = EMU.dynamodb_requests()[n:]
+        self.assertEqual([(op, st) for op, _, st in log], [("GetItem", 200), ("GetItem", 400)])
+        self.assertEqual(log[0][1]["ProjectionExpression"], "#s")
+        self.assertEqual(log[0][1]["TableName"], t)
