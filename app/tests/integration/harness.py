@@ -287,19 +287,78 @@ class Service:
         raise AssertionError(f"no {event} log line matching in {timeout}s; last: {self.lines[-5:]}")
 
 
-def service_env(emu: Emulator, creds: dict[str, str], **extra: str) -> dict[str, str]:
-    """The environment of a service reading BUCKET/PREFIX with 'creds'."""
-    env = {
-        "S3JSON_BUCKET": BUCKET,
+# With the DynamoDB store the suites' too-large item ("big", 390 KB: an item
+# cannot hold more than 400 KB) must pass the service's limit.
+DDB_MAX_OBJECT_BYTES = str(256 * 1024)
+
+
+def service_env(emu: Emulator, creds: dict[str, str], store: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a service reading BUCKET/PREFIX (or, with the
+    DynamoDB store, TABLE/PREFIX) with 'creds'."""
+    if (store or STORE) == "dynamodb":
+        env = {
+            "S3JSON_STORE": "dynamodb",
+            "S3JSON_TABLE": TABLE,
+            "AWS_ENDPOINT_URL_DYNAMODB": emu.endpoint,
+            "S3JSON_MAX_OBJECT_BYTES": DDB_MAX_OBJECT_BYTES,
+        }
+    else:
+        env = {"S3JSON_BUCKET": BUCKET, "AWS_ENDPOINT_URL_S3": emu.endpoint}
+    env.update({
         "S3JSON_PREFIX": PREFIX,
         "AWS_REGION": emu.region,
-        "AWS_ENDPOINT_URL_S3": emu.endpoint,
         "AWS_ACCESS_KEY_ID": creds["access_key_id"],
         "AWS_SECRET_ACCESS_KEY": creds["secret_access_key"],
-    }
+    })  # fmt: skip
     if creds.get("session_token"):
         env["AWS_SESSION_TOKEN"] = creds["session_token"]
     if emu.ca_bundle:
         env["AWS_CA_BUNDLE"] = emu.ca_bundle
     env.update(extra)
     return env
+
+
+# -- the store under test (S3JSON_TEST_STORE) --------------------------------
+
+
+def seed_store(emu: Emulator) -> dict[str, bytes]:
+    """seed_bucket() or seed_table(): the same documents either way."""
+    return seed_table(emu) if STORE == "dynamodb" else seed_bucket(emu)
+
+
+def store_reader(emu: Emulator) -> dict[str, str]:
+    """Credentials allowed exactly what the service's task role is."""
+    return create_table_reader(emu) if STORE == "dynamodb" else emu.create_restricted_user(BUCKET, PREFIX)
+
+
+def put_document(emu: Emulator, name: str, body: bytes, with_sha: bool = True) -> None:
+    """Write (or replace) document 'name' in the store under test, as the
+    loader does (sha256 kept in step unless with_sha=False)."""
+    if STORE == "dynamodb":
+        emu.client("dynamodb").put_item(TableName=TABLE, Item=ddb_item(PREFIX + name, body, with_sha))
+    else:
+        emu.client("s3").put_object(Bucket=BUCKET, Key=f"{PREFIX}{name}.json", Body=body)
+
+
+def skip_unless_s3(reason: str):
+    """A test of S3 behaviour: skipped, with the reason printed, when the
+    suite runs against DynamoDB."""
+    import unittest
+
+    return unittest.skipIf(STORE != "s3", f"S3 only: {reason}")
+
+
+def ddb_reads(emu: Emulator, since: int, name: str | None = None, projected: bool | None = None) -> list[dict]:
+    """GetItem requests the emulator served on TABLE after position 'since'
+    (len(emu.dynamodb_requests()) taken before), optionally for document
+    'name' and only whole-item (projected=False) or projected ones."""
+    out = []
+    for op, doc, _ in emu.dynamodb_requests()[since:]:
+        if op != "GetItem" or doc.get("TableName") != TABLE:
+            continue
+        if name is not None and doc.get("Key", {}).get("name", {}).get("S") != PREFIX + name:
+            continue
+        if projected is not None and bool(doc.get("ProjectionExpression")) != projected:
+            continue
+        out.append(doc)
+    return out
