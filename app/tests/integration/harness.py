@@ -348,17 +348,28 @@ def skip_unless_s3(reason: str):
     return unittest.skipIf(STORE != "s3", f"S3 only: {reason}")
 
 
-def ddb_reads(emu: Emulator, since: int, name: str | None = None, projected: bool | None = None) -> list[dict]:
+def projected_fields(request: dict) -> set[str] | None:
+    """The attributes a GetItem/Scan asked for (None: the whole item)."""
+    proj = request.get("ProjectionExpression")
+    if not proj:
+        return None
+    names = request.get("ExpressionAttributeNames", {})
+    return {names.get(f.strip(), f.strip()) for f in proj.split(",") if f.strip()}
+
+
+def ddb_reads(emu: Emulator, since: int, name: str | None = None, with_body: bool | None = None) -> list[dict]:
     """GetItem requests the emulator served on TABLE after position 'since'
     (len(emu.dynamodb_requests()) taken before), optionally for document
-    'name' and only whole-item (projected=False) or projected ones."""
+    'name', and only those that transfer `body` (with_body=True: a document
+    read) or only those that do not (False: e.g. a sha256 revalidation)."""
     out = []
     for op, doc, _ in emu.dynamodb_requests()[since:]:
         if op != "GetItem" or doc.get("TableName") != TABLE:
             continue
         if name is not None and doc.get("Key", {}).get("name", {}).get("S") != PREFIX + name:
             continue
-        if projected is not None and bool(doc.get("ProjectionExpression")) != projected:
+        fields = projected_fields(doc)
+        if with_body is not None and (fields is None or "body" in fields) != with_body:
             continue
         out.append(doc)
     return out

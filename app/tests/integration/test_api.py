@@ -4,10 +4,9 @@ with an IAM user allowed only s3:GetObject on the prefix and s3:ListBucket
 table: the same documents, the same assertions but for what only S3 has).
 """
 
-import hashlib
-
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import signal

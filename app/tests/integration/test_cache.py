@@ -11,8 +11,8 @@ import threading
 import time
 import unittest
 
-from harness import (STORE, Service, ddb_reads, emulator, put_document, seed_store,  # fmt: skip
-                     service_env, store_reader)
+from harness import (STORE, Service, ddb_reads, emulator, projected_fields, put_document,  # fmt: skip
+                     seed_store, service_env, store_reader)
 
 
 def metric(svc: Service, name: str, labels: str = "") -> float:
@@ -32,7 +32,7 @@ def store_gets(svc: Service, name: str) -> float:
     service counts them, DynamoDB whole-item GetItems as the emulator saw
     them (a probe or a sha256-only revalidation is not a document read)."""
     if STORE == "dynamodb":
-        return len(ddb_reads(svc.emu, 0, name, projected=False))
+        return len(ddb_reads(svc.emu, 0, name, with_body=True))
     return s3_gets(svc)
 
 
@@ -220,13 +220,6 @@ class CacheTest(unittest.TestCase):
                 self.assertIn(series, body)
 
 
-def projected_fields(get_item: dict) -> set[str]:
-    """The attributes a GetItem asked for (empty: the whole item)."""
-    names = get_item.get("ExpressionAttributeNames", {})
-    proj = get_item.get("ProjectionExpression", "")
-    return {names.get(f.strip(), f.strip()) for f in proj.split(",") if f.strip()}
-
-
 @unittest.skipIf(STORE != "dynamodb", "DynamoDB only: revalidation by sha256 (S3 revalidates with If-None-Match)")
 class DynamoRevalidationTest(unittest.TestCase):
     """Issue 14: DynamoDB has no conditional GET; an item with sha256 is
@@ -259,7 +252,7 @@ class DynamoRevalidationTest(unittest.TestCase):
     def test_item_without_sha256_is_reread_whole(self):
         reads = self.revalidate("rv2", b'{"rv":2}', with_sha=False)
         self.assertTrue(reads, "no GetItem at revalidation")
-        self.assertIn("body", projected_fields(reads[-1]) or {"body"}, reads)
+        self.assertIn("body", projected_fields(reads[-1]) or {"body"}, reads)  # None: the whole item
 
     def test_changed_item_is_served_new_after_ttl(self):
         put_document(self.emu, "rv3", b'{"v":1}')
