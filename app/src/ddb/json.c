@@ -138,11 +138,12 @@ static void take_sha(json_t *v, char out[DDB_SHA256_HEX])
   out[0] = '\0';
   if (!s || json_string_length(v) != DDB_SHA256_HEX - 1)
     return;
-  for (i = 0; i < DDB_SHA256_HEX - 1; i++) {
+  /* all or nothing: a half-copied digest would pass for a value */
+  for (i = 0; i < DDB_SHA256_HEX - 1; i++)
     if (!isxdigit((unsigned char)s[i]))
       return;
+  for (i = 0; i < DDB_SHA256_HEX - 1; i++)
     out[i] = (char)tolower((unsigned char)s[i]);
-  }
   out[i] = '\0';
 }
 

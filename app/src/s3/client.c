@@ -524,9 +524,9 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
     copy_value(x->etag, sizeof(x->etag), line + 5, n - 5);
   } else if (header_is(line, n, "Last-Modified")) {
     copy_value(x->last_modified, sizeof(x->last_modified), line + 14, n - 14);
-  } else if (header_is(line, n, "x-amz-request-id")) {
-    copy_value(x->request_id, sizeof(x->request_id), line + 17, n - 17);
-  } else if (header_is(line, n, "x-amzn-RequestId")) { /* DynamoDB's */
+  } else if (header_is(line, n, "x-amz-request-id") ||
+             header_is(line, n, "x-amzn-RequestId")) { /* DynamoDB's */
+    /* both names are 16 characters */
     copy_value(x->request_id, sizeof(x->request_id), line + 17, n - 17);
   } else if (x->is_get && x->status == 200 &&
              header_is(line, n, "Content-Length") &&

@@ -18,7 +18,8 @@ import subprocess
 import time
 import unittest
 
-from harness import BINARY, PREFIX, Service, emulator, free_port, sample_documents  # fmt: skip
+from harness import (BINARY, PREFIX, ROOT, Service, emulator, free_port,  # fmt: skip
+                     sample_documents)
 
 TABLE = "s3json-docs-smoke"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -180,6 +181,8 @@ class DynamoStoreTest(unittest.TestCase):
 
     def test_bad_cursor_is_400(self):
         self.assertJsonError(self.svc.get("/api?cursor=!!"), 400, "bad_cursor")
+        # well-formed base64url, but not a key DynamoDB could hold (not UTF-8)
+        self.assertJsonError(self.svc.get("/api?cursor=__79"), 400, "bad_cursor")
 
     def test_readyz(self):
         self.assertEqual(self.svc.get("/readyz").status, 200)
@@ -229,6 +232,55 @@ class DynamoStoreErrorsTest(unittest.TestCase):
                 self.assertEqual(p.returncode, 2, p)
                 self.assertIn(want, p.stderr)
                 self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+
+ASAN = "/asan/" in os.environ.get("S3JSON_TEST_BINARY", "")
+TOOL = os.path.join(ROOT, "build", "asan" if ASAN else "", "tools", "ddb_tool")
+
+
+class DdbToolTest(unittest.TestCase):
+    """ddb/client through build/tools/ddb_tool (what the fault tests drive)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = emulator()
+        cls.table = TABLE + "-tool"
+        create_table(cls.emu, cls.table)
+        put(cls.emu, cls.table, "t/with-sha", b'{"a":1}')
+        put(cls.emu, cls.table, "t/no-sha", b'{"b":"\xc3\xa9"}', digest=None)
+        put(cls.emu, cls.table, "u/other", b"{}")
+        cls.env = dict(os.environ, **ddb_env(cls.emu, create_reader(cls.emu, READ_ACTIONS),
+                                             S3JSON_TABLE=cls.table))  # fmt: skip
+        subprocess.run(["make", "-s", os.path.relpath(TOOL, ROOT)], cwd=ROOT, check=True,
+                       timeout=300)  # fmt: skip
+
+    def tool(self, *args):
+        p = subprocess.run([TOOL, *args], env=self.env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return json.loads(p.stdout)
+
+    def test_get_and_revalidate(self):
+        r = self.tool("get", "t/with-sha")
+        self.assertEqual((r["code"], r["body"]), ("ok", '{"a":1}'), r)
+        self.assertEqual(r["etag"], '"%s"' % sha(b'{"a":1}'))
+        self.assertEqual(r["attempts"], 1)
+        r = self.tool("get", "t/with-sha", "--if-none-match", r["etag"])
+        self.assertEqual((r["code"], r["attempts"]), ("not_modified", 1), r)  # sha256 only
+        r = self.tool("get", "t/no-sha", "--if-none-match", '"%s"' % sha(b'{"b":"\xc3\xa9"}'))
+        self.assertEqual((r["code"], r["attempts"]), ("not_modified", 2), r)  # read whole
+        self.assertEqual(self.tool("get", "t/none")["code"], "not_found")
+
+    def test_scan_pages_and_describe(self):
+        keys, start = [], "-"
+        for _ in range(10):
+            r = self.tool("scan", "t/", start, "1")
+            self.assertEqual(r["code"], "ok", r)
+            keys += r["keys"]
+            if not r["next_start"]:
+                break
+            start = r["next_start"]
+        self.assertEqual(sorted(keys), ["t/no-sha", "t/with-sha"])
+        self.assertEqual(self.tool("describe")["code"], "ok")
 
 
 if __name__ == "__main__":

@@ -262,6 +262,18 @@ static void test_status_mapping(void **state)
       {404, "NoSuchBucket", S3_BAD_REQUEST, STEP_DONE},
       {301, "PermanentRedirect", S3_BAD_REQUEST, STEP_DONE},
       {412, "PreconditionFailed", S3_BAD_REQUEST, STEP_DONE},
+      /* DynamoDB: denials and throttling come as 400 with a __type */
+      {400, "AccessDeniedException", S3_FORBIDDEN, STEP_DONE},
+      {400, "UnrecognizedClientException", S3_FORBIDDEN, STEP_DONE},
+      {400, "InvalidSignatureException", S3_FORBIDDEN, STEP_DONE},
+      {400, "ExpiredTokenException", S3_FORBIDDEN, STEP_DONE},
+      {400, "ProvisionedThroughputExceededException", S3_UNAVAILABLE,
+       STEP_RETRY},
+      {400, "ThrottlingException", S3_UNAVAILABLE, STEP_RETRY},
+      {400, "RequestLimitExceeded", S3_UNAVAILABLE, STEP_RETRY},
+      {500, "InternalServerError", S3_UNAVAILABLE, STEP_RETRY},
+      {400, "ResourceNotFoundException", S3_BAD_REQUEST, STEP_DONE},
+      {400, "ValidationException", S3_BAD_REQUEST, STEP_DONE},
       {204, "", S3_BAD_RESPONSE, STEP_DONE},
       {0, "", S3_BAD_RESPONSE, STEP_DONE},
   };
