@@ -18,7 +18,8 @@ strict JSON value (NaN and Infinity are not JSON), larger than
 when the item would pass DynamoDB's 400 KB item limit, or when its name is not
 one the API can serve ([A-Za-z0-9._-] segments joined by '/', at most 512
 bytes). Idempotent: an item whose sha256 already matches is left alone (a
-read of sha256 alone, 0.5 read unit), so a second run writes nothing and
+strongly consistent read of sha256 alone; DynamoDB still
+charges 1 read unit per started 4 KB of the stored item), so a second run writes nothing and
 says so. Exit status: 0 all loaded or unchanged, 1 any file refused or
 failed, 2 usage.
 
