@@ -36,6 +36,12 @@ Contenders (all serve the same document, BENCH_DOC, default "foo"):
                      (for reference: what any per-request design is bound by)
   nginx-static-nolog, s3json-cached-nolog   the same two with the access log
                      off (nginx `access_log off`, S3JSON_LOG_LEVEL=warn)
+  s3json-ddb-nocache, s3json-ddb-cached   s3json with S3JSON_STORE=dynamodb
+                     (issue 14): the same documents as items (with sha256) in
+                     the emulator's DynamoDB, read by a GetItem/Scan/
+                     DescribeTable-only user; TTL 0 and BENCH_TTL. Their
+                     "S3 GETs" column counts GetItem requests (revalidations
+                     included)
 
 Every server is restarted for each connection count (so its VmHWM is the
 peak at that load), warmed up for BENCH_WARMUP seconds, then measured.
@@ -101,8 +107,12 @@ HOST = "127.0.0.1"
 BUCKET = "s3json-bench"
 ALL_CONTENDERS = ["nginx-static", "nginx-proxy-cache", "flask-boto3",
                   "s3json-nocache", "s3json-cached", "s3json-cached-jwt", "emulator-direct",
-                  "nginx-static-nolog", "s3json-cached-nolog"]  # fmt: skip
-SLOW = {"flask-boto3", "s3json-nocache", "emulator-direct"}
+                  "nginx-static-nolog", "s3json-cached-nolog",
+                  "s3json-ddb-nocache", "s3json-ddb-cached"]  # fmt: skip
+SLOW = {"flask-boto3", "s3json-nocache", "emulator-direct", "s3json-ddb-nocache"}
+TABLE = "s3json-bench"
+# What counts as a document read from the store: S3 GetObject, DynamoDB GetItem.
+STORE_READS = ("get_object", "get_item")
 BASELINES = ["nginx-static", "nginx-proxy-cache", "flask-boto3", "s3json-nocache"]
 CONTENDER = "s3json-cached"
 JWT = "s3json-cached-jwt"  # compared with CONTENDER (issue 15)
@@ -372,6 +382,30 @@ def seed(emu: Emu) -> dict[str, bytes]:
     return docs
 
 
+def seed_table(emu: Emu) -> dict[str, str]:
+    """Table TABLE with every data/**/*.json as an item (name, body, sha256:
+    the layout scripts/ddb-load.py writes); -> credentials of a user allowed
+    only what the service's task role is (GetItem, Scan, DescribeTable)."""
+    import hashlib
+
+    from emu import ddb_restricted_policy
+
+    d = emu.api.client("dynamodb")
+    d.create_table(TableName=TABLE, KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
+                   BillingMode="PAY_PER_REQUEST")  # fmt: skip
+    for dirpath, _, files in os.walk(os.path.join(ROOT, "data")):
+        for f in sorted(files):
+            if f.endswith(".json"):
+                path = os.path.join(dirpath, f)
+                name = os.path.relpath(path, os.path.join(ROOT, "data"))[: -len(".json")]
+                with open(path, "rb") as fh:
+                    body = fh.read()
+                d.put_item(TableName=TABLE, Item={"name": {"S": name}, "body": {"S": body.decode()},
+                                                  "sha256": {"S": hashlib.sha256(body).hexdigest()}})  # fmt: skip
+    return emu.api.create_policy_user(ddb_restricted_policy(TABLE, emu.region))
+
+
 def signed_headers(emu: Emu, creds: dict[str, str], key: str) -> dict[str, str]:
     """SigV4 headers (botocore's S3SigV4Auth) for GET /BUCKET/key on the
     emulator, valid for the 15 minutes S3 allows for clock skew."""
@@ -475,6 +509,7 @@ class Bench:
         self.emu: Emu | None = None
         self.docs: dict[str, bytes] = {}
         self.creds: dict[str, str] = {}
+        self.ddb_creds: dict[str, str] = {}  # the DynamoDB contenders' reader
         self.results: dict[str, Any] = {"runs": {}, "notes": []}
         self.t0 = time.monotonic()
         self.x_cache: str | None = None
@@ -505,6 +540,8 @@ class Bench:
             raise RuntimeError(f"BENCH_DOC={self.cfg.doc!r}: no data/{self.cfg.doc}.json")
         # The same least-privilege reader for s3json, Flask and nginx.
         self.creds = self.emu.api.create_restricted_user(BUCKET, "")
+        if any("-ddb-" in c for c in self.cfg.contenders):
+            self.ddb_creds = seed_table(self.emu)
         docroot = os.path.join(self.wd, "docroot")
         for name, body in self.docs.items():
             p = os.path.join(docroot, f"{name}.json")
@@ -626,10 +663,18 @@ class Bench:
         wait_http(port, "/api/foo", p, 30, "flask-boto3")
         return Server("flask-boto3", p, port, "/api/foo")
 
-    def s3json_env(self, port: int, ttl: int, log: bool = False) -> dict[str, str]:
+    def s3json_env(self, port: int, ttl: int, log: bool = False, store: str = "s3") -> dict[str, str]:
         env = self.aws_env()
+        if store == "dynamodb":
+            assert self.emu is not None
+            env.update({"S3JSON_STORE": "dynamodb", "S3JSON_TABLE": TABLE,
+                        "AWS_ENDPOINT_URL_DYNAMODB": self.emu.endpoint,
+                        "AWS_ACCESS_KEY_ID": self.ddb_creds["access_key_id"],
+                        "AWS_SECRET_ACCESS_KEY": self.ddb_creds["secret_access_key"]})  # fmt: skip
+        else:
+            env["S3JSON_BUCKET"] = BUCKET
         env.update({
-            "S3JSON_BUCKET": BUCKET, "S3JSON_PREFIX": "",
+            "S3JSON_PREFIX": "",
             "S3JSON_BIND": HOST, "S3JSON_PORT": str(port),
             "S3JSON_CACHE_TTL_SECONDS": str(ttl),
             "S3JSON_LOG_LEVEL": "info" if log else "warn", "S3JSON_DRAIN_SECONDS": "1",
@@ -639,10 +684,10 @@ class Bench:
         return env
 
     def _start_s3json(self, name: str, ttl: int, extra: dict[str, str] | None = None,
-                      headers: dict[str, str] | None = None) -> Server:  # fmt: skip
+                      headers: dict[str, str] | None = None, store: str = "s3") -> Server:  # fmt: skip
         port = free_port()
         log = name not in NOLOG
-        env = self.s3json_env(port, ttl, log)
+        env = self.s3json_env(port, ttl, log, store)
         env.update(extra or {})
         # stdout (the JSON lines) to a file, as nginx writes its access log.
         with open(access_log_path(self.wd, name), "ab") as out:
@@ -666,6 +711,12 @@ class Bench:
 
     def start_s3json_cached_nolog(self) -> Server:
         return self._start_s3json("s3json-cached-nolog", self.cfg.ttl)
+
+    def start_s3json_ddb_nocache(self) -> Server:
+        return self._start_s3json("s3json-ddb-nocache", 0, "dynamodb")
+
+    def start_s3json_ddb_cached(self) -> Server:
+        return self._start_s3json("s3json-ddb-cached", self.cfg.ttl, "dynamodb")
 
     def start_emulator_direct(self) -> Server:
         assert self.emu is not None
@@ -731,7 +782,7 @@ class Bench:
                 stop(srv.proc)
             log_bytes = self.drop_access_log(name)
         after = self.settled_counts()
-        s3_gets = sum(after.get("get_object", {}).values()) - sum(before.get("get_object", {}).values())
+        s3_gets = sum(sum(after.get(op, {}).values()) - sum(before.get(op, {}).values()) for op in STORE_READS)
         secs = w["duration_us"] / 1e6
         wall = c1[4] - c0[4]
         server_cpu, emu_cpu, wrk_cpu = c1[1] - c0[1], c1[2] - c0[2], c1[3] - c0[3]
@@ -745,8 +796,9 @@ class Bench:
             "errors": errors, "non2xx": w["status"],
             "socket_errors": w["connect"] + w["read"] + w["write"] + w["timeout"],
             "rss_mb": rss, "s3_gets": s3_gets,
-            "s3_gets_by_status": {k: after.get("get_object", {}).get(k, 0) - before.get("get_object", {}).get(k, 0)
-                                  for k in after.get("get_object", {})},  # fmt: skip
+            "s3_gets_by_status": {k: sum(after.get(op, {}).get(k, 0) - before.get(op, {}).get(k, 0)
+                                         for op in STORE_READS)
+                                  for k in set().union(*(after.get(op, {}) for op in STORE_READS))},  # fmt: skip
             "lifetime_s": round(lifetime, 2), "s3json_metrics": metrics,
             "cpu_us_per_req": round(server_cpu / w["requests"] * 1e6, 2) if w["requests"] else None,
             "access_log_bytes": log_bytes,

@@ -7,7 +7,8 @@ emulator's /moto-api guard and moto that counts every S3 request by
 operation and status, and answers
 
     GET /__bench/counts   ->  {"get_object": {"200": n, "304": n, ...},
-                               "list_objects": {...}, "other": {...}}
+                               "list_objects": {...}, "get_item": {...},
+                               "scan": {...}, "other": {...}}
 
 without touching moto (so the counter itself is not counted and needs no
 signature). The bench reads it before and after a run to get the number of
@@ -38,7 +39,8 @@ COUNTS_PATH = "/__bench/counts"
 
 
 class Counter:
-    """Counts S3 requests (GetObject, ListObjects, other) by status."""
+    """Counts S3 requests (GetObject, ListObjects, other) and DynamoDB ones
+    (GetItem, Scan, other) by status."""
 
     def __init__(self, app: Any):
         self.app = app
@@ -50,6 +52,10 @@ class Counter:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/moto-api"):
             return None
+        target = environ.get("HTTP_X_AMZ_TARGET") or ""
+        if target.startswith("DynamoDB_"):  # the DynamoDB store (issue 14)
+            op = target.split(".", 1)[-1]
+            return {"GetItem": "get_item", "Scan": "scan"}.get(op, "dynamodb_other")
         method = environ.get("REQUEST_METHOD", "")
         query = environ.get("QUERY_STRING", "")
         segs = [s for s in path.split("/") if s]

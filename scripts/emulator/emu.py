@@ -422,6 +422,24 @@ def restricted_policy(bucket: str, prefix: str) -> dict[str, Any]:
     }
 
 
+DDB_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:DescribeTable"]
+
+
+def ddb_table_arn(table: str, region: str = REGION, account_id: str = "123456789012") -> str:
+    return f"arn:aws:dynamodb:{region}:{account_id}:table/{table}"
+
+
+def ddb_restricted_policy(table: str, region: str = REGION, account_id: str = "123456789012") -> dict[str, Any]:
+    """What the service's task role gets with the DynamoDB store: the read
+    actions it uses, on that one table."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": list(DDB_READ_ACTIONS), "Resource": ddb_table_arn(table, region, account_id)}
+        ],
+    }
+
+
 class Emulator:
     """Strict moto-based AWS emulator.
 
@@ -432,9 +450,11 @@ class Emulator:
       endpoint, http_endpoint, ca_bundle, admin, region, account_id, port
       client(service, creds=None, endpoint=None, **config)   boto3 client
       create_restricted_user(bucket, prefix) -> {access_key_id, secret_access_key, user_name, arn}
+      create_policy_user(policy) -> same, for any identity policy (e.g. ddb_restricted_policy(table))
       assume_restricted_role(bucket, prefix) -> {access_key_id, secret_access_key, session_token, ...}
       add_listener(tls=False, port=0) -> endpoint   (in-process only; same state)
       expire_session(access_key_id)   make STS credentials expire now (in-process only)
+      dynamodb_requests() -> [(operation, request JSON, status)]   (in-process only)
       env(creds=None) -> dict   AWS_* variables for a child process
     """
 
@@ -641,13 +661,17 @@ class Emulator:
         self, bucket: str, prefix: str, user_name: str | None = None
     ) -> dict[str, str]:
         """IAM user allowed only s3:GetObject on bucket/prefix* and s3:ListBucket on bucket."""
+        return self.create_policy_user(restricted_policy(bucket, prefix), user_name)
+
+    def create_policy_user(self, policy: dict[str, Any], user_name: str | None = None) -> dict[str, str]:
+        """IAM user whose only permissions are `policy` (an inline policy)."""
         iam = self.client("iam")
         name = user_name or self._next_name("restricted")
         user = iam.create_user(UserName=name)["User"]
         iam.put_user_policy(
             UserName=name,
             PolicyName=RESTRICTED_POLICY_NAME,
-            PolicyDocument=json.dumps(restricted_policy(bucket, prefix)),
+            PolicyDocument=json.dumps(policy),
         )
         key = iam.create_access_key(UserName=name)["AccessKey"]
         return {
@@ -713,6 +737,16 @@ class Emulator:
                 ) - datetime.timedelta(seconds=1)
                 return
         raise KeyError(access_key_id)
+
+    def dynamodb_requests(self) -> list[tuple[str, dict[str, Any], int]]:
+        """The DynamoDB requests served so far (in-process only), oldest first:
+        (operation e.g. "GetItem", the request's JSON, HTTP status).  Bounded
+        (patches.DDB_LOG_MAX); take a len() before and slice after."""
+        if self.subprocess:
+            raise RuntimeError("dynamodb_requests is in-process only")
+        import patches
+
+        return list(patches.DDB_LOG or [])
 
     def env(self, creds: dict[str, str] | None = None) -> dict[str, str]:
         """Environment for a child process (the C binary, awscli, terraform)."""

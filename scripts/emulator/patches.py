@@ -32,7 +32,8 @@ _tls = threading.local()
 
 class RequestContext:
     __slots__ = (
-        "scheme", "raw_path", "raw_query", "remote_addr", "headers", "method", "principal", "body", "extra_keys",
+        "scheme", "raw_path", "raw_query", "remote_addr", "headers", "method", "principal", "body",
+        "extra_keys", "resource",
     )  # fmt: skip
 
     def __init__(self, environ: dict[str, Any]):
@@ -64,6 +65,7 @@ class RequestContext:
         self.principal: str | None = None
         # condition keys of the check in progress (Patch 13b: service_auth)
         self.extra_keys: dict[str, list[str]] = {}
+        self.resource: str | None = None  # the ARN an action was checked on (Patch 10)
         # The body as received.  moto's `raw_body` is empty for form-encoded
         # (query protocol) requests because Flask has already parsed the form,
         # so SigV4 payload hashing needs its own copy.
@@ -97,6 +99,34 @@ def current() -> RequestContext | None:
     return getattr(_tls, "ctx", None)
 
 
+# The last DynamoDB requests served, oldest first: (operation, JSON body,
+# HTTP status).  Tests count reads and inspect what a client asked for (e.g.
+# that a revalidation projects sha256 and never transfers `body`).
+DDB_LOG: Any = None
+DDB_LOG_MAX = 20000
+
+
+def _log_dynamodb(environ: dict[str, Any], body: bytes, status: str) -> None:
+    import collections
+    import json
+
+    global DDB_LOG
+    target = environ.get("HTTP_X_AMZ_TARGET") or ""
+    if not target.startswith("DynamoDB_"):
+        return
+    if DDB_LOG is None:
+        DDB_LOG = collections.deque(maxlen=DDB_LOG_MAX)
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        doc = {}
+    DDB_LOG.append((target.split(".", 1)[-1], doc, int(status.split(" ", 1)[0])))
+
+
+def _tls_body(environ: dict[str, Any]) -> bytes:
+    return environ.get("emu.body", b"")
+
+
 class ContextMiddleware:
     """WSGI wrapper: publish the RequestContext for the duration of the app call."""
 
@@ -105,6 +135,7 @@ class ContextMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         _tls.ctx = RequestContext(environ)
+        environ["emu.body"] = _tls.ctx.body
         seen: list[Any] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -116,6 +147,11 @@ class ContextMiddleware:
         finally:
             _tls.ctx = None
         status, headers, exc_info = seen
+        _log_dynamodb(environ, _tls_body(environ), status)
+        if (environ.get("HTTP_X_AMZ_TARGET") or "").startswith("DynamoDB_") and not status.startswith("2"):
+            # Patch 10: moto's auth errors leave werkzeug's text/html type on a JSON body
+            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+            headers.append(("Content-Type", "application/x-amz-json-1.0"))
         if status.startswith("403") and environ.get("REQUEST_METHOD") != "HEAD":
             # Patch 5 (below): give an empty S3 403 its AccessDenied body
             body = b"".join(result)
@@ -259,6 +295,8 @@ def _authenticate_and_authorize_action(self: Any, iam_request_cls: type, resourc
             return
         from moto.iam.access_control import S3IAMRequest
 
+        if (self.headers.get("X-Amz-Target") or "").startswith("DynamoDB_"):
+            raise _ddb_unsigned()  # Patch 10
         if iam_request_cls is S3IAMRequest or issubclass(iam_request_cls, S3IAMRequest):
             from moto.s3.exceptions import S3AccessDeniedError
 
@@ -610,6 +648,9 @@ def _check_action_permitted(self: Any, resource: str) -> None:
             return None
         if resource == "*" and self._action.startswith("iam:"):
             resource = iam_resource_arn(self.account_id, _form(ctx.body))
+        elif resource == "*" and self._action.startswith("dynamodb:"):  # Patch 10
+            resource = dynamodb_table_arn(self.account_id, self._region, ctx.body)
+            ctx.resource = resource
         elif resource == "*" and self._action.startswith("ec2:"):
             auth = sigv4.parse_authorization(ctx.header("authorization") or "")
             resource = ec2_resource_arn(self.account_id, auth["region"] if auth else "", _form(ctx.body))
@@ -940,6 +981,10 @@ def _raise_invalid_access_key_s3(self: Any, reason: str) -> None:
 
 
 def _raise_invalid_access_key_iam(self: Any, reason: str) -> None:
+    if _is_dynamodb(self):  # Patch 10
+        if reason == "ExpiredToken":
+            raise ddb_error(DDB_AUTH_PREFIX + "ExpiredTokenException", "The security token included in the request is expired")
+        raise ddb_error(DDB_AUTH_PREFIX + "UnrecognizedClientException", "The security token included in the request is invalid.")
     if reason == "ExpiredToken":
         from moto.core.exceptions import _RESTError
 
@@ -1098,6 +1143,172 @@ def _iam_request_init(self: Any, *args: Any, **kwargs: Any) -> None:
         self._action = "s3:" + S3_IAM_ACTIONS[name]
 
 
+# --------------------------------------------------------------------------
+# Patch 10: DynamoDB authorization and auth errors as AWS gives them (issue 14).
+#
+# moto bugs: (a) every DynamoDB action is checked against Resource `*`, so a
+# least-privilege policy naming the table (what a task role has) is refused
+# and one naming another table is not what refuses it; (b) auth failures are
+# answered HTTP 403 with an XML body.  DynamoDB checks the table's ARN
+# (arn:aws:dynamodb:<region>:<account>:table/<name>) and answers every auth
+# failure HTTP 400 with a JSON body whose `__type` is
+# com.amazon.coral.service#AccessDeniedException / UnrecognizedClientException
+# / InvalidSignatureException / MissingAuthenticationTokenException /
+# ExpiredTokenException (the AccessDenied one with a capital "Message", as
+# AWS sends it).  Clients should match the part after `#`.
+# --------------------------------------------------------------------------
+
+DDB_AUTH_PREFIX = "com.amazon.coral.service#"
+
+
+def ddb_error(error_type: str, message: str, message_key: str = "message", status: int = 400) -> Exception:
+    """A DynamoDB JSON-protocol error: HTTP `status`, body {"__type", message}."""
+    import json
+
+    from moto.core.exceptions import JsonRESTError
+
+    e = JsonRESTError(error_type, message)
+    e.code = status
+    e.description = json.dumps({"__type": error_type, message_key: message})
+    return e
+
+
+def _is_dynamodb(req: Any) -> bool:
+    return getattr(req, "_service", None) == "dynamodb"
+
+
+def dynamodb_table_arn(account_id: str, region: str, body: bytes) -> str:
+    """The table a DynamoDB JSON request names (TableName, or the single
+    table of a batch's RequestItems); `*` when it names none (ListTables)."""
+    import json
+
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        return "*"
+    if not isinstance(doc, dict):
+        return "*"
+    name = doc.get("TableName")
+    if not name and isinstance(doc.get("RequestItems"), dict) and len(doc["RequestItems"]) == 1:
+        name = next(iter(doc["RequestItems"]))
+    if not isinstance(name, str) or not name:
+        return "*"
+    if name.startswith("arn:"):
+        return name
+    return f"arn:aws:dynamodb:{region}:{account_id}:table/{name}"
+
+
+def _ddb_raise_signature_does_not_match(self: Any) -> None:
+    if _is_dynamodb(self):
+        raise ddb_error(
+            DDB_AUTH_PREFIX + "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided. "
+            "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+        )
+    return _orig["iam_bad_sig"](self)
+
+
+def _ddb_raise_access_denied(self: Any) -> None:
+    if _is_dynamodb(self):
+        ctx = current()
+        resource = getattr(ctx, "resource", None) or "*"
+        raise ddb_error(
+            DDB_AUTH_PREFIX + "AccessDeniedException",
+            f"User: {self._access_key.arn} is not authorized to perform: {self._action} on resource: {resource}"
+            f" because no identity-based policy allows the {self._action} action",
+            message_key="Message",
+        )
+    return _orig["iam_denied"](self)
+
+
+def _ddb_unsigned() -> Exception:
+    return ddb_error(DDB_AUTH_PREFIX + "MissingAuthenticationTokenException", "Request is missing Authentication Token")
+
+
+# --------------------------------------------------------------------------
+# Patch 11: Scan as DynamoDB pages it (issue 14).
+#
+# moto bugs: (a) a table Scan returns items sorted by key, so a client (or a
+# test) that assumes an order passes here and fails on AWS, where a Scan over
+# a table keyed by a hash key alone comes in hash order (unordered to the
+# user); (b) when Limit is reached on the last item moto omits
+# LastEvaluatedKey, where DynamoDB stops as soon as it has evaluated Limit
+# items and returns LastEvaluatedKey (the next page is then empty: clients
+# must handle an empty final page); (c) the 1 MB page limit is measured on
+# the items returned after the legacy ScanFilter, where DynamoDB measures
+# the data read.  Here a table Scan walks items ordered by md5 of the
+# partition key (stable, not alphabetical), an ExclusiveStartKey resumes
+# after its hash position (also for a key that is not, or no longer, in the
+# table), Limit counts evaluated items before any filter, and the 1 MB
+# budget counts every item read.  Index scans keep moto's code.
+# --------------------------------------------------------------------------
+
+SCAN_PAGE_BYTES = 1024 * 1024
+
+
+def _ddb_hash_order(hash_value: Any, range_value: Any = None) -> tuple[str, str]:
+    import json
+
+    def enc(v: Any) -> str:
+        if v is None:
+            return ""
+        return json.dumps(v.to_json() if hasattr(v, "to_json") else v, sort_keys=True)
+
+    return hashlib.md5(enc(hash_value).encode()).hexdigest(), enc(range_value)
+
+
+def _ddb_item_passes(item: Any, filters: dict[str, Any], filter_expression: Any) -> bool:
+    for attribute_name, (op, objs) in filters.items():
+        attribute = item.attrs.get(attribute_name)
+        if attribute is None:
+            if op != "NULL":
+                return False
+        elif not attribute.compare(op, objs):
+            return False
+    return filter_expression is None or bool(filter_expression.expr(item))
+
+
+def _ddb_table_scan(
+    self: Any, filters: dict[str, Any], limit: int, exclusive_start_key: dict[str, Any],
+    filter_expression: Any = None, index_name: str | None = None, consistent_read: bool = False,
+    projection_expression: Any = None, segments: Any = (None, None),
+) -> Any:  # fmt: skip
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if index_name:
+        return _orig["ddb_scan"](self, filters, limit, exclusive_start_key, filter_expression,
+                                 index_name, consistent_read, projection_expression, segments=segments)  # fmt: skip
+
+    def order(item: Any) -> tuple[str, str]:
+        return _ddb_hash_order(item.hash_key, item.range_key)
+
+    items = sorted((i for i in self.all_items() if i.is_within_segment(segments)), key=order)
+    if exclusive_start_key:
+        rk = exclusive_start_key.get(self.range_key_attr) if self.range_key_attr else None
+        start = _ddb_hash_order(DynamoType(exclusive_start_key[self.hash_key_attr]),
+                                DynamoType(rk) if rk else None)  # fmt: skip
+        items = [i for i in items if order(i) > start]
+    results, scanned, read_bytes, last = [], 0, 0, None
+    for item in items:
+        if scanned and read_bytes + item.size() > SCAN_PAGE_BYTES:
+            break
+        scanned += 1
+        read_bytes += item.size()
+        last = item
+        if _ddb_item_passes(item, filters, filter_expression):
+            results.append(copy.deepcopy(item))
+        if limit and scanned >= limit:
+            break
+    lek = None
+    if last is not None and (scanned < len(items) or (limit and scanned >= limit)):
+        lek = self._get_last_evaluated_key(last, None)
+    if projection_expression:
+        results = [r.project(projection_expression) for r in results]
+    return results, scanned, lek
+
+
 _orig: dict[str, Any] = {}
 _applied = False
 
@@ -1130,6 +1341,10 @@ def apply() -> None:
     ac.S3IAMRequest._raise_invalid_access_key = _raise_invalid_access_key_s3
     _orig["iam_invalid_key"] = ac.IAMRequest._raise_invalid_access_key
     ac.IAMRequest._raise_invalid_access_key = _raise_invalid_access_key_iam
+    _orig["iam_bad_sig"] = ac.IAMRequest._raise_signature_does_not_match
+    ac.IAMRequest._raise_signature_does_not_match = _ddb_raise_signature_does_not_match
+    _orig["iam_denied"] = ac.IAMRequest._raise_access_denied
+    ac.IAMRequest._raise_access_denied = _ddb_raise_access_denied
 
     from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse as AAS
 
@@ -1154,6 +1369,11 @@ def apply() -> None:
 
     _orig["s3_list_v2_response"] = S3Response.list_objects_v2
     S3Response.list_objects_v2 = _s3_list_objects_v2_response
+
+    from moto.dynamodb.models.table import Table as DdbTable
+
+    _orig["ddb_scan"] = DdbTable.scan
+    DdbTable.scan = _ddb_table_scan
 
     _orig["elbv2_create_lb"] = ELBv2Backend.create_load_balancer
     ELBv2Backend.create_load_balancer = _elbv2_create_load_balancer

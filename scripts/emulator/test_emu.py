@@ -1330,3 +1330,197 @@ class TestServiceResourceScoping(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def raw_ddb(target: str, doc: dict, creds: dict | None = None, sign: bool = True) -> tuple[int, dict, dict]:
+    """A DynamoDB JSON-protocol request on the wire: (status, headers, JSON body)."""
+    from botocore.auth import SigV4Auth
+
+    c = creds or EMU.admin
+    body = json.dumps(doc).encode()
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"DynamoDB_20120810.{target}"}
+    if sign:
+        req = AWSRequest(method="POST", url=HTTP_ENDPOINT + "/", data=body, headers=headers)
+        SigV4Auth(Credentials(c["access_key_id"], c["secret_access_key"], c.get("session_token")),
+                  "dynamodb", EMU.region).add_auth(req)  # fmt: skip
+        headers = dict(req.headers.items())
+    conn = http.client.HTTPConnection("127.0.0.1", int(HTTP_ENDPOINT.rsplit(":", 1)[1]), timeout=30)
+    try:
+        conn.request("POST", "/", body=body, headers=headers)
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, json.loads(r.read() or b"{}")
+    finally:
+        conn.close()
+
+
+def ddb_table(name: str, n: int) -> None:
+    d = EMU.client("dynamodb")
+    d.create_table(TableName=name, KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
+                   BillingMode="PAY_PER_REQUEST")  # fmt: skip
+    for i in range(n):
+        d.put_item(TableName=name, Item={"name": {"S": f"docs/d{i:02d}"}, "body": {"S": f'{{"i":{i}}}'},
+                                         "sha256": {"S": hashlib.sha256(f'{{"i":{i}}}'.encode()).hexdigest()}})  # fmt: skip
+
+
+class TestDynamoDBAuth(unittest.TestCase):
+    """Patch 10: IAM checked on the table's ARN, auth failures as DynamoDB answers them."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.table, cls.other = uniq("docs"), uniq("other")
+        ddb_table(cls.table, 3)
+        ddb_table(cls.other, 1)
+        cls.ro = EMU.create_policy_user(emu.ddb_restricted_policy(cls.table))
+
+    def test_policy_naming_the_table_allows_its_read_actions(self) -> None:
+        d = EMU.client("dynamodb", creds=self.ro)
+        item = d.get_item(TableName=self.table, Key={"name": {"S": "docs/d01"}}, ConsistentRead=True)["Item"]
+        self.assertEqual(item["body"]["S"], '{"i":1}')
+        self.assertEqual(d.scan(TableName=self.table)["Count"], 3)
+        self.assertEqual(d.describe_table(TableName=self.table)["Table"]["TableName"], self.table)
+
+    def test_other_table_and_other_actions_are_refused(self) -> None:
+        d = EMU.client("dynamodb", creds=self.ro)
+        self.assertEqual(error_of(d.get_item, TableName=self.other, Key={"name": {"S": "docs/d00"}}),
+                         (400, "AccessDeniedException"))  # fmt: skip
+        self.assertEqual(error_of(d.put_item, TableName=self.table, Item={"name": {"S": "x"}}),
+                         (400, "AccessDeniedException"))  # fmt: skip
+        self.assertEqual(error_of(d.list_tables), (400, "AccessDeniedException"))
+
+    def test_policy_naming_another_table_is_refused(self) -> None:
+        c = EMU.create_policy_user(emu.ddb_restricted_policy(self.other))
+        d = EMU.client("dynamodb", creds=c)
+        self.assertEqual(error_of(d.scan, TableName=self.table), (400, "AccessDeniedException"))
+        self.assertEqual(d.scan(TableName=self.other)["Count"], 1)
+
+    def test_access_denied_on_the_wire(self) -> None:
+        st, h, doc = raw_ddb("GetItem", {"TableName": self.other, "Key": {"name": {"S": "docs/d00"}}}, self.ro)
+        self.assertEqual(st, 400)
+        self.assertIn("json", h["content-type"])
+        self.assertEqual(doc["__type"], "com.amazon.coral.service#AccessDeniedException")
+        self.assertIn(f"on resource: {emu.ddb_table_arn(self.other)}", doc["Message"])
+
+    def test_wrong_secret_is_invalid_signature(self) -> None:
+        c = {**self.ro, "secret_access_key": "x" * 40}
+        st, _, doc = raw_ddb("GetItem", {"TableName": self.table, "Key": {"name": {"S": "docs/d00"}}}, c)
+        self.assertEqual((st, doc["__type"]), (400, "com.amazon.coral.service#InvalidSignatureException"))
+
+    def test_unknown_key_is_unrecognized_client(self) -> None:
+        c = {"access_key_id": "AKIAEMUUNKNOWN000000", "secret_access_key": "x" * 40}
+        st, _, doc = raw_ddb("Scan", {"TableName": self.table}, c)
+        self.assertEqual((st, doc["__type"]), (400, "com.amazon.coral.service#UnrecognizedClientException"))
+        self.assertEqual(error_of(EMU.client("dynamodb", creds=c).scan, TableName=self.table),
+                         (400, "UnrecognizedClientException"))  # fmt: skip
+
+    def test_unsigned_is_missing_authentication_token(self) -> None:
+        st, _, doc = raw_ddb("Scan", {"TableName": self.table}, sign=False)
+        self.assertEqual((st, doc["__type"]), (400, "com.amazon.coral.service#MissingAuthenticationTokenException"))
+
+    def test_expired_session_is_expired_token_exception(self) -> None:
+        iam, sts = EMU.client("iam"), EMU.client("sts")
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                 "Principal": {"AWS": f"arn:aws:iam::{EMU.account_id}:root"}}]}  # fmt: skip
+        role = iam.create_role(RoleName=uniq("ddb-task"), AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+        iam.put_role_policy(RoleName=role["RoleName"], PolicyName="p",
+                            PolicyDocument=json.dumps(emu.ddb_restricted_policy(self.table)))  # fmt: skip
+        c = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="task")["Credentials"]
+        creds = {"access_key_id": c["AccessKeyId"], "secret_access_key": c["SecretAccessKey"],
+                 "session_token": c["SessionToken"]}  # fmt: skip
+        d = EMU.client("dynamodb", creds=creds)
+        self.assertEqual(d.scan(TableName=self.table)["Count"], 3)
+        EMU.expire_session(creds["access_key_id"])
+        self.assertEqual(error_of(d.scan, TableName=self.table), (400, "ExpiredTokenException"))
+
+
+class TestDynamoDBScan(unittest.TestCase):
+    """Patch 11: Scan pages as DynamoDB's: unordered, Limit before the filter,
+    LastEvaluatedKey whenever Limit is reached, 1 MB pages."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.table = uniq("scan")
+        ddb_table(cls.table, 12)
+        cls.d = EMU.client("dynamodb")
+
+    def pages(self, **kw) -> list[dict]:
+        out, start = [], None
+        for _ in range(50):
+            r = self.d.scan(TableName=self.table, **kw, **({"ExclusiveStartKey": start} if start else {}))
+            out.append(r)
+            start = r.get("LastEvaluatedKey")
+            if not start:
+                return out
+        self.fail("Scan never ended")
+
+    def test_order_is_not_the_key_order_and_pages_cover_every_item_once(self) -> None:
+        names = [i["name"]["S"] for p in self.pages(Limit=5) for i in p["Items"]]
+        self.assertEqual(sorted(names), [f"docs/d{i:02d}" for i in range(12)])
+        self.assertNotEqual(names, sorted(names))
+        whole = [i["name"]["S"] for i in self.d.scan(TableName=self.table)["Items"]]
+        self.assertEqual(whole, names)  # a stable order, the same paged or not
+
+    def test_limit_reached_on_the_last_item_still_returns_last_evaluated_key(self) -> None:
+        first = self.d.scan(TableName=self.table, Limit=12)
+        self.assertEqual(first["Count"], 12)
+        self.assertIn("LastEvaluatedKey", first)
+        last = self.d.scan(TableName=self.table, Limit=12, ExclusiveStartKey=first["LastEvaluatedKey"])
+        self.assertEqual((last["Count"], last["ScannedCount"]), (0, 0))
+        self.assertNotIn("LastEvaluatedKey", last)
+        self.assertNotIn("LastEvaluatedKey", self.d.scan(TableName=self.table, Limit=13))
+
+    def test_limit_applies_before_the_filter(self) -> None:
+        r = self.d.scan(TableName=self.table, Limit=4, FilterExpression="#n = :v",
+                        ExpressionAttributeNames={"#n": "name"},
+                        ExpressionAttributeValues={":v": {"S": "no-such-doc"}})  # fmt: skip
+        self.assertEqual((r["Count"], r["ScannedCount"]), (0, 4))
+        self.assertIn("LastEvaluatedKey", r)
+        found = [i for p in self.pages(Limit=4, FilterExpression="#n = :v", ExpressionAttributeNames={"#n": "name"},
+                                       ExpressionAttributeValues={":v": {"S": "docs/d07"}}) for i in p["Items"]]  # fmt: skip
+        self.assertEqual([i["name"]["S"] for i in found], ["docs/d07"])
+
+    def test_exclusive_start_key_of_a_deleted_item_resumes_after_its_position(self) -> None:
+        t = uniq("scan-del")
+        ddb_table(t, 6)
+        first = self.d.scan(TableName=t, Limit=3)
+        self.d.delete_item(TableName=t, Key=first["LastEvaluatedKey"])
+        rest = self.d.scan(TableName=t, ExclusiveStartKey=first["LastEvaluatedKey"])
+        names = [i["name"]["S"] for i in first["Items"][:2] + rest["Items"]]
+        self.assertEqual(sorted(names), sorted({f"docs/d{i:02d}" for i in range(6)} - {first["LastEvaluatedKey"]["name"]["S"]}))
+
+    def test_pages_stop_at_one_megabyte_read(self) -> None:
+        t = uniq("scan-big")
+        ddb_table(t, 0)
+        for i in range(4):
+            self.d.put_item(TableName=t, Item={"name": {"S": f"big{i}"}, "body": {"S": "x" * 390_000}})
+        r = self.d.scan(TableName=t, ProjectionExpression="#n", ExpressionAttributeNames={"#n": "name"})
+        self.assertEqual(r["Count"], 2)  # 2 x 390 KB read; a third would pass 1 MB
+        self.assertIn("LastEvaluatedKey", r)
+        self.assertEqual(set(r["Items"][0]), {"name"})
+
+    def test_projection_with_attribute_names_and_consistent_read(self) -> None:
+        r = self.d.get_item(TableName=self.table, Key={"name": {"S": "docs/d03"}}, ConsistentRead=True,
+                            ProjectionExpression="#s", ExpressionAttributeNames={"#s": "sha256"})  # fmt: skip
+        self.assertEqual(r["Item"], {"sha256": {"S": hashlib.sha256(b'{"i":3}').hexdigest()}})
+        # `name` is a reserved word: it must go through ExpressionAttributeNames, as on AWS
+        self.assertEqual(error_of(self.d.get_item, TableName=self.table, Key={"name": {"S": "docs/d03"}},
+                                  ProjectionExpression="name"), (400, "ValidationException"))  # fmt: skip
+        r = self.d.scan(TableName=self.table, ConsistentRead=True, ProjectionExpression="#n, sha256",
+                        ExpressionAttributeNames={"#n": "name"})  # fmt: skip
+        self.assertEqual({frozenset(i) for i in r["Items"]}, {frozenset({"name", "sha256"})})
+        self.assertNotIn("Item", self.d.get_item(TableName=self.table, Key={"name": {"S": "docs/nope"}}))
+
+
+class TestDynamoDBRequestLog(unittest.TestCase):
+    def test_requests_are_logged_with_their_body_and_status(self) -> None:
+        t = uniq("log")
+        ddb_table(t, 1)
+        n = len(EMU.dynamodb_requests())
+        d = EMU.client("dynamodb")
+        d.get_item(TableName=t, Key={"name": {"S": "docs/d00"}}, ProjectionExpression="#s",
+                   ExpressionAttributeNames={"#s": "sha256"})  # fmt: skip
+        error_of(d.get_item, TableName=uniq("none"), Key={"name": {"S": "x"}})
+        log = EMU.dynamodb_requests()[n:]
+        self.assertEqual([(op, st) for op, _, st in log], [("GetItem", 200), ("GetItem", 400)])
+        self.assertEqual(log[0][1]["ProjectionExpression"], "#s")
+        self.assertEqual(log[0][1]["TableName"], t)

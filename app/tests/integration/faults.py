@@ -15,6 +15,13 @@ probe does not take them); each such request pops the next one (or, with
   ("body", status, bytes) answer 'bytes' with that status (e.g. bad XML)
   ("headers", {name: value})  forward, then replace those response headers
                           (value None: drop the header)
+  ("ddb", status, type)   a DynamoDB JSON error: {"__type": type, "message"}
+                          (type in full, e.g. "com.amazonaws.dynamodb.v20120810#
+                          ProvisionedThroughputExceededException")
+
+DynamoDB requests all go to "/": for them 'match' (and count()) is looked
+for in the operation (X-Amz-Target) and the JSON body too, e.g.
+match='"docs/foo"' or match="Scan".
 
 Everything binds 127.0.0.1; every wait is bounded.
 """
@@ -22,6 +29,7 @@ Everything binds 127.0.0.1; every wait is bounded.
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import threading
 import time
@@ -40,7 +48,7 @@ class FaultProxy:
         self.faults: list[tuple] = []
         self.sticky: tuple | None = None
         self.match = ""
-        self.seen: list[tuple[str, str]] = []  # (method, path) per request
+        self.seen: list[tuple[str, str]] = []  # (method, path + target + body) per request
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         proxy = self
@@ -97,6 +105,7 @@ class FaultProxy:
     # -- serving ------------------------------------------------------------
 
     def _next_fault(self, path: str) -> tuple | None:
+        """'path': the request's path, plus for DynamoDB its target and body."""
         with self.lock:
             self.seen.append(("", path))
             if self.match not in path:
@@ -108,11 +117,16 @@ class FaultProxy:
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         n = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(n) if n else b""
-        fault = self._next_fault(h.path)
+        target = h.headers.get("X-Amz-Target")
+        what = h.path if not target else f"{h.path}\n{target}\n{body.decode('utf-8', 'replace')}"
+        fault = self._next_fault(what)
         kind = fault[0] if fault else None
         if kind == "status":
             doc = ERROR_XML % fault[2].encode()
             self._answer(h, fault[1], doc, {"Content-Type": "application/xml"})
+        elif kind == "ddb":
+            doc = json.dumps({"__type": fault[2], "message": "injected by the fault proxy"}).encode()
+            self._answer(h, fault[1], doc, {"Content-Type": "application/x-amz-json-1.0"})
         elif kind == "hang":
             self.stopping.wait(fault[1])
             h.close_connection = True

@@ -12,6 +12,7 @@ Every wait here is bounded; every server binds 127.0.0.1.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -92,6 +93,65 @@ def seed_bucket(emu: Emulator, bucket: str = BUCKET, prefix: str = PREFIX) -> di
     s3.put_object(Bucket=bucket, Key=f"{prefix}with space.json", Body=b"{}")
     s3.put_object(Bucket=bucket, Key="secret.json", Body=b'{"secret":true}')
     return docs
+
+
+# -- the DynamoDB store (issue 14) ------------------------------------------
+
+TABLE = "s3json-docs"
+# S3JSON_TEST_STORE=dynamodb runs the store-parametrized suites (test_api,
+# test_cache) against the emulator's DynamoDB instead of S3.
+STORE = os.environ.get("S3JSON_TEST_STORE", "s3")
+if STORE not in ("s3", "dynamodb"):
+    raise SystemExit(f"S3JSON_TEST_STORE: expected s3 or dynamodb, got {STORE!r}")
+# Items seeded WITHOUT sha256 (other writers may omit it): the service must
+# still serve them, with an ETag computed from the body.
+NO_SHA256 = ("bar", "team/platform")
+
+
+def ddb_item(name: str, body: bytes, with_sha: bool = True) -> dict:
+    item = {"name": {"S": name}, "body": {"S": body.decode("utf-8")}}
+    if with_sha:
+        item["sha256"] = {"S": hashlib.sha256(body).hexdigest()}
+    return item
+
+
+def create_table(emu: Emulator, table: str = TABLE) -> None:
+    d = emu.client("dynamodb")
+    try:
+        d.create_table(TableName=table, KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
+                       BillingMode="PAY_PER_REQUEST")  # fmt: skip
+    except d.exceptions.ResourceInUseException:
+        pass
+
+
+def seed_table(emu: Emulator, table: str = TABLE, prefix: str = PREFIX) -> dict[str, bytes]:
+    """The table twin of seed_bucket(): the same documents as items under
+    'prefix' (sha256 on all but NO_SHA256), plus invalid (not JSON), big
+    (> 1 MiB would not fit an item: 390 KB with S3JSON_MAX_OBJECT_BYTES set
+    below it by the suites), 'with space' (not a valid name) and secret
+    outside the prefix. Returns the valid documents by name."""
+    create_table(emu, table)
+    d = emu.client("dynamodb")
+    docs = sample_documents()
+    for name, body in docs.items():
+        d.put_item(TableName=table, Item=ddb_item(prefix + name, body, name not in NO_SHA256))
+    d.put_item(TableName=table, Item=ddb_item(prefix + "invalid", b'{"a": 1,}'))
+    d.put_item(TableName=table, Item=ddb_item(prefix + "big", DDB_BIG))
+    d.put_item(TableName=table, Item=ddb_item(prefix + "with space", b"{}"))
+    d.put_item(TableName=table, Item=ddb_item("secret", b'{"secret":true}'))
+    return docs
+
+
+DDB_BIG_BYTES = 390 * 1024
+DDB_BIG = b'{"pad":"' + b"x" * (DDB_BIG_BYTES - 10) + b'"}'
+
+
+def create_table_reader(emu: Emulator, table: str = TABLE) -> dict[str, str]:
+    """An IAM user with the task role's policy: GetItem, Scan, DescribeTable on 'table'."""
+    from emu import ddb_restricted_policy
+
+    return emu.create_policy_user(ddb_restricted_policy(table, emu.region, emu.account_id))
 
 
 class Response:
@@ -227,19 +287,89 @@ class Service:
         raise AssertionError(f"no {event} log line matching in {timeout}s; last: {self.lines[-5:]}")
 
 
-def service_env(emu: Emulator, creds: dict[str, str], **extra: str) -> dict[str, str]:
-    """The environment of a service reading BUCKET/PREFIX with 'creds'."""
-    env = {
-        "S3JSON_BUCKET": BUCKET,
+# With the DynamoDB store the suites' too-large item ("big", 390 KB: an item
+# cannot hold more than 400 KB) must pass the service's limit.
+DDB_MAX_OBJECT_BYTES = str(256 * 1024)
+
+
+def service_env(emu: Emulator, creds: dict[str, str], store: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a service reading BUCKET/PREFIX (or, with the
+    DynamoDB store, TABLE/PREFIX) with 'creds'."""
+    if (store or STORE) == "dynamodb":
+        env = {
+            "S3JSON_STORE": "dynamodb",
+            "S3JSON_TABLE": TABLE,
+            "AWS_ENDPOINT_URL_DYNAMODB": emu.endpoint,
+            "S3JSON_MAX_OBJECT_BYTES": DDB_MAX_OBJECT_BYTES,
+        }
+    else:
+        env = {"S3JSON_BUCKET": BUCKET, "AWS_ENDPOINT_URL_S3": emu.endpoint}
+    env.update({
         "S3JSON_PREFIX": PREFIX,
         "AWS_REGION": emu.region,
-        "AWS_ENDPOINT_URL_S3": emu.endpoint,
         "AWS_ACCESS_KEY_ID": creds["access_key_id"],
         "AWS_SECRET_ACCESS_KEY": creds["secret_access_key"],
-    }
+    })  # fmt: skip
     if creds.get("session_token"):
         env["AWS_SESSION_TOKEN"] = creds["session_token"]
     if emu.ca_bundle:
         env["AWS_CA_BUNDLE"] = emu.ca_bundle
     env.update(extra)
     return env
+
+
+# -- the store under test (S3JSON_TEST_STORE) --------------------------------
+
+
+def seed_store(emu: Emulator) -> dict[str, bytes]:
+    """seed_bucket() or seed_table(): the same documents either way."""
+    return seed_table(emu) if STORE == "dynamodb" else seed_bucket(emu)
+
+
+def store_reader(emu: Emulator) -> dict[str, str]:
+    """Credentials allowed exactly what the service's task role is."""
+    return create_table_reader(emu) if STORE == "dynamodb" else emu.create_restricted_user(BUCKET, PREFIX)
+
+
+def put_document(emu: Emulator, name: str, body: bytes, with_sha: bool = True) -> None:
+    """Write (or replace) document 'name' in the store under test, as the
+    loader does (sha256 kept in step unless with_sha=False)."""
+    if STORE == "dynamodb":
+        emu.client("dynamodb").put_item(TableName=TABLE, Item=ddb_item(PREFIX + name, body, with_sha))
+    else:
+        emu.client("s3").put_object(Bucket=BUCKET, Key=f"{PREFIX}{name}.json", Body=body)
+
+
+def skip_unless_s3(reason: str):
+    """A test of S3 behaviour: skipped, with the reason printed, when the
+    suite runs against DynamoDB."""
+    import unittest
+
+    return unittest.skipIf(STORE != "s3", f"S3 only: {reason}")
+
+
+def projected_fields(request: dict) -> set[str] | None:
+    """The attributes a GetItem/Scan asked for (None: the whole item)."""
+    proj = request.get("ProjectionExpression")
+    if not proj:
+        return None
+    names = request.get("ExpressionAttributeNames", {})
+    return {names.get(f.strip(), f.strip()) for f in proj.split(",") if f.strip()}
+
+
+def ddb_reads(emu: Emulator, since: int, name: str | None = None, with_body: bool | None = None) -> list[dict]:
+    """GetItem requests the emulator served on TABLE after position 'since'
+    (len(emu.dynamodb_requests()) taken before), optionally for document
+    'name', and only those that transfer `body` (with_body=True: a document
+    read) or only those that do not (False: e.g. a sha256 revalidation)."""
+    out = []
+    for op, doc, _ in emu.dynamodb_requests()[since:]:
+        if op != "GetItem" or doc.get("TableName") != TABLE:
+            continue
+        if name is not None and doc.get("Key", {}).get("name", {}).get("S") != PREFIX + name:
+            continue
+        fields = projected_fields(doc)
+        if with_body is not None and (fields is None or "body" in fields) != with_body:
+            continue
+        out.append(doc)
+    return out

@@ -1,15 +1,18 @@
-"""The document cache end to end: s3json against the emulator."""
+"""The document cache end to end: s3json against the emulator (S3, or with
+S3JSON_TEST_STORE=dynamodb the emulator's DynamoDB)."""
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import threading
 import time
 import unittest
 
-from harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
+from harness import (STORE, Service, ddb_reads, emulator, projected_fields, put_document,  # fmt: skip
+                     seed_store, service_env, store_reader)
 
 
 def metric(svc: Service, name: str, labels: str = "") -> float:
@@ -24,6 +27,15 @@ def metric(svc: Service, name: str, labels: str = "") -> float:
     return total
 
 
+def store_gets(svc: Service, name: str) -> float:
+    """Reads of document 'name' from the store: S3 GetObjects as the
+    service counts them, DynamoDB whole-item GetItems as the emulator saw
+    them (a probe or a sha256-only revalidation is not a document read)."""
+    if STORE == "dynamodb":
+        return len(ddb_reads(svc.emu, 0, name, with_body=True))
+    return s3_gets(svc)
+
+
 def s3_gets(svc: Service) -> float:
     return metric(svc, "s3json_s3_requests_total", "") if False else sum(
         float(m.group(1)) for m in re.finditer(
@@ -35,17 +47,18 @@ class CacheTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.emu = emulator()
-        seed_bucket(cls.emu)
-        cls.s3 = cls.emu.client("s3")
-        cls.creds = cls.emu.create_restricted_user(BUCKET, PREFIX)
+        seed_store(cls.emu)
+        cls.creds = store_reader(cls.emu)
 
     def service(self, **env) -> Service:
         base = {"S3JSON_CACHE_TTL_SECONDS": "1"}
         base.update(env)
-        return Service(service_env(self.emu, self.creds, **base))
+        svc = Service(service_env(self.emu, self.creds, **base))
+        svc.emu = self.emu
+        return svc
 
-    def put(self, name: str, body: bytes) -> None:
-        self.s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}{name}.json", Body=body)
+    def put(self, name: str, body: bytes, with_sha: bool = True) -> None:
+        put_document(self.emu, name, body, with_sha)
 
     def test_hit_miss_revalidated(self):
         self.put("c1", b'{"v":1}')
@@ -59,7 +72,7 @@ class CacheTest(unittest.TestCase):
             self.assertEqual(metric(svc, "s3json_cache_revalidations_total"), 1)
             self.assertEqual(metric(svc, "s3json_cache_hits_total"), 1)
             line = svc.wait_event("access", lambda d: d.get("cache") == "REVALIDATED")
-            self.assertEqual(line["s3_status"], 304)
+            self.assertEqual(line["s3_status"], 200 if STORE == "dynamodb" else 304)
 
     def test_freshness_within_ttl_plus_one_second(self):
         self.put("c2", b'{"v":1}')
@@ -78,7 +91,7 @@ class CacheTest(unittest.TestCase):
     def test_single_flight(self):
         self.put("c3", b'{"hot":true}')
         with self.service(S3JSON_CACHE_TTL_SECONDS="30") as svc:
-            before = s3_gets(svc)
+            before = store_gets(svc, "c3")
             results, barrier = [], threading.Barrier(32)
 
             def hit():
@@ -91,7 +104,7 @@ class CacheTest(unittest.TestCase):
             for t in threads:
                 t.join(20)
             self.assertEqual(results, [200] * 32)
-            self.assertEqual(s3_gets(svc) - before, 1)
+            self.assertEqual(store_gets(svc, "c3") - before, 1)
 
     def test_stale_if_error_and_recovery(self):
         self.put("c4", b'{"stale":"ok"}')
@@ -172,18 +185,18 @@ class CacheTest(unittest.TestCase):
     def test_client_max_age_and_negative_cache(self):
         with self.service(S3JSON_CLIENT_MAX_AGE="30") as svc:
             self.assertEqual(svc.get("/api/foo").headers["cache-control"], "max-age=30")
-            before = s3_gets(svc)
+            before = store_gets(svc, "absent")
             for _ in range(5):
                 self.assertEqual(svc.get("/api/absent").status, 404)
-            self.assertEqual(s3_gets(svc) - before, 1)
+            self.assertEqual(store_gets(svc, "absent") - before, 1)
 
     def test_cache_off(self):
         with self.service(S3JSON_CACHE_TTL_SECONDS="0") as svc:
-            before = s3_gets(svc)
+            before = store_gets(svc, "foo")
             for _ in range(3):
                 r = svc.get("/api/foo")
                 self.assertEqual((r.status, r.headers["x-cache"]), (200, "MISS"))
-            self.assertEqual(s3_gets(svc) - before, 3)
+            self.assertEqual(store_gets(svc, "foo") - before, 3)
 
     def test_metrics_exposition(self):
         with self.service() as svc:
@@ -205,6 +218,51 @@ class CacheTest(unittest.TestCase):
                            's3json_s3_request_duration_seconds_count{operation="GetObject"}',
                            "s3json_credential_refreshes_total", "s3json_http_requests_in_flight"]:  # fmt: skip
                 self.assertIn(series, body)
+
+
+@unittest.skipIf(STORE != "dynamodb", "DynamoDB only: revalidation by sha256 (S3 revalidates with If-None-Match)")
+class DynamoRevalidationTest(unittest.TestCase):
+    """Issue 14: DynamoDB has no conditional GET; an item with sha256 is
+    revalidated by reading that attribute alone (the body is not
+    transferred), an item without it is re-read whole."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = emulator()
+        seed_store(cls.emu)
+        cls.creds = store_reader(cls.emu)
+
+    def revalidate(self, name: str, body: bytes, with_sha: bool) -> list[dict]:
+        put_document(self.emu, name, body, with_sha)
+        with Service(service_env(self.emu, self.creds, S3JSON_CACHE_TTL_SECONDS="1")) as svc:
+            self.assertEqual(svc.get(f"/api/{name}").body, body)
+            time.sleep(1.1)
+            n = len(self.emu.dynamodb_requests())
+            r = svc.get(f"/api/{name}")
+            self.assertEqual((r.status, r.headers["x-cache"], r.body), (200, "REVALIDATED", body))
+            return ddb_reads(self.emu, n, name)
+
+    def test_unchanged_item_with_sha256_is_revalidated_without_its_body(self):
+        reads = self.revalidate("rv1", b'{"rv":1}', with_sha=True)
+        self.assertEqual(len(reads), 1, reads)
+        fields = projected_fields(reads[0])
+        self.assertIn("sha256", fields, reads[0])
+        self.assertNotIn("body", fields, reads[0])
+
+    def test_item_without_sha256_is_reread_whole(self):
+        reads = self.revalidate("rv2", b'{"rv":2}', with_sha=False)
+        self.assertTrue(reads, "no GetItem at revalidation")
+        self.assertIn("body", projected_fields(reads[-1]) or {"body"}, reads)  # None: the whole item
+
+    def test_changed_item_is_served_new_after_ttl(self):
+        put_document(self.emu, "rv3", b'{"v":1}')
+        with Service(service_env(self.emu, self.creds, S3JSON_CACHE_TTL_SECONDS="1")) as svc:
+            self.assertEqual(svc.get("/api/rv3").body, b'{"v":1}')
+            put_document(self.emu, "rv3", b'{"v":2}')
+            time.sleep(1.1)
+            r = svc.get("/api/rv3")
+            self.assertEqual(r.body, b'{"v":2}')
+            self.assertEqual(r.headers["etag"], '"%s"' % hashlib.sha256(b'{"v":2}').hexdigest())
 
 
 if __name__ == "__main__":

@@ -17,7 +17,10 @@ import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from faults import FaultProxy, HangingServer, threads_of, wait_for
-from harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
+from harness import (BUCKET, PREFIX, Service, create_table_reader, emulator,  # fmt: skip
+                     seed_bucket, seed_table, service_env)
+
+DDB = "com.amazonaws.dynamodb.v20120810#"
 
 
 class S3FaultTest(unittest.TestCase):
@@ -189,6 +192,118 @@ class S3FaultTest(unittest.TestCase):
                 self.assertEqual(bad, [])
                 if ttl == "0":  # uncached, both versions must have shown
                     self.assertEqual(seen, {b"a", b"b"})
+
+
+class DynamoFaultTest(unittest.TestCase):
+    """Issue 14: the DynamoDB store behind the fault proxy. Throttling is
+    retried (bounded) then 503, an auth refusal is 502 at once, a silent
+    endpoint 504 within the budget, a malformed answer 502: never a wrong
+    body."""
+
+    FOO = '"docs/foo"'  # in the GetItem body of GET /api/foo
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = emulator()
+        seed_table(cls.emu)
+        cls.creds = create_table_reader(cls.emu)
+
+    def service(self, endpoint: str, **env) -> Service:
+        base = {"S3JSON_CACHE_TTL_SECONDS": "0", "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+                "S3JSON_S3_TIMEOUT_MS": "1500"}  # fmt: skip
+        base.update(env)
+        return Service(service_env(self.emu, self.creds, store="dynamodb", **base))
+
+    assertError = S3FaultTest.assertError
+
+    def test_throttling_is_retried_then_succeeds(self):
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint) as svc:
+            for fault in [("ddb", 400, DDB + "ProvisionedThroughputExceededException"),
+                          ("ddb", 400, "com.amazon.coral.availability#ThrottlingException"),
+                          ("ddb", 500, DDB + "InternalServerError"),
+                          ("status", 503, "ServiceUnavailable")]:  # fmt: skip
+                with self.subTest(fault=fault):
+                    fp.reset()
+                    fp.queue(fault, fault, match=self.FOO)
+                    r = svc.get("/api/foo")
+                    self.assertEqual((r.status, r.body), (200, b'{"greeting":"I am the Foo"}'))
+                    self.assertEqual(fp.count(self.FOO), 3)
+
+    def test_throttled_throughout_is_bounded_retries_then_503(self):
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint) as svc:
+            fp.always(("ddb", 400, DDB + "ProvisionedThroughputExceededException"), match=self.FOO)
+            t0 = time.monotonic()
+            r = svc.get("/api/foo")
+            self.assertError(r, 503, "upstream_unavailable")
+            self.assertEqual(r.headers["retry-after"], "1")
+            self.assertLess(time.monotonic() - t0, 1.5 + 0.5)
+            self.assertEqual(fp.count(self.FOO), 3)  # S3JSON_S3_MAX_ATTEMPTS
+            fp.always(("ddb", 400, DDB + "ProvisionedThroughputExceededException"), match="Scan")
+            self.assertError(svc.get("/api"), 503, "upstream_unavailable")
+            fp.always(None)
+            self.assertEqual(svc.get("/api/foo").status, 200)
+            self.assertEqual(svc.get("/api").status, 200)
+
+    def test_access_denied_is_502_and_not_retried(self):
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint) as svc:
+            for t in ("com.amazon.coral.service#AccessDeniedException",
+                      "com.amazon.coral.service#UnrecognizedClientException"):  # fmt: skip
+                with self.subTest(type=t):
+                    fp.reset()
+                    fp.queue(("ddb", 400, t), match=self.FOO)
+                    self.assertError(svc.get("/api/foo"), 502, "upstream_forbidden")
+                    self.assertEqual(fp.count(self.FOO), 1)
+
+    def test_silent_endpoint_is_504_within_the_budget(self):
+        with HangingServer() as hs, self.service(hs.endpoint, S3JSON_S3_TIMEOUT_MS="500") as svc:
+            t0 = time.monotonic()
+            r = svc.get("/api/foo")
+            self.assertError(r, 504, "upstream_timeout")
+            self.assertLess(time.monotonic() - t0, 0.5 + 0.4)
+            rid = r.headers["x-request-id"]
+            line = svc.wait_event("access", lambda d: d.get("request_id") == rid)
+            self.assertLessEqual(line["s3_ms"], 500 + 50)
+            self.assertError(svc.get("/api"), 504, "upstream_timeout")
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint, S3JSON_S3_TIMEOUT_MS="500") as svc:
+            fp.always(("delay", 2.0), match=self.FOO)
+            t0 = time.monotonic()
+            self.assertError(svc.get("/api/foo"), 504, "upstream_timeout")
+            self.assertLess(time.monotonic() - t0, 0.5 + 0.4)
+
+    def test_malformed_answers_are_502_never_a_wrong_body(self):
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint, S3JSON_S3_MAX_ATTEMPTS="1") as svc:
+            for bad in (b"not json at all", b'{"Item": ', b"[]", b'{"Item": {"name": {"S": "docs/foo"}}}',
+                        b'{"Item": {"name": {"S": "docs/foo"}, "body": {"N": "1"}}}',
+                        b'{"Item": {"name": {"S": "docs/foo"}, "body": "raw"}}'):  # fmt: skip
+                with self.subTest(bad=bad):
+                    fp.queue(("body", 200, bad), match=self.FOO)
+                    self.assertError(svc.get("/api/foo"), 502, "bad_upstream_response")
+            for fault in (("truncate",), ("garbage",)):
+                with self.subTest(fault=fault):
+                    fp.queue(fault, match=self.FOO)
+                    r = svc.get("/api/foo")
+                    self.assertIn(r.status, (502, 503), r)
+            for bad in (b"not json", b'{"Items": {}}', b'{"Items": [{"name": {"N": "1"}}], "Count": 1'):
+                with self.subTest(scan=bad):
+                    fp.queue(("body", 200, bad), match="Scan")
+                    self.assertError(svc.get("/api"), 502, "bad_upstream_response")
+            fp.queue(("ddb", 400, DDB + "ValidationException"), match=self.FOO)
+            self.assertEqual(svc.get("/api/foo").status, 502)
+            self.assertEqual(svc.get("/api/foo").status, 200)  # and fine afterwards
+
+    def test_revalidation_of_an_unchanged_item_does_not_transfer_its_body(self):
+        with FaultProxy(self.emu.endpoint) as fp, self.service(fp.endpoint, S3JSON_CACHE_TTL_SECONDS="1") as svc:
+            self.assertEqual(svc.get("/api/foo").headers["x-cache"], "MISS")
+            time.sleep(1.1)
+            fp.reset()
+            r = svc.get("/api/foo")
+            self.assertEqual((r.status, r.headers["x-cache"]), (200, "REVALIDATED"))
+            with fp.lock:
+                gets = [p for _, p in fp.seen if self.FOO in p and "GetItem" in p]
+            self.assertEqual(len(gets), 1, gets)
+            req = json.loads(gets[0].split("\n", 2)[2])
+            names = set(req.get("ExpressionAttributeNames", {}).values())
+            self.assertEqual(names, {"sha256"}, req)
 
 
 class CredentialsEndpoint:
