@@ -8,7 +8,7 @@
 #
 # Prints terraform test's "Success! N passed, M failed" summaries and one
 # "RESULT: N passed, M failed" line for the fmt/validate checks, as
-# scripts/test.sh expects. Exit status 0 only when everything passed.
+# tests/run expects. Exit status 0 only when everything passed.
 # Usage: scripts/tf-check.sh [-h]
 set -uo pipefail
 

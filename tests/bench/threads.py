@@ -19,7 +19,7 @@ tree) the change during the measured run of:
 with req/s, p50/p99/max latency and the machine's busy cores. Threads that
 did nothing are left out. Everything binds 127.0.0.1 and is stopped by PID.
 
-  scripts/bench/threads.py [--contender s3json-cached] [--runs 6]
+  tests/bench/threads.py [--contender s3json-cached] [--runs 6]
                            [--seconds 4] [--connections 16]
 """
 
@@ -31,7 +31,6 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench as B  # noqa: E402
 
 KEYS = ("ticks", "run", "wait", "slices", "invol", "migr")

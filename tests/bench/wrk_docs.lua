@@ -1,6 +1,6 @@
 -- wrk_docs.lua -- GET every document in turn, then the same summary line.
 --
--- Used by scripts/bench/bench.py for the S3 request bound over several
+-- Used by tests/bench/bench.py for the S3 request bound over several
 -- documents: `wrk -s wrk_docs.lua URL -- /api/a /api/b ...`. Requests are
 -- built once per thread in init(); request() only hands them out.
 

@@ -1,6 +1,6 @@
 -- wrk_report.lua -- make wrk print one machine-readable summary line.
 --
--- Used by scripts/bench/bench.py: `wrk -s wrk_report.lua ...`. It defines
+-- Used by tests/bench/bench.py: `wrk -s wrk_report.lua ...`. It defines
 -- only done(), so wrk keeps its fast path (one pre-built request, no Lua
 -- call per request). The line starts with "BENCH_JSON " and carries the
 -- totals, the error counts by kind and latency percentiles in microseconds.

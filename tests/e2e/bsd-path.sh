@@ -18,7 +18,7 @@
 # DIR/rejected.log to be empty (a script may hide a failing call with
 # `|| true` or 2>/dev/null; the log still shows it).
 #
-# Usage: scripts/deploy/bsd-path.sh DIR      prints DIR/bin
+# Usage: tests/e2e/bsd-path.sh DIR      prints DIR/bin
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: bsd-path.sh DIR" >&2; exit 2; }
 dir=$1

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # ci-role-e2e.sh -- the CI deploy roles of infra/global/ci, used for real
 # against the IAM-enforcing emulator (issue 12 item 7; test step
-# scripts/test.d/61-ci-role-e2e.sh):
+# tests/steps/61-ci-role-e2e.sh):
 #
-#   1. start the emulator (scripts/infra-emu.py) and bootstrap the backend
+#   1. start the emulator (python3 -m emulator.emu) and bootstrap the backend
 #   2. as the admin, apply infra/global/ci as shipped (OIDC provider, plan and
 #      deploy roles, boundaries) for the repository example/s3json
 #   3. GitHub OIDC: AssumeRoleWithWebIdentity with tokens carrying GitHub's
@@ -21,13 +21,13 @@
 #      backend, plan again (no changes), destroy
 #
 # How each request is decided: moto's IAM check with the emulator's
-# evaluator (scripts/emulator/iam_policy.py) on every call. IAM and S3 are
+# evaluator (tests/emulator/iam_policy.py) on every call. IAM and S3 are
 # checked against the named ARN; EC2 against `*` with aws:RequestTag /
 # aws:ResourceTag from the request (Patch 3b), which is how the policy scopes
 # EC2. The other services' statements (ELB, ECS, WAF, KMS, logs, alarms ...)
 # are evaluated against real ARNs and tags by step 52-ci-policy instead.
 # Prints "ok/FAIL <check>" lines and  RESULT: N passed, M failed
-# Usage: scripts/ci-role-e2e.sh [-h]
+# Usage: tests/e2e/ci-role-e2e.sh [-h]
 # Env:   CI_ROLE_E2E_DIR  work directory (default build/ci-role-e2e; wiped first)
 set -uo pipefail
 
@@ -35,7 +35,7 @@ case ${1:-} in
   -h | --help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo" || exit 1
 work=${CI_ROLE_E2E_DIR:-$repo/build/ci-role-e2e}
 rm -rf "$work"
@@ -54,7 +54,7 @@ export TF_DATA_ROOT=$work/tfdata
 export TF_BOOTSTRAP_STATE=$work/bootstrap.tfstate
 T_EMU=90 T_APPLY=600 T_CLI=60
 
-. scripts/test-lib.sh # ok, ko, eq and their counts
+. tests/lib/lib.sh # ok, ko, eq and their counts
 finish() {
   echo "log: $log"
   echo "RESULT: $pass passed, $fail failed"
@@ -84,7 +84,7 @@ stop_emulator() {
 }
 trap stop_emulator EXIT
 mkdir -p "$emu_dir"
-python3 scripts/infra-emu.py --port 0 --tls --state-dir "$emu_dir" \
+python3 -m emulator.emu --port 0 --tls --state-dir "$emu_dir" \
   >"$emu_dir/stdout" 2>"$emu_dir/emu.log" </dev/null &
 emu_pid=$!
 for _ in $(seq 1 $((T_EMU * 10))); do
@@ -93,7 +93,7 @@ for _ in $(seq 1 $((T_EMU * 10))); do
   sleep 0.1
 done
 [ -s "$emu_dir/ready.json" ] || { cat "$emu_dir/emu.log" >>"$log"; die "emulator did not start within ${T_EMU}s"; }
-eval "$(scripts/emulator/emulator.sh env "$emu_dir")"
+eval "$(tests/emulator/emulator.sh env "$emu_dir")"
 region=$AWS_REGION
 account=$(jq -r .account_id "$emu_dir/ready.json")
 admin_key=$AWS_ACCESS_KEY_ID admin_secret=$AWS_SECRET_ACCESS_KEY

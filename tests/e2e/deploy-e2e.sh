@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # e2e.sh -- the one-command deploy, end to end, against the emulator
-# (scripts/test.d/75-deploy.sh runs it in `make test`).
+# (tests/steps/75-deploy.sh runs it in `make test`).
 #
-# AWS is the strict emulator (scripts/infra-emu.py, TLS, IAM enforced; its
+# AWS is the strict emulator (python3 -m emulator.emu, TLS, IAM enforced; its
 # ECS services report their tasks running, MOTO_ECS_SERVICE_RUNNING) and a
 # local registry (Debian's docker-registry) on 127.0.0.1 stands in for ECR's
 # endpoint; everything else is what a user runs, from a fresh clone in the
@@ -21,7 +21,7 @@
 #      the image is tagged with the clone's commit, never -dirty, and the
 #      clone stays clean; the wait printed is the one the deployed resources
 #      give (scripts/deploy/lib.sh deploy_wait_plan)
-#   2b. the same clone, a PATH of macOS's commands (scripts/deploy/bsd-path.sh):
+#   2b. the same clone, a PATH of macOS's commands (tests/e2e/bsd-path.sh):
 #      `make plan` shows no change, and a second `make deploy` succeeds,
 #      rebuilds nothing and changes no infrastructure; no GNU-only call
 #   3. the CI path: `deploy.sh publish` (build once, digest out), then
@@ -29,7 +29,7 @@
 #   4. `make plan ENV=staging`, then `make destroy ENV=staging`; then the
 #      shared roots (ecr, backend) are torn down and nothing is left
 # Prints "ok/FAIL <check>" lines, timings and "RESULT: N passed, M failed".
-# Usage: scripts/deploy/e2e.sh      Env: DEPLOY_E2E_DIR (default build/deploy-e2e)
+# Usage: tests/e2e/deploy-e2e.sh      Env: DEPLOY_E2E_DIR (default build/deploy-e2e)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo" || exit 1
@@ -49,7 +49,7 @@ for f in scripts/tf-root.sh scripts/tf-bootstrap.sh; do
   [ -x "$f" ] || { echo "SKIP: $f is missing"; exit 0; }
 done
 
-. scripts/test-lib.sh # ok, ko, eq and their counts
+. tests/lib/lib.sh # ok, ko, eq and their counts
 declare -a timings=()
 finish() {
   echo
@@ -104,10 +104,8 @@ on_exit() {
 }
 trap on_exit EXIT
 
-emu_py=scripts/infra-emu.py
-[ -f "$emu_py" ] || emu_py=scripts/emulator/emu.py
 mkdir -p "$emu_dir"
-MOTO_ECS_SERVICE_RUNNING=1 python3 "$emu_py" --port 0 --tls --state-dir "$emu_dir" >"$emu_dir/stdout" 2>"$emu_dir/emu.log" </dev/null &
+MOTO_ECS_SERVICE_RUNNING=1 python3 -m emulator.emu --port 0 --tls --state-dir "$emu_dir" >"$emu_dir/stdout" 2>"$emu_dir/emu.log" </dev/null &
 emu_pid=$!
 for _ in $(seq 1 900); do
   [ -s "$emu_dir/ready.json" ] && break
@@ -115,9 +113,9 @@ for _ in $(seq 1 900); do
   sleep 0.1
 done
 [ -s "$emu_dir/ready.json" ] || { cat "$emu_dir/emu.log" >>"$log"; die "emulator did not start in 90 s"; }
-eval "$(scripts/emulator/emulator.sh env "$emu_dir")"
+eval "$(tests/emulator/emulator.sh env "$emu_dir")"
 
-. scripts/deploy/test-registry.sh
+. tests/e2e/test-registry.sh
 registry_start "$work" || die "registry did not start"
 echo "emulator $AWS_ENDPOINT_URL, registry 127.0.0.1:$reg_port" | tee -a "$log"
 
@@ -241,9 +239,9 @@ eq "wait: the total printed is the sum ($wait_line)" \
 # 2b. From a Mac: the same clone, macOS's commands only; plan, deploy again
 ################################################################################
 
-bsd_bin=$(scripts/deploy/bsd-path.sh "$work/bsd-path")
+bsd_bin=$(tests/e2e/bsd-path.sh "$work/bsd-path")
 # Changes the emulator reports on every plan (fields moto does not store),
-# named with the reason (as in scripts/infra-e2e.sh); any other change fails.
+# named with the reason (as in tests/e2e/infra-e2e.sh); any other change fails.
 cat >"$work/ignored.json" <<'JSON'
 {
   "aws_vpc_security_group_ingress_rule.description":

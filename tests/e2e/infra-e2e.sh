@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # infra-e2e.sh -- apply the shipped Terraform to the AWS emulator and check it
-# (`make infra-e2e`; scripts/test.d/60-infra-e2e.sh runs it in `make test`).
+# (`make infra-e2e`; tests/steps/60-infra-e2e.sh runs it in `make test`).
 #
 #   1. start the emulator (moto + fixes, TLS, 127.0.0.1) and take an inventory
 #   2. bootstrap the state backend (local state, then migrated into the bucket
@@ -19,7 +19,7 @@
 # (except region and image tag) are what ships.
 # Prints "ok/FAIL <check>" lines, the timings and
 #   RESULT: N passed, M failed
-# Usage: scripts/infra-e2e.sh [-h] [--keep]   (--keep: leave the stack and
+# Usage: tests/e2e/infra-e2e.sh [-h] [--keep]   (--keep: leave the stack and
 #        emulator running at the end, for poking at it; prints how to stop)
 # Env:   INFRA_E2E_DIR  work directory (default build/infra-e2e; wiped first)
 set -uo pipefail
@@ -30,7 +30,7 @@ esac
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo" || exit 1
 work=${INFRA_E2E_DIR:-$repo/build/infra-e2e}
 rm -rf "$work"
@@ -51,7 +51,7 @@ export TF_BOOTSTRAP_STATE=$work/bootstrap.tfstate
 # Bounds (seconds) for every step that waits on something.
 T_EMU=90 T_APPLY=600 T_PLAN=300 T_DESTROY=600 T_CLI=60
 
-. scripts/test-lib.sh # ok, ko, eq and their counts
+. tests/lib/lib.sh # ok, ko, eq and their counts
 declare -a timings=()
 # check NAME COMMAND...: passes when the command succeeds
 check() {
@@ -100,17 +100,17 @@ stop_emulator() {
 }
 on_exit() {
   if [ "$keep" -eq 1 ] && [ -n "$emu_pid" ]; then
-    echo "kept: emulator pid $emu_pid; eval \"\$(scripts/emulator/emulator.sh env $emu_dir)\"; stop: kill $emu_pid"
+    echo "kept: emulator pid $emu_pid; eval \"\$(tests/emulator/emulator.sh env $emu_dir)\"; stop: kill $emu_pid"
   else
     stop_emulator
   fi
 }
 trap on_exit EXIT
 
-# scripts/infra-emu.py = scripts/emulator/emu.py + two moto fixes (see there).
+# The strict emulator (tests/emulator; its fixes are listed in its README).
 mkdir -p "$emu_dir"
 t0=$(date +%s)
-python3 scripts/infra-emu.py --port 0 --tls --http-port 0 --state-dir "$emu_dir" \
+python3 -m emulator.emu --port 0 --tls --http-port 0 --state-dir "$emu_dir" \
   >"$emu_dir/stdout" 2>"$emu_dir/emu.log" </dev/null &
 emu_pid=$!
 for _ in $(seq 1 $((T_EMU * 10))); do
@@ -120,7 +120,7 @@ for _ in $(seq 1 $((T_EMU * 10))); do
 done
 [ -s "$emu_dir/ready.json" ] || { cat "$emu_dir/emu.log" >>"$log"; die "emulator did not start within ${T_EMU}s"; }
 timings+=("emulator start: $(($(date +%s) - t0)) s")
-eval "$(scripts/emulator/emulator.sh env "$emu_dir")"
+eval "$(tests/emulator/emulator.sh env "$emu_dir")"
 http_endpoint=$(jq -r .http_endpoint "$emu_dir/ready.json")
 region=$AWS_REGION
 echo "emulator: $AWS_ENDPOINT_URL (TLS, CA $AWS_CA_BUNDLE), plain HTTP $http_endpoint" | tee -a "$log"

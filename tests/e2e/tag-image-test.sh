@@ -14,7 +14,7 @@
 #     `prod-<time>-<arch>` next to their `<commit>-<arch>`; an unknown digest
 #     is refused
 # Prints "ok/FAIL <check>" lines and "RESULT: N passed, M failed".
-# Usage: scripts/deploy/tag-image-test.sh     Env: TAG_TEST_DIR (default build/tag-image-test)
+# Usage: tests/e2e/tag-image-test.sh     Env: TAG_TEST_DIR (default build/tag-image-test)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo" || exit 1
@@ -27,7 +27,7 @@ for tool in docker-registry curl jq aws python3; do
 done
 python3 -c 'import moto' 2>/dev/null || { echo "SKIP: python3 moto not installed"; exit 0; }
 
-. scripts/test-lib.sh # ok, ko, eq and their counts
+. tests/lib/lib.sh # ok, ko, eq and their counts
 # yes LABEL WHY COMMAND...: ok LABEL if COMMAND succeeds, else FAIL WHY
 yes() {
   local label=$1 why=$2
@@ -53,7 +53,7 @@ refused() {
 reg_pid="" emu_dir=$work/emu
 on_exit() {
   if [ -n "$reg_pid" ]; then kill -TERM "$reg_pid" 2>/dev/null; wait "$reg_pid" 2>/dev/null; fi
-  [ -f "$emu_dir/emu.pid" ] && scripts/emulator/emulator.sh stop "$emu_dir" >/dev/null 2>&1
+  [ -f "$emu_dir/emu.pid" ] && tests/emulator/emulator.sh stop "$emu_dir" >/dev/null 2>&1
 }
 trap on_exit EXIT
 
@@ -61,7 +61,7 @@ trap on_exit EXIT
 # A registry (what `make deploy`'s e2e pushes to)
 ################################################################################
 
-. scripts/deploy/test-registry.sh
+. tests/e2e/test-registry.sh
 registry_start "$work" || true # checked below
 port=$reg_port
 base=http://127.0.0.1:$port/v2/s3json
@@ -138,8 +138,8 @@ fi
 # ECR (the emulator)
 ################################################################################
 
-if scripts/emulator/emulator.sh start "$emu_dir" >/dev/null 2>"$work/emu.err"; then
-  eval "$(scripts/emulator/emulator.sh env "$emu_dir")"
+if tests/emulator/emulator.sh start "$emu_dir" >/dev/null 2>"$work/emu.err"; then
+  eval "$(tests/emulator/emulator.sh env "$emu_dir")"
   aws ecr create-repository --repository-name s3json --image-tag-mutability IMMUTABLE >/dev/null
   aws ecr put-image --repository-name s3json --image-tag abc123def456 \
     --image-manifest "$(cat "$work/manifest.json")" >/dev/null

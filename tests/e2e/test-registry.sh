@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# test-registry.sh -- sourced by the deploy tests (e2e.sh, tag-image-test.sh):
+# test-registry.sh -- sourced by the deploy tests (deploy-e2e.sh, tag-image-test.sh):
 # a local OCI registry (Debian's docker-registry) on a free 127.0.0.1 port,
 # standing in for ECR where images are pushed and read back.
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""emu_counting.py -- the S3 emulator with a request counter, for `make bench`.
+"""emulator.counting -- the S3 emulator with a request counter, for `make bench`.
 
-Runs scripts/emulator/emu.py's CLI unchanged (same flags, same ready line on
+Runs tests/emulator/emu.py's CLI unchanged (same flags, same ready line on
 stdout, auth enforced), with one addition: a WSGI layer between the
 emulator's /moto-api guard and moto that counts every S3 request by
 operation and status, and answers
@@ -17,7 +17,7 @@ werkzeug 3.1 here, so its log cannot be used for counting.)
 It also turns on TCP_NODELAY for the emulator's connections (see
 _tcp_nodelay; BENCH_EMU_NAGLE=1 leaves Nagle on, to see the difference).
 
-Usage: python3 emu_counting.py --port 0 --state-dir DIR
+Usage: python3 -m emulator.counting --port 0 --state-dir DIR
 """
 
 from __future__ import annotations
@@ -29,10 +29,7 @@ import sys
 import threading
 from typing import Any
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "emulator"))
-
-import emu  # noqa: E402
+from emulator import emu
 
 COUNTS_PATH = "/__bench/counts"
 

@@ -3,7 +3,7 @@
 
 CLI (foreground, 127.0.0.1 only):
 
-    python3 scripts/emulator/emu.py --port PORT [--tls] [--state-dir DIR]
+    python3 -m emulator.emu --port PORT [--tls] [--state-dir DIR]
                                     [--http-port PORT] [--verbose]
 
 Once listening it prints exactly one JSON line on stdout and writes the same
@@ -53,8 +53,6 @@ import time
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
 
 # moto reads these at import time: set them before anything imports moto.
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
@@ -92,7 +90,7 @@ def _moto_app() -> Any:
                 create_backend_app,
             )
 
-            import patches
+            from emulator import patches
 
             # Enforce auth even if moto was imported before us.
             ms.INITIAL_NO_AUTH_ACTION_COUNT = 0
@@ -548,7 +546,7 @@ class Emulator:
             self._proc.send_signal(signal.SIGUSR2)
             _wait_port(self.port, up=True)
             return
-        cmd = [sys.executable, os.path.join(HERE, "emu.py"), "--port", str(self.port),
+        cmd = [sys.executable, "-m", "emulator.emu", "--port", str(self.port),
                "--state-dir", self.state_dir]  # fmt: skip
         if self.tls:
             cmd.append("--tls")

@@ -9,13 +9,12 @@
 #   emulator.sh env DIR        print export lines: AWS_ENDPOINT_URL,
 #       AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_DEFAULT_REGION,
 #       AWS_CA_BUNDLE (with --tls); unsets AWS_SESSION_TOKEN and AWS_PROFILE.
-#       Use: eval "$(scripts/emulator/emulator.sh env DIR)"
+#       Use: eval "$(tests/emulator/emulator.sh env DIR)"
 #   emulator.sh pause DIR      stop listening, drop connections (state kept)
 #   emulator.sh resume DIR     listen again on the same port(s)
 #   emulator.sh status DIR     exit 0 if running
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
 py=${PYTHON:-python3}
 
 usage() { sed -n '2,17p' "$0" >&2; exit 2; }
@@ -60,7 +59,7 @@ case $cmd in
       esac
     done
     rm -f "$dir/ready.json"
-    nohup "$py" "$here/emu.py" --port "$port" --state-dir "$dir" "${args[@]}" \
+    nohup "$py" -m emulator.emu --port "$port" --state-dir "$dir" "${args[@]}" \
       >"$dir/stdout" 2>>"$dir/emu.log" </dev/null &
     echo $! >"$dir/emu.pid"
     timeout=${EMU_START_TIMEOUT:-90}

@@ -23,7 +23,7 @@ import re
 import threading
 from typing import Any
 
-import sigv4
+from emulator import sigv4
 
 log = logging.getLogger("emu.patches")
 
@@ -545,7 +545,7 @@ def _authorize_web_identity(form: dict[str, str]) -> None:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.iam.models import iam_backends
 
-    import iam_policy
+    from emulator import iam_policy
 
     claims = _jwt_claims(form.get("WebIdentityToken", ""))
     iss = str(claims.get("iss", ""))
@@ -585,7 +585,7 @@ def _statement_is_action_permitted(
 ) -> Any:
     from moto.iam.access_control import PermissionResult
 
-    import iam_policy
+    from emulator import iam_policy
 
     ctx, who = request_condition_context(incoming_condition_values, principal)
     effect = iam_policy.evaluate_statement(self._statement, action, resource, who, ctx, True)
@@ -921,6 +921,15 @@ def _iam_request_init(self: Any, *args: Any, **kwargs: Any) -> None:
         self._action = "s3:" + S3_IAM_ACTIONS[name]
 
 
+def _s3_delete_marker_dispose(self: Any, garbage: bool = False) -> None:
+    """DeleteObjects naming a version of a key whose current version is a
+    delete marker failed with a 500 (moto 5.2.1: `FakeDeleteMarker` has no
+    `dispose`), so emptying a versioned bucket (force_destroy of the
+    Terraform state bucket, whose .tflock objects leave delete markers) never
+    ended. AWS deletes the version. A delete marker holds no data buffer:
+    nothing to release."""
+
+
 _orig: dict[str, Any] = {}
 _applied = False
 
@@ -980,5 +989,10 @@ def apply() -> None:
 
     _orig["elbv2_create_lb"] = ELBv2Backend.create_load_balancer
     ELBv2Backend.create_load_balancer = _elbv2_create_load_balancer
+
+    from moto.s3.models import FakeDeleteMarker
+
+    if not hasattr(FakeDeleteMarker, "dispose"):
+        FakeDeleteMarker.dispose = _s3_delete_marker_dispose
 
     _applied = True

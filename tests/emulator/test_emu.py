@@ -1,6 +1,6 @@
-"""Tests for the strict AWS emulator (scripts/emulator).
+"""Tests for the strict AWS emulator (tests/emulator).
 
-Run: python3 -m unittest -v scripts/emulator/test_emu.py
+Run: python3 -m unittest -v tests/emulator/test_emu.py
 Each test class proves one fix over stock moto 5.2 (see patches.py).
 """
 
@@ -23,10 +23,8 @@ import unittest
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 
-import emu  # noqa: E402
-import sigv4  # noqa: E402
+from emulator import emu, sigv4  # noqa: E402
 from botocore.auth import S3SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
@@ -239,7 +237,7 @@ class TestLifecycle(unittest.TestCase):
     def test_cli_prints_exactly_one_line(self) -> None:
         d = tempfile.mkdtemp(prefix="emu-cli-")
         p = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "emu.py"), "--port", "0", "--state-dir", d],
+            [sys.executable, "-m", "emulator.emu", "--port", "0", "--state-dir", d],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
@@ -610,7 +608,7 @@ class TestConditionOperators(unittest.TestCase):
     }
 
     def ev(self, op: str, key: str, value) -> bool:
-        import iam_policy
+        from emulator import iam_policy
 
         return iam_policy.evaluate_condition(op, key, value, self.CTX)
 
@@ -632,7 +630,7 @@ class TestConditionOperators(unittest.TestCase):
         self.assertTrue(self.ev("StringLike", "aws:principalarn", "arn:aws:iam::*:user/${aws:username}"))
         self.assertFalse(self.ev("StringLike", "s3:prefix", "v1/data/${*}"))  # ${*} is a literal '*'
         self.assertTrue(self.ev("StringLike", "s3:prefix", "v1/dat${?}/") is False)
-        import iam_policy
+        from emulator import iam_policy
 
         self.assertTrue(iam_policy.evaluate_condition("StringLike", "k", "a${*}b", {"k": ["a*b"]}))
         self.assertTrue(iam_policy.evaluate_condition("StringEquals", "k", "a${*}b", {"k": ["a*b"]}))
@@ -700,7 +698,7 @@ class TestConditionOperators(unittest.TestCase):
         self.assertFalse(self.ev("ForAllValues:StringNotEquals", "aws:TagKeys", ["env"]))
 
     def test_statements(self) -> None:
-        import iam_policy as ip
+        from emulator import iam_policy as ip
 
         ctx = dict(self.CTX)
         st = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/a+b.json",
@@ -722,7 +720,7 @@ class TestConditionOperators(unittest.TestCase):
         self.assertIsNone(ip.evaluate_statement(var, "s3:GetObject", "arn:aws:s3:::b/home/bob/x", None, ctx, True))
 
     def test_principals(self) -> None:
-        import iam_policy as ip
+        from emulator import iam_policy as ip
 
         user = "arn:aws:iam::123456789012:user/alice"
         sess = "arn:aws:sts::123456789012:assumed-role/reader/s1"

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# fuzz.sh -- builds and runs the libFuzzer targets in app/tests/fuzz/
+# fuzz.sh -- builds and runs the libFuzzer targets in tests/fuzz/
 #
-# Each target is app/tests/fuzz/fuzz_<name>.c, linked with the modules it
+# Each target is tests/fuzz/fuzz_<name>.c, linked with the modules it
 # fuzzes (TARGET_SRC below), everything built by clang with
 # -fsanitize=fuzzer,address,undefined into build/fuzz/.
 #
-#   scripts/fuzz.sh build  [TARGET...]  build only
-#   scripts/fuzz.sh regress [TARGET...] build, then replay every seed and
+#   tests/fuzz/fuzz.sh build  [TARGET...]  build only
+#   tests/fuzz/fuzz.sh regress [TARGET...] build, then replay every seed and
 #                                       regression input once
-#   scripts/fuzz.sh run    [TARGET...]  build, replay, then fuzz each target
+#   tests/fuzz/fuzz.sh run    [TARGET...]  build, replay, then fuzz each target
 #                                       for FUZZ_SECONDS (default 300)
 # With no TARGET, all of them. Environment:
 #   FUZZ_SECONDS  time per target (run)                  default 300
@@ -16,9 +16,9 @@
 #   FUZZ_CC       compiler                               default clang
 #   FUZZ_ARGS     extra libFuzzer flags (e.g. -use_value_profile=1)
 #
-# Inputs: app/tests/fuzz/corpus/<target>/ (seeds, committed, read only),
-# app/tests/fuzz/regress/<target>/ (past crashers, committed, replayed
-# first), app/tests/fuzz/<target>.dict (libFuzzer dictionary, optional).
+# Inputs: tests/fuzz/corpus/<target>/ (seeds, committed, read only),
+# tests/fuzz/regress/<target>/ (past crashers, committed, replayed
+# first), tests/fuzz/<target>.dict (libFuzzer dictionary, optional).
 # Outputs: build/fuzz/corpus/<target>/ (what fuzzing found, kept between
 # runs), build/fuzz/crashes/<target>-crash-* (new crashers: reproduce with
 # `build/fuzz/fuzz_<target> FILE`, fix, then copy into regress/<target>/),
@@ -26,14 +26,14 @@
 # Prints one line per target (executions, coverage, corpus) and ends with
 #   RESULT: N passed, M failed
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 2
+cd "$(dirname "$0")/../.." || exit 2
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-300}
 FUZZ_JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_ARGS=${FUZZ_ARGS:-}
 
-dir=app/tests/fuzz
+dir=tests/fuzz
 out=build/fuzz
 ALL_TARGETS=(names query sigv4 xml_list xml_error cred_json iso8601
              cred_profile fields peer access_log)

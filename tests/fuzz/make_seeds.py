@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make_seeds.py -- writes the binary-layout seeds of fuzz_sigv4 and
-fuzz_query into app/tests/fuzz/corpus/ (the text seeds of the other targets
+fuzz_query into tests/fuzz/corpus/ (the text seeds of the other targets
 are plain files there). Run from anywhere; rewrites only its own files.
 
 fuzz_sigv4 input (see fuzz.h, struct fdp): strings at the front, each ended

@@ -17,8 +17,8 @@ entrypoint: the container is real (read-only, uid 10001, no shell, signals
 reach s3json through qemu), only the CPU is emulated. Needed where the
 kernel has no binfmt_misc handler for that CPU (as here).
 
-Run: S3JSON_TEST_IMAGE=s3json:test python3 -m unittest -v scripts/image/test_image.py
-(scripts/test.d/70-image.sh builds the images and runs this for each.)
+Run: S3JSON_TEST_IMAGE=s3json:test python3 -m unittest -v tests/image/test_image.py
+(tests/steps/70-image.sh builds the images and runs this for each.)
 Every wait is bounded; containers are removed by id.
 """
 
@@ -37,9 +37,8 @@ import time
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "scripts", "emulator"))
 
-from emu import Emulator  # noqa: E402
+from emulator.emu import Emulator  # noqa: E402
 
 IMAGE = os.environ.get("S3JSON_TEST_IMAGE", "s3json:test")
 ENGINE = os.environ.get("S3JSON_TEST_ENGINE", "podman")

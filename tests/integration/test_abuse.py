@@ -12,8 +12,8 @@ import threading
 import time
 import unittest
 
-from faults import rss_kb, wait_for
-from harness import BINARY, BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
+from lib.faults import rss_kb, wait_for
+from lib.harness import BINARY, BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
 
 
 def _reply_complete(out: bytes) -> bool:

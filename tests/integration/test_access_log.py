@@ -19,7 +19,7 @@ import socket
 import time
 import unittest
 
-from harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
+from lib.harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
 
 FIELDS = ("time", "level", "event", "method", "path", "status", "bytes",
           "duration_ms", "request_id", "client")  # fmt: skip

@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from harness import (BINARY, BUCKET, PREFIX, Service, emulator, seed_bucket,  # fmt: skip
+from lib.harness import (BINARY, BUCKET, PREFIX, Service, emulator, seed_bucket,  # fmt: skip
                      service_env)
 
 JSON_TYPE = "application/json; charset=utf-8"

@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
+from lib.harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
 
 
 def metric(svc: Service, name: str, labels: str = "") -> float:

@@ -22,7 +22,7 @@ import time
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # $S3JSON_CREDS_TOOL picks another build (e.g. one with ASan).
 TOOL = os.environ.get("S3JSON_CREDS_TOOL", os.path.join(ROOT, "build", "tools", "creds_tool"))
 ECS_PATH = "/v2/credentials/2c5a4e1b-test"
@@ -559,9 +559,8 @@ class ServiceWithContainerCredentialsTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         try:
-            import harness
+            from lib import harness
         except ImportError as e:  # no moto here: nothing to sign against
             raise unittest.SkipTest(f"emulator unavailable: {e}")
         if not os.access(harness.BINARY, os.X_OK):

@@ -16,8 +16,8 @@ import time
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from faults import FaultProxy, HangingServer, threads_of, wait_for
-from harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
+from lib.faults import FaultProxy, HangingServer, threads_of, wait_for
+from lib.harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
 
 
 class S3FaultTest(unittest.TestCase):

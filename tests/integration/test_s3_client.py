@@ -1,7 +1,7 @@
 """test_s3_client.py -- s3/client through build/tools/s3_tool.
 
 Two halves:
-- EmulatorTest: the signature-checking emulator (scripts/emulator/emu.py, its
+- EmulatorTest: the signature-checking emulator (tests/emulator/emu.py, its
   own subprocess, TLS on, so the CA bundle option is exercised): keys with
   spaces, unicode, + = & ~ %, 404, 403 with a wrong secret or a restricted
   user, STS session-token credentials, conditional 304, too-large objects,
@@ -14,7 +14,7 @@ Two halves:
   with botocore, over the path and query exactly as received.
 
 Run from the repository root:
-    python3 -m unittest app/tests/integration/test_s3_client.py -v
+    python3 -m unittest tests/integration/test_s3_client.py -v
 $S3_TOOL picks another build of the tool (e.g. one built with ASan).
 """
 
@@ -37,11 +37,10 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "scripts", "emulator"))
-from emu import Emulator  # noqa: E402
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from emulator.emu import Emulator  # noqa: E402
 
-# With the ASan build of s3json under test (scripts/test.d/41-*), the tool
+# With the ASan build of s3json under test (tests/steps/41-*), the tool
 # is the ASan build too, so leaks and overflows in s3/client fail the test.
 TOOL_NAME = "s3_tool"
 ASAN = "/asan/" in os.environ.get("S3JSON_TEST_BINARY", "")

@@ -13,10 +13,10 @@ import threading
 import time
 import unittest
 
-from faults import FaultProxy
-from harness import BINARY, BUCKET, PREFIX, ROOT, Service, emulator, seed_bucket, service_env
+from lib.faults import FaultProxy
+from lib.harness import BINARY, BUCKET, PREFIX, ROOT, Service, emulator, seed_bucket, service_env
 
-# The shim that widens libmicrohttpd's shutdown windows (app/tests/shims/).
+# The shim that widens libmicrohttpd's shutdown windows (tests/shims/).
 SHIM = os.path.join(ROOT, "build", "shims", "mhd_race.so")
 ASAN = "/asan/" in BINARY
 SERVER_TOOL = os.path.join(ROOT, "build", "asan" if ASAN else "", "tools", "server_tool")

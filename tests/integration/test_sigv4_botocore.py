@@ -10,7 +10,7 @@ and the path and query the client would send must be what botocore signs.
 
 botocore builds its URL the way its S3 serializer does: the key quoted with
 safe='/~', query values with safe='-_.~'. Run from the repository root:
-    python3 -m unittest app/tests/integration/test_sigv4_botocore.py -v
+    python3 -m unittest tests/integration/test_sigv4_botocore.py -v
 """
 
 import datetime
@@ -27,7 +27,7 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # Under the ASan run of the suite (S3JSON_TEST_BINARY=build/asan/...), the
 # signer is checked in its ASan build too.
 TOOL_NAME = "sigv4_tool"

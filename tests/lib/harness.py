@@ -1,7 +1,7 @@
 """Integration test harness: the real s3json binary against the emulator.
 
 - emulator(): one strict, signature-checking AWS emulator per test process
-  (scripts/emulator/emu.py, in-process), shared by every test module.
+  (tests/emulator/emu.py, in-process), shared by every test module.
 - seed_bucket(): a bucket with the sample documents of data/ under a prefix
   plus the awkward objects the error paths need.
 - Service: starts build/s3json (or $S3JSON_TEST_BINARY, e.g. the ASan build)
@@ -22,10 +22,9 @@ import sys
 import threading
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "scripts", "emulator"))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-from emu import Emulator  # noqa: E402
+from emulator.emu import Emulator  # noqa: E402
 
 BUCKET = "s3json-docs"
 PREFIX = "docs/"

@@ -12,7 +12,7 @@ Reports errors (anything but the intended statuses; must be 0), RSS at
 start (after warm-up) and at the end (growth must stay < 2 MiB), and the
 worst freshness (must be <= TTL + 1 s). Exits non-zero when a bound fails.
 
-Usage: SOAK_SECONDS=300 scripts/soak.py
+Usage: SOAK_SECONDS=300 tests/soak/soak.py
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ import sys
 import threading
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(ROOT, "app", "tests", "integration"))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-from faults import rss_kb  # noqa: E402
-from harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env  # noqa: E402
+from lib.faults import rss_kb  # noqa: E402
+from lib.harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env  # noqa: E402
 
 SECONDS = int(os.environ.get("SOAK_SECONDS", "300"))
 TTL = 5

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 15-emulator: the strict AWS emulator (scripts/emulator) proves each of its
+# 15-emulator: the strict AWS emulator (tests/emulator) proves each of its
 # fixes over stock moto (SigV4 raw encoding, IAM conditions, TLS,
 # application-autoscaling tags) with boto3. Needs python3 with moto 5.2,
 # boto3 and openssl; no network.
@@ -11,6 +11,6 @@ if ! python3 -c 'import moto, boto3' 2>/dev/null; then
 fi
 # The emulator's own Terraform smoke test is skipped here (it prints why):
 # step 60-infra-e2e applies the real stack against the same emulator, and
-# CI time is better spent once. `EMU_TF_SMOKE=1 scripts/test.sh 15-*` runs it.
+# CI time is better spent once. `EMU_TF_SMOKE=1 tests/run 15-*` runs it.
 export EMU_TF_SMOKE=${EMU_TF_SMOKE:-0}
-exec timeout "${EMU_TEST_TIMEOUT:-900}" python3 -m unittest -v scripts/emulator/test_emu.py
+exec timeout "${EMU_TEST_TIMEOUT:-900}" python3 -m unittest -v tests/emulator/test_emu.py

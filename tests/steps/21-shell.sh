@@ -4,21 +4,21 @@
 # Only bash 5 and GNU tools exist here, so three nets (docs/deploy.md,
 # "From a Mac"):
 #   1. shellcheck (warnings and errors);
-#   2. scripts/lint-bash32.py: bash-4-only constructs (associative arrays,
+#   2. tests/tools/lint-bash32.py: bash-4-only constructs (associative arrays,
 #      mapfile, ${x,,}, empty arrays under set -u, ...) and GNU-only commands
 #      and flags; its --self-test proves each rule fires;
 #   3. the scripts' offline steps (usage, preflight refusals) run with a PATH
 #      of macOS's commands only, GNU flags refused by shims
-#      (scripts/deploy/bsd-path.sh); the deploy e2e (75-deploy) runs the
+#      (tests/e2e/bsd-path.sh); the deploy e2e (75-deploy) runs the
 #      preflight, a plan and a whole deploy that way against the emulator.
 set -uo pipefail
-. scripts/test-lib.sh # ok, ko, eq and their counts
+. tests/lib/lib.sh # ok, ko, eq and their counts
 
-# Every script a laptop runs. e2e.sh is not one: it drives the emulator and
+# Every script a laptop runs. tests/e2e/ is not: it drives the emulator and
 # a registry on Linux CI only (it uses GNU timeout on purpose).
 libs="scripts/deploy/lib.sh scripts/image/lib.sh"
 files="scripts/deploy/deploy.sh scripts/deploy/plan.sh scripts/deploy/destroy.sh
-  scripts/deploy/verify-emulator.sh scripts/deploy/bsd-path.sh"
+  scripts/deploy/verify-emulator.sh tests/e2e/bsd-path.sh"
 for f in scripts/image/*.sh scripts/tf-*.sh; do
   case $f in */lib.sh) ;; *) files="$files $f" ;; esac
 done
@@ -37,13 +37,13 @@ else
   fi
 fi
 
-if out=$(python3 scripts/lint-bash32.py --self-test 2>&1); then
+if out=$(python3 tests/tools/lint-bash32.py --self-test 2>&1); then
   ok "lint-bash32 self-test: $(echo "$out" | tail -n 1)"
 else
   ko "lint-bash32 self-test"; printf '%s\n' "$out"
 fi
 # shellcheck disable=SC2086
-if out=$(python3 scripts/lint-bash32.py $files $libs 2>&1); then
+if out=$(python3 tests/tools/lint-bash32.py $files $libs 2>&1); then
   ok "no bash-4-only construct or GNU-only command in the laptop scripts"
 else
   ko "bash 3.2 / BSD lint"; printf '%s\n' "$out"
@@ -51,7 +51,7 @@ fi
 
 # The shims: a GNU habit is refused (and logged), the portable form runs.
 bsd=build/bsd-path
-bin=$(scripts/deploy/bsd-path.sh "$bsd") || { ko "bsd-path.sh"; bin=/nonexistent; }
+bin=$(tests/e2e/bsd-path.sh "$bsd") || { ko "bsd-path.sh"; bin=/nonexistent; }
 f=$bsd/sample.txt
 printf 'b\na\n' >"$f"
 for gnu in "sed -i s/a/x/ $f" "sed -r s/a+/x/ $f" "date -d yesterday" "date +%s%N" "stat -c %s $f" \

@@ -26,6 +26,6 @@ cp build/arm64/s3json "$(command -v qemu-aarch64-static)" "$root/"
 chroot "$root" /qemu-aarch64-static /s3json --version
 echo "arm64 libraries: $(find "$root/lib" "$root/usr" -type f 2>/dev/null | wc -l | tr -d ' ') files, complete"
 make -s cross-unit ARCH=arm64
-cd app/tests/integration
+cd tests/integration
 S3JSON_TEST_BINARY=$OLDPWD/build/arm64/s3json S3JSON_TEST_WRAPPER=qemu-aarch64-static \
   timeout 600 python3 -m unittest -v test_api.ApiTest test_api.ForbiddenTest test_api.ShutdownTest

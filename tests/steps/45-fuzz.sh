@@ -5,4 +5,4 @@
 # nine targets on 2 cores. `make fuzz` is the long run (FUZZ_SECONDS).
 # One result per target: "RESULT: N passed, M failed".
 FUZZ_SECONDS=${FUZZ_TEST_SECONDS:-25} FUZZ_JOBS=${FUZZ_JOBS:-2} \
-  exec scripts/fuzz.sh run
+  exec tests/fuzz/fuzz.sh run

@@ -3,9 +3,9 @@
 # emulator: admin applies global/ci, GitHub-like OIDC tokens assume the
 # staging deploy role, which is allowed staging's changes and refused
 # production's resources, roles without its boundary and boundary removal
-# (scripts/ci-role-e2e.sh).
-# test.sh: background  (it mostly waits on terraform; see scripts/test.sh)
+# (tests/e2e/ci-role-e2e.sh).
+# test.sh: background  (it mostly waits on terraform; see tests/run)
 # Prints "RESULT: N passed, M failed" for its checks.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-exec scripts/ci-role-e2e.sh
+exec tests/e2e/ci-role-e2e.sh

@@ -3,9 +3,9 @@
 # linux/arm64, each built for its platform explicitly, pushed as one
 # manifest list) to a local registry on 127.0.0.1 (Debian's docker-registry,
 # stopped by PID), then run each platform's image read-only, non-root,
-# against the emulator (scripts/image/test_image.py; the arm64 one through
+# against the emulator (tests/image/test_image.py; the arm64 one through
 # qemu-user, as this kernel has no binfmt handler for it) and read the
-# registry's manifest list back (scripts/image/test_publish.py).
+# registry's manifest list back (tests/image/test_publish.py).
 # Skipped, with the reason, only where neither engine can run.
 scripts/image/deps.sh || true
 scripts/deps.sh --cross arm64 >/dev/null || true
@@ -45,14 +45,14 @@ export S3JSON_TEST_ENGINE=$ENGINE S3JSON_TEST_REVISION=$IMAGE_REVISION
 
 echo "== linux/amd64"
 S3JSON_TEST_IMAGE=$ref-amd64 S3JSON_TEST_ARCH=amd64 \
-  timeout 600 python3 -m unittest -v scripts/image/test_image.py
+  timeout 600 python3 -m unittest -v tests/image/test_image.py
 
 echo "== linux/arm64"
 qemu=$(command -v qemu-aarch64-static || true)
 [ -n "$qemu" ] || { echo "qemu-aarch64-static is missing (scripts/deps.sh --cross arm64)" >&2; exit 1; }
 S3JSON_TEST_IMAGE=$ref-arm64 S3JSON_TEST_ARCH=arm64 S3JSON_TEST_QEMU=$qemu \
-  timeout 600 python3 -m unittest -v scripts/image/test_image.py
+  timeout 600 python3 -m unittest -v tests/image/test_image.py
 
 echo "== manifest list $ref@$digest"
 S3JSON_TEST_REGISTRY=127.0.0.1:$reg_port S3JSON_TEST_REPOSITORY=s3json S3JSON_TEST_TAG=test \
-  S3JSON_TEST_DIGEST=$digest timeout 120 python3 -m unittest -v scripts/image/test_publish.py
+  S3JSON_TEST_DIGEST=$digest timeout 120 python3 -m unittest -v tests/image/test_publish.py

@@ -2,6 +2,6 @@
 # Deploy tags: scripts/deploy/tag-image.sh gives the image an environment is
 # about to run an `<env>-<UTC time>` tag (kept by infra/global/ecr's rule for
 # that environment), checked against a local registry and the emulator's ECR
-# (scripts/deploy/tag-image-test.sh). Skipped, with the reason, where the
+# (tests/e2e/tag-image-test.sh). Skipped, with the reason, where the
 # registry or the emulator cannot run.
-bash scripts/deploy/tag-image-test.sh
+bash tests/e2e/tag-image-test.sh

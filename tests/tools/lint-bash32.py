@@ -5,11 +5,11 @@ The scripts a user runs on a laptop (scripts/deploy/, scripts/image/,
 scripts/tf-*.sh) must work with macOS's /bin/bash 3.2 and its BSD userland.
 Only bash 5 and GNU tools exist on this machine, so nothing would fail here:
 this lint refuses, line by line, the constructs bash 3.2 lacks and the
-GNU-only commands and flags, and scripts/deploy/bsd-path.sh catches at run
+GNU-only commands and flags, and tests/e2e/bsd-path.sh catches at run
 time what a static look misses.
 
-Usage: scripts/lint-bash32.py FILE...     prints FILE:LINE: rule: text
-       scripts/lint-bash32.py --self-test proves every rule fires on its
+Usage: tests/tools/lint-bash32.py FILE...     prints FILE:LINE: rule: text
+       tests/tools/lint-bash32.py --self-test proves every rule fires on its
                                           example and not on the portable form
 Exit 0 when nothing is found.
 """

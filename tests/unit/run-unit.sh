@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # run-unit.sh -- runs cmocka test binaries, fails if any fails.
-# Usage: scripts/run-unit.sh BIN...
-# Unit tests find their data (e.g. app/tests/data/aws-sigv4) relative to the
+# Usage: tests/unit/run-unit.sh BIN...
+# Unit tests find their data (e.g. tests/data/aws-sigv4) relative to the
 # repository root, so this runs from there.
 # Env: S3JSON_UNIT_WRAPPER runs each binary through a command, e.g.
 #      qemu-aarch64-static for the arm64 build (`make cross-unit`).
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 read -r -a wrapper <<<"${S3JSON_UNIT_WRAPPER:-}"

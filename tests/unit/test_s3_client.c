@@ -3,7 +3,7 @@
  *
  * Includes client.c itself (as darkhttpd's devel tests do) so the static
  * helpers can be tested one by one; the archive's client.o is then not
- * linked. Requests against servers are in app/tests/integration/.
+ * linked. Requests against servers are in tests/integration/.
  */
 #include <setjmp.h>
 #include <stdarg.h>

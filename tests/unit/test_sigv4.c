@@ -1,11 +1,11 @@
 /* test_sigv4.c -- s3/sigv4 against the AWS SigV4 test suite, plus tables
  *
- * Each folder of app/tests/data/aws-sigv4/ is one cmocka test: request.txt
+ * Each folder of tests/data/aws-sigv4/ is one cmocka test: request.txt
  * is parsed (path and query percent-decoded into the pairs sigv4_sign takes,
  * folded header lines joined), context.json gives keys, time and
  * "normalize", and the canonical request, string to sign, signature and
  * Authorization header must equal the header-*.txt files byte for byte.
- * Runs from the repository root (scripts/run-unit.sh cds there).
+ * Runs from the repository root (tests/unit/run-unit.sh cds there).
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -22,7 +22,7 @@
 
 #include "s3/sigv4.h"
 
-#define VECTORS_DIR "app/tests/data/aws-sigv4"
+#define VECTORS_DIR "tests/data/aws-sigv4"
 #define VECTORS_EXPECTED 38
 #define MAX_PAIRS 32
 #define MAX_FILE (1024 * 1024)

@@ -1,8 +1,8 @@
-# Staging's network, applied AS the staging CI deploy role (scripts/ci-role-
+# Staging's network, applied AS the staging CI deploy role (tests/e2e/ci-role-
 # e2e.sh step 6): the network module as environments/staging calls it, with
 # staging's default tags and state key (environments/staging/), through the
 # real backend. Reduced from the whole staging root because the emulator
-# scopes only IAM, S3 and EC2 by real ARNs and tags (scripts/emulator,
+# scopes only IAM, S3 and EC2 by real ARNs and tags (tests/emulator,
 # patches 3-3b); ELB, ECS, WAF, KMS, logs and alarms are checked against `*`
 # there, so their statements are evaluated by step 52-ci-policy instead.
 # Flow logs are off here: their log group is a `logs` resource (see above).

@@ -3,7 +3,7 @@
 The deploy policies (modules/ci-deploy-policy, rendered by `terraform
 console`: the module is pure, no provider or credentials) are evaluated
 request by request with the emulator's IAM evaluator
-(scripts/emulator/iam_policy.py), against real resource ARNs and request
+(tests/emulator/iam_policy.py), against real resource ARNs and request
 contexts (region, tags, permissions boundary, passed-to service). moto
 itself checks EC2, ELB, ECS, CloudWatch... against `*`, so an apply against
 it could not show these denials; this test does, statement by statement.
@@ -27,7 +27,6 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE = os.path.dirname(HERE)
 REPO = os.path.abspath(os.path.join(MODULE, "..", "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "scripts", "emulator"))
 
 import iam_policy  # noqa: E402
 
@@ -124,7 +123,7 @@ class DeployPolicy(unittest.TestCase):
 
     def test_untagged_security_group_may_be_claimed(self) -> None:
         # A VPC's default security group is created untagged; the network
-        # module tags it when it adopts it (found by scripts/ci-role-e2e.sh).
+        # module tags it when it adopts it (found by tests/e2e/ci-role-e2e.sh).
         sg = f"arn:aws:ec2:{REGION}:{ACCT}:security-group/sg-0123456789abcdef0"
         self.assertDecision("Allow", "staging", "ec2:CreateTags", sg, aws_RequestTag__Environment="staging")
         self.assertDecision("Deny", "staging", "ec2:CreateTags", sg, aws_RequestTag__Environment="staging",
