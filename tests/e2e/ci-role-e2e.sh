@@ -37,6 +37,7 @@ esac
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo" || exit 1
+. tests/lib/lib.sh # ok, ko, eq, skip_all and the TAP plan
 work=${CI_ROLE_E2E_DIR:-$repo/build/ci-role-e2e}
 rm -rf "$work"
 mkdir -p "$work"
@@ -44,9 +45,9 @@ log=$work/e2e.log
 : >"$log"
 
 for tool in terraform aws python3 jq openssl; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 0; }
+  command -v "$tool" >/dev/null || skip_all "$tool not installed"
 done
-python3 -c 'import moto' 2>/dev/null || { echo "SKIP: python3 moto not installed"; exit 0; }
+python3 -c 'import moto' 2>/dev/null || skip_all "python3 moto not installed"
 
 . scripts/tf-env.sh
 export TF_BACKEND_CONFIG=$work/backend.hcl
@@ -54,11 +55,9 @@ export TF_DATA_ROOT=$work/tfdata
 export TF_BOOTSTRAP_STATE=$work/bootstrap.tfstate
 T_EMU=90 T_APPLY=600 T_CLI=60
 
-. tests/lib/lib.sh # ok, ko, eq and their counts
 finish() {
-  echo "log: $log"
-  echo "RESULT: $pass passed, $fail failed"
-  [ "$fail" -eq 0 ]
+  echo "# log: $log"
+  done_testing
   exit $?
 }
 die() { ko "$*"; tail -n 40 "$log" | sed 's/^/  | /'; finish; }

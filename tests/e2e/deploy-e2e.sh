@@ -33,6 +33,7 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo" || exit 1
+. tests/lib/lib.sh # ok, ko, eq, skip_all and the TAP plan
 work=${DEPLOY_E2E_DIR:-$repo/build/deploy-e2e}
 rm -rf "$work"
 mkdir -p "$work"
@@ -40,24 +41,22 @@ log=$work/e2e.log
 : >"$log"
 
 . scripts/image/lib.sh
-[ -n "$ENGINE" ] || { echo "SKIP: $ENGINE_WHY"; exit 0; }
+[ -n "$ENGINE" ] || skip_all "$ENGINE_WHY"
 for tool in terraform aws python3 jq curl docker-registry; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 0; }
+  command -v "$tool" >/dev/null || skip_all "$tool not installed"
 done
-python3 -c 'import moto' 2>/dev/null || { echo "SKIP: python3 moto not installed"; exit 0; }
+python3 -c 'import moto' 2>/dev/null || skip_all "python3 moto not installed"
 for f in scripts/tf-root.sh scripts/tf-bootstrap.sh; do
-  [ -x "$f" ] || { echo "SKIP: $f is missing"; exit 0; }
+  [ -x "$f" ] || skip_all "$f is missing"
 done
 
-. tests/lib/lib.sh # ok, ko, eq and their counts
 declare -a timings=()
 finish() {
   echo
-  echo "timings:"
-  printf '  %s\n' "${timings[@]}"
-  echo "log: $log"
-  echo "RESULT: $pass passed, $fail failed"
-  [ "$fail" -eq 0 ]
+  echo "# timings:"
+  printf '#   %s\n' "${timings[@]}"
+  echo "# log: $log"
+  done_testing
   exit $?
 }
 die() { ko "$*"; tail -n 40 "$log" | sed 's/^/  | /'; finish; }

@@ -32,6 +32,7 @@ keep=0
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo" || exit 1
+. tests/lib/lib.sh # ok, ko, eq, skip_all and the TAP plan
 work=${INFRA_E2E_DIR:-$repo/build/infra-e2e}
 rm -rf "$work"
 mkdir -p "$work"
@@ -39,9 +40,9 @@ log=$work/e2e.log
 : >"$log"
 
 for tool in terraform aws python3 jq; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 0; }
+  command -v "$tool" >/dev/null || skip_all "$tool not installed"
 done
-python3 -c 'import moto' 2>/dev/null || { echo "SKIP: python3 moto not installed"; exit 0; }
+python3 -c 'import moto' 2>/dev/null || skip_all "python3 moto not installed"
 
 . scripts/tf-env.sh
 export TF_BACKEND_CONFIG=$work/backend.hcl
@@ -51,7 +52,6 @@ export TF_BOOTSTRAP_STATE=$work/bootstrap.tfstate
 # Bounds (seconds) for every step that waits on something.
 T_EMU=90 T_APPLY=600 T_PLAN=300 T_DESTROY=600 T_CLI=60
 
-. tests/lib/lib.sh # ok, ko, eq and their counts
 declare -a timings=()
 # check NAME COMMAND...: passes when the command succeeds
 check() {
@@ -76,11 +76,10 @@ timed() { # LABEL BOUND COMMAND...: run, log output, record the duration
 }
 finish() {
   echo
-  echo "timings:"
-  printf '  %s\n' "${timings[@]}"
-  echo "log: $log"
-  echo "RESULT: $pass passed, $fail failed"
-  [ "$fail" -eq 0 ]
+  echo "# timings:"
+  printf '#   %s\n' "${timings[@]}"
+  echo "# log: $log"
+  done_testing
   exit $?
 }
 die() { ko "$*"; tail -n 40 "$log" | sed 's/^/  | /'; finish; }

@@ -18,16 +18,16 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo" || exit 1
+. tests/lib/lib.sh # ok, ko, eq, skip_all and the TAP plan
 work=${TAG_TEST_DIR:-$repo/build/tag-image-test}
 rm -rf "$work"
 mkdir -p "$work"
 
 for tool in docker-registry curl jq aws python3; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 0; }
+  command -v "$tool" >/dev/null || skip_all "$tool not installed"
 done
-python3 -c 'import moto' 2>/dev/null || { echo "SKIP: python3 moto not installed"; exit 0; }
+python3 -c 'import moto' 2>/dev/null || skip_all "python3 moto not installed"
 
-. tests/lib/lib.sh # ok, ko, eq and their counts
 # yes LABEL WHY COMMAND...: ok LABEL if COMMAND succeeds, else FAIL WHY
 yes() {
   local label=$1 why=$2
@@ -194,5 +194,4 @@ else
   ko "emulator did not start: $(tail -n 3 "$work/emu.err")"
 fi
 
-echo "RESULT: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+done_testing

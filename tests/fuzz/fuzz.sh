@@ -27,6 +27,7 @@
 #   RESULT: N passed, M failed
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
+. tests/lib/lib.sh # ok, ko and the TAP plan
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-300}
 FUZZ_JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
@@ -196,7 +197,6 @@ targets=("$@")
 mkdir -p "$out/logs" "$out/crashes"
 command -v "$FUZZ_CC" >/dev/null || die "$FUZZ_CC not found (scripts/deps.sh)"
 
-pass=0 fail=0
 declare -A status=()
 start=$(date +%s)
 flags_stamp
@@ -250,21 +250,20 @@ fi
 
 for t in "${targets[@]}"; do
   if [ "${status[$t]:-}" = fail ]; then
-    fail=$((fail + 1))
     if [ "$mode" = run ] && [ -f "$out/logs/$t.log" ]; then
-      echo "FAIL  $t: $(summary "$out/logs/$t.log")"
+      ko "$t: $(summary "$out/logs/$t.log")"
       grep -aE '^==[0-9]+==ERROR|FUZZ_CHECK failed|runtime error|Test unit written' \
         "$out/logs/$t.log" | head -4 | sed 's/^/      /'
+    else
+      ko "$t: build or replay failed (above)"
     fi
   else
-    pass=$((pass + 1))
     if [ "$mode" = run ]; then
-      echo "ok    $t: $(summary "$out/logs/$t.log")"
+      ok "$t: $(summary "$out/logs/$t.log")"
     else
-      echo "ok    $t: seeds and regression inputs replayed"
+      ok "$t: seeds and regression inputs replayed"
     fi
   fi
 done
-echo "took $(( $(date +%s) - start ))s"
-echo "RESULT: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+echo "# took $(( $(date +%s) - start ))s"
+done_testing

@@ -4,11 +4,10 @@
 # The generated doc tables (settings from build/s3json --help, errors from
 # routes_error() calls) must be current and every relative Markdown link
 # must resolve inside the repository (scripts/docs-gen.py; needs the build).
-set -e
-make -s format-check
-echo "clang-format: clean"
-make -s tidy
-echo "clang-tidy: clean"
-python3 scripts/docs-gen.py --self-test
-python3 scripts/docs-gen.py --check
-echo "docs: tables current, links resolve"
+set -u
+. tests/lib/lib.sh
+check "clang-format: clean" make -s format-check
+check "clang-tidy: clean" make -s tidy
+check "docs-gen self-test" python3 scripts/docs-gen.py --self-test
+check "docs: tables current, links resolve" python3 scripts/docs-gen.py --check
+done_testing

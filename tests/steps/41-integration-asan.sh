@@ -4,4 +4,4 @@
 # the harness fails the test that stopped it.
 make -s build/asan/s3json tools
 S3JSON_TEST_BINARY=build/asan/s3json \
-  python3 -m unittest discover -s tests/integration -p 'test_*.py' -v
+  python3 -m lib.tap discover -s tests/integration -p 'test_*.py'

@@ -8,4 +8,4 @@ set -e
 make -s build/s3json
 export S3JSON_TEST_WRAPPER="valgrind --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
 cd tests/integration
-python3 -m unittest -v test_api test_cache
+python3 -m lib.tap test_api test_cache

@@ -5,10 +5,10 @@
 # emulator's IAM evaluator against real ARNs, tags and boundaries (moto
 # checks most services against `*`).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 if ! command -v terraform >/dev/null; then
-  echo "SKIP: terraform not on PATH"
+  echo "1..0 # SKIP terraform not on PATH"
   exit 0
 fi
 . scripts/tf-env.sh
-exec python3 -m unittest infra/modules/ci-deploy-policy/tests/test_deploy_policy.py -v
+exec python3 -m lib.tap infra/modules/ci-deploy-policy/tests/test_deploy_policy.py

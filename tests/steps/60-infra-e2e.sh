@@ -4,5 +4,5 @@
 # test.sh: background  (it mostly waits on the provider; see tests/run)
 # Prints "RESULT: N passed, M failed" for its checks.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 exec tests/e2e/infra-e2e.sh

@@ -7,5 +7,5 @@
 # test.sh: background  (it mostly waits on terraform; see tests/run)
 # Prints "RESULT: N passed, M failed" for its checks.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 exec tests/e2e/ci-role-e2e.sh

@@ -22,12 +22,12 @@ if [ ! -x "$validator" ]; then
   mv "$tools.tmp" "$tools"
 fi
 
-pass=0 fail=0
+. tests/lib/lib.sh # ok, ko and the TAP plan
 for wf in .github/workflows/*.yml; do
   if out=$("$validator" "$wf" 2>&1); then
-    pass=$((pass + 1)); echo "ok    action-validator $wf"
+    ok "action-validator $wf"
   else
-    fail=$((fail + 1)); echo "FAIL  action-validator $wf"; printf '%s\n' "$out"
+    ko "action-validator $wf"; printf '%s\n' "$out" | sed 's/^/# /'
   fi
 done
 
@@ -119,9 +119,15 @@ print(f"policy: {ok} ok, {fail} failed")
 sys.exit(1 if fail else 0)
 EOF
 ) || rules=$?
-printf '%s\n' "$py_out"
-pass=$((pass + $(grep -c '^ok ' <<<"$py_out" || true)))
-fail=$((fail + $(grep -c '^FAIL ' <<<"$py_out" || true)))
-[ "$rules" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1 # the checker itself broke
-echo "RESULT: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+rule_fails=0
+while IFS= read -r line; do
+  case $line in
+    "ok    "*) ok "${line#ok    }" ;;
+    "FAIL  "*) ko "${line#FAIL  }"; rule_fails=$((rule_fails + 1)) ;;
+    *) echo "# $line" ;;
+  esac
+done <<<"$py_out"
+if [ "$rules" -ne 0 ] && [ "$rule_fails" -eq 0 ]; then
+  ko "the workflow rules checker itself failed (exit $rules)"
+fi
+done_testing
