@@ -21,7 +21,7 @@ import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
-from emulator.emu import Emulator  # noqa: E402
+from emulator.emu import Emulator
 
 BUCKET = "s3json-local"
 

@@ -85,6 +85,9 @@ import sys
 import time
 from typing import Any
 
+from lib.net import free_port
+from lib.proc import stop_pid
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 
@@ -194,15 +197,7 @@ def stop(p: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
     """SIGTERM by PID, SIGKILL after 'timeout'."""
     if p is None:
         return
-    if p.poll() is None:
-        try:
-            os.kill(p.pid, signal.SIGTERM)
-            p.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(p.pid, signal.SIGKILL)
-            p.wait(5)
-        except ProcessLookupError:
-            pass
+    stop_pid(p, timeout)
     if p in _procs:
         _procs.remove(p)
 
@@ -210,12 +205,6 @@ def stop(p: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
 def stop_all() -> None:
     for p in list(reversed(_procs)):
         stop(p, 5)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def http_get(port: int, path: str, headers: dict[str, str] | None = None,

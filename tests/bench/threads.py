@@ -31,7 +31,7 @@ import os
 import sys
 import time
 
-import bench as B  # noqa: E402
+import bench as B
 
 KEYS = ("ticks", "run", "wait", "slices", "invol", "migr")
 

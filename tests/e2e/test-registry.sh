@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # test-registry.sh -- sourced by the deploy tests (deploy-e2e.sh, tag-image-test.sh):
 # a local OCI registry (Debian's docker-registry) on a free 127.0.0.1 port,
-# standing in for ECR where images are pushed and read back.
+# standing in for ECR where images are pushed and read back. Needs
+# tests/lib/lib.sh (free_port) sourced first.
 #
 #   registry_start DIR   serves DIR/registry; sets reg_port and reg_pid;
 #                        returns 1 when it does not answer within 10 s.
@@ -9,7 +10,7 @@
 
 registry_start() {
   local dir=$1 _
-  reg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  reg_port=$(free_port)
   cat >"$dir/registry.yml" <<YML
 version: 0.1
 log:

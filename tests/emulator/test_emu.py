@@ -24,12 +24,12 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-from emulator import emu, sigv4  # noqa: E402
-from botocore.auth import S3SigV4Auth  # noqa: E402
-from botocore.awsrequest import AWSRequest  # noqa: E402
-from botocore.credentials import Credentials  # noqa: E402
-from botocore import UNSIGNED  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
+from emulator import emu, sigv4
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore import UNSIGNED
+from botocore.exceptions import ClientError
 
 EMU: emu.Emulator | None = None
 HTTP_ENDPOINT = ""

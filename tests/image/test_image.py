@@ -28,7 +28,6 @@ import http.client
 import json
 import os
 import io
-import socket
 import struct
 import subprocess
 import sys
@@ -38,7 +37,8 @@ import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-from emulator.emu import Emulator  # noqa: E402
+from emulator.emu import Emulator
+from lib.net import free_port
 
 IMAGE = os.environ.get("S3JSON_TEST_IMAGE", "s3json:test")
 ENGINE = os.environ.get("S3JSON_TEST_ENGINE", "podman")
@@ -56,12 +56,6 @@ UID = 10001
 
 def eng(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run([ENGINE, *args], capture_output=True, text=True, check=check, timeout=timeout)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def documents() -> dict[str, bytes]:

@@ -8,14 +8,12 @@ crash or a wrong body.
 
 from __future__ import annotations
 
-import datetime
 import json
-import os
 import threading
 import time
 import unittest
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from lib.ecs import StsEndpoint
 from lib.faults import FaultProxy, HangingServer, threads_of, wait_for
 from lib.harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
 
@@ -191,53 +189,12 @@ class S3FaultTest(unittest.TestCase):
                     self.assertEqual(seen, {b"a", b"b"})
 
 
-class CredentialsEndpoint:
-    """A stand-in for the ECS container credentials endpoint that hands out
-    the emulator's STS credentials with a short Expiration, and can fail."""
-
-    def __init__(self, emu, lifetime: int):
-        self.emu, self.lifetime = emu, lifetime
-        self.failing = False
-        self.fetches = 0
-        self.delay = 0.0  # seconds before each answer
-        self.times: list[float] = []  # time.monotonic() of each answer
-        ep = self
-
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                ep.fetches += 1
-                if ep.delay:
-                    time.sleep(ep.delay)
-                if ep.failing or self.headers.get("Authorization") != "secret-token":
-                    self.send_response(500 if ep.failing else 401)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                c = ep.emu.assume_restricted_role(BUCKET, PREFIX)
-                exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=ep.lifetime)
-                doc = json.dumps({"AccessKeyId": c["access_key_id"], "SecretAccessKey": c["secret_access_key"],
-                                  "Token": c["session_token"], "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ")})  # fmt: skip
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(doc)))
-                self.end_headers()
-                try:
-                    self.wfile.write(doc.encode())
-                    ep.times.append(time.monotonic())
-                except OSError:  # the service gave up waiting (its budget)
-                    pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v2/credentials/task"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+def _ecs_endpoint(emu, lifetime: int) -> StsEndpoint:
+    """The ECS credentials endpoint with the emulator's restricted keys,
+    declared to expire after `lifetime` s; when down it answers 500."""
+    ep = StsEndpoint(emu, BUCKET, PREFIX, lifetime=lifetime, expire=False)
+    ep.set(auth_tokens={"secret-token"}, down_status=500)
+    return ep.start()
 
 
 class CredentialFaultTest(unittest.TestCase):
@@ -246,10 +203,10 @@ class CredentialFaultTest(unittest.TestCase):
         recovery when the endpoint is back."""
         emu = emulator()
         seed_bucket(emu)
-        ep = CredentialsEndpoint(emu, lifetime=8)
+        ep = _ecs_endpoint(emu, lifetime=8)
         env = service_env(emu, {"access_key_id": "", "secret_access_key": ""},
                           S3JSON_CACHE_TTL_SECONDS="0",
-                          AWS_CONTAINER_CREDENTIALS_FULL_URI=ep.url,
+                          AWS_CONTAINER_CREDENTIALS_FULL_URI=ep.full_uri,
                           AWS_CONTAINER_AUTHORIZATION_TOKEN="secret-token")  # fmt: skip
         env.pop("AWS_ACCESS_KEY_ID")
         env.pop("AWS_SECRET_ACCESS_KEY")
@@ -257,7 +214,7 @@ class CredentialFaultTest(unittest.TestCase):
             with Service(env) as svc:
                 self.assertEqual(svc.get("/api/foo").status, 200)
                 self.assertEqual(svc.events("start")[0]["credentials"], "ecs")
-                ep.failing = True
+                ep.set(down=True)
                 t0 = time.monotonic()
                 # Until the keys expire (8 s after the fetch), requests work.
                 while time.monotonic() - t0 < 5:
@@ -269,12 +226,12 @@ class CredentialFaultTest(unittest.TestCase):
                 r = svc.get("/api/foo")
                 self.assertEqual(r.json()["error"], "no_credentials")
                 self.assertGreater(ep.fetches, 1)
-                ep.failing = False
+                ep.set(down=False)
                 self.assertTrue(wait_for(lambda: svc.get("/api/foo").status == 200, 20))
                 text = "\n".join(svc.lines)
                 self.assertNotIn("SecretAccessKey", text)
         finally:
-            ep.close()
+            ep.stop()
 
 
     def test_credential_work_counts_in_the_s3_budget(self):
@@ -285,7 +242,7 @@ class CredentialFaultTest(unittest.TestCase):
         seed_bucket(emu)
         # Expiration is whole seconds: keys expire 9-10 s after a fetch and
         # are due for refresh 2 s before that (80% of their life).
-        ep = CredentialsEndpoint(emu, lifetime=10)
+        ep = _ecs_endpoint(emu, lifetime=10)
         budget = 1.0
         try:
             with FaultProxy(emu.endpoint) as fp:
@@ -294,19 +251,19 @@ class CredentialFaultTest(unittest.TestCase):
                                   S3JSON_S3_TIMEOUT_MS=str(int(budget * 1000)),
                                   S3JSON_READY_PROBE_SECONDS="3600",
                                   AWS_ENDPOINT_URL_S3=fp.endpoint,
-                                  AWS_CONTAINER_CREDENTIALS_FULL_URI=ep.url,
+                                  AWS_CONTAINER_CREDENTIALS_FULL_URI=ep.full_uri,
                                   AWS_CONTAINER_AUTHORIZATION_TOKEN="secret-token")  # fmt: skip
                 env.pop("AWS_ACCESS_KEY_ID")
                 env.pop("AWS_SECRET_ACCESS_KEY")
                 with Service(env) as svc:
                     # (a loaded machine may need a second try at start-up)
                     self.assertTrue(wait_for(lambda: svc.get("/api/foo").status == 200, 10))
-                    self.assertTrue(wait_for(lambda: ep.times, 5))
-                    fetched = ep.times[-1]
+                    self.assertTrue(wait_for(lambda: ep.served, 5))
+                    fetched = ep.served[-1]
                     # 1. Refresh due, keys still valid, endpoint far slower
                     # than the budget, S3 slowish: the refresh may take only
                     # part of the budget, the old keys serve the request.
-                    ep.delay = 3.0
+                    ep.set(delay=3.0)
                     fp.always(("delay", 0.2), match="/foo.json")
                     time.sleep(max(0.0, fetched + 8.2 - time.monotonic()))
                     r = svc.get("/api/foo")
@@ -322,7 +279,7 @@ class CredentialFaultTest(unittest.TestCase):
                     # 2. Keys expired: the fetch takes 0.7 s of the 1 s, S3
                     # 0.6 s; before, 1.3 s and a 200; now 504 at the budget.
                     time.sleep(max(0.0, fetched + 10.2 - time.monotonic()))
-                    ep.delay = 0.7
+                    ep.set(delay=0.7)
                     fp.always(("delay", 0.6), match="/foo.json")
                     r = svc.get("/api/foo")
                     self.assertEqual((r.status, r.json()["error"]), (504, "upstream_timeout"), r)
@@ -332,11 +289,11 @@ class CredentialFaultTest(unittest.TestCase):
                     # the whole request: the budget plus queueing and reply
                     self.assertLess(line["duration_ms"], budget * 1000 + 500)
                     # 3. And with a fast endpoint again, all is well.
-                    ep.delay = 0.0
+                    ep.set(delay=0.0)
                     fp.always(None)
                     self.assertTrue(wait_for(lambda: svc.get("/api/foo").status == 200, 5))
         finally:
-            ep.close()
+            ep.stop()
 
 
 if __name__ == "__main__":

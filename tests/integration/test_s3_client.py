@@ -24,7 +24,6 @@ import hashlib
 import http.server
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -38,7 +37,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-from emulator.emu import Emulator  # noqa: E402
+from emulator.emu import Emulator
+from lib.net import free_port
 
 # With the ASan build of s3json under test (tests/steps/41-*), the tool
 # is the ASan build too, so leaks and overflows in s3/client fail the test.
@@ -500,9 +500,7 @@ class FaultTest(unittest.TestCase):
         self.assertLess(took, NO_ANSWER_S - 2)  # did not wait for the server
 
     def test_refused_connection(self):
-        with socket.socket() as s:  # a port nobody listens on
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()  # a port nobody listens on
         r = run_tool(self.env("http://127.0.0.1:%d" % port), "get", "k")
         self.assertEqual((r["code"], r["status"], r["attempts"]),
                          ("unavailable", 0, 3))

@@ -16,15 +16,15 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-from emulator.emu import Emulator  # noqa: E402
+from emulator.emu import Emulator
+from lib.net import free_port
+from lib.proc import stop_pid
 
 BUCKET = "s3json-docs"
 PREFIX = "docs/"
@@ -46,12 +46,6 @@ def emulator() -> Emulator:
         if _emu is None:
             _emu = Emulator().start()
         return _emu
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sample_documents() -> dict[str, bytes]:
@@ -163,13 +157,7 @@ class Service:
         timeout *= SLOW
         if self.proc is None:
             return 0
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_pid(self.proc, timeout, sig)
         for t in self._threads:
             t.join(5)
         return self.proc.returncode

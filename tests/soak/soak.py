@@ -29,8 +29,8 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-from lib.faults import rss_kb  # noqa: E402
-from lib.harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env  # noqa: E402
+from lib.faults import rss_kb
+from lib.harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
 
 SECONDS = int(os.environ.get("SOAK_SECONDS", "300"))
 TTL = 5

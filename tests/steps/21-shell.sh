@@ -16,7 +16,7 @@ set -uo pipefail
 
 # Every script a laptop runs. tests/e2e/ is not: it drives the emulator and
 # a registry on Linux CI only (it uses GNU timeout on purpose).
-libs="scripts/deploy/lib.sh scripts/image/lib.sh"
+libs="scripts/deploy/lib.sh scripts/image/lib.sh tests/lib/lib.sh"
 files="scripts/deploy/deploy.sh scripts/deploy/plan.sh scripts/deploy/destroy.sh
   scripts/deploy/verify-emulator.sh tests/e2e/bsd-path.sh"
 for f in scripts/image/*.sh scripts/tf-*.sh; do
@@ -130,5 +130,18 @@ if [ -s "$bsd/rejected.log" ]; then
 else
   ok "no GNU-only call on the macOS PATH"
 fi
+
+# Mode bits: a file with a shebang is a program and executable; one without
+# (a sourced library, a module, data) is not. Checked over the tracked files
+# as they are in the working tree.
+modes=$(git ls-files | while IFS= read -r f; do
+  [ -f "$f" ] || continue
+  if [ "$(head -c 2 "$f")" = "#!" ]; then
+    [ -x "$f" ] || echo "has a shebang, not executable: $f"
+  else
+    [ ! -x "$f" ] || echo "executable, no shebang: $f"
+  fi
+done)
+eq "mode bits: executable exactly when a shebang says how to run it" "" "$modes"
 
 done_testing

@@ -9,7 +9,8 @@
 # Skipped, with the reason, only where neither engine can run.
 scripts/image/deps.sh || true
 scripts/deps.sh --cross arm64 >/dev/null || true
-reg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. tests/lib/lib.sh # free_port
+reg_port=$(free_port)
 export S3JSON_INSECURE_REGISTRIES=127.0.0.1:$reg_port
 . scripts/image/lib.sh
 if [ -z "$ENGINE" ]; then

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/s3/client.c"
-#include "../../src/settings.h"
+#include "../../app/src/s3/client.c"
+#include "../../app/src/settings.h"
 
 static struct aws_cred_provider *test_creds(void)
 {

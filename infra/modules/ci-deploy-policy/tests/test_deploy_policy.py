@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 
@@ -28,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE = os.path.dirname(HERE)
 REPO = os.path.abspath(os.path.join(MODULE, "..", "..", ".."))
 
-import iam_policy  # noqa: E402
+from emulator import iam_policy
 
 ACCT = "123456789012"
 REGION = "eu-west-1"
