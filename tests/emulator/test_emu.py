@@ -1,6 +1,6 @@
 """Tests for the strict AWS emulator (tests/emulator).
 
-Run: python3 -m unittest -v tests/emulator/test_emu.py
+Run: PYTHONPATH=tests python3 -m unittest -v tests/emulator/test_emu.py
 Each test class proves one fix over stock moto 5.2 (see patches.py).
 """
 

@@ -17,7 +17,7 @@ entrypoint: the container is real (read-only, uid 10001, no shell, signals
 reach s3json through qemu), only the CPU is emulated. Needed where the
 kernel has no binfmt_misc handler for that CPU (as here).
 
-Run: S3JSON_TEST_IMAGE=s3json:test python3 -m unittest -v tests/image/test_image.py
+Run: S3JSON_TEST_IMAGE=s3json:test PYTHONPATH=tests python3 -m unittest -v tests/image/test_image.py
 (tests/steps/70-image.sh builds the images and runs this for each.)
 Every wait is bounded; containers are removed by id.
 """

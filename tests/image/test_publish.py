@@ -11,7 +11,7 @@ task's cpu_architecture from such a list.
 
 Run: S3JSON_TEST_REGISTRY=127.0.0.1:5000 S3JSON_TEST_REPOSITORY=s3json \
      S3JSON_TEST_TAG=t S3JSON_TEST_DIGEST=sha256:... \
-     python3 -m unittest -v tests/image/test_publish.py
+     PYTHONPATH=tests python3 -m unittest -v tests/image/test_publish.py
 (tests/steps/70-image.sh runs it against a local registry.)
 """
 

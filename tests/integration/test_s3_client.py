@@ -14,7 +14,7 @@ Two halves:
   with botocore, over the path and query exactly as received.
 
 Run from the repository root:
-    python3 -m unittest tests/integration/test_s3_client.py -v
+    PYTHONPATH=tests python3 -m unittest tests/integration/test_s3_client.py -v
 $S3_TOOL picks another build of the tool (e.g. one built with ASan).
 """
 

@@ -10,7 +10,7 @@ and the path and query the client would send must be what botocore signs.
 
 botocore builds its URL the way its S3 serializer does: the key quoted with
 safe='/~', query values with safe='-_.~'. Run from the repository root:
-    python3 -m unittest tests/integration/test_sigv4_botocore.py -v
+    PYTHONPATH=tests python3 -m unittest tests/integration/test_sigv4_botocore.py -v
 """
 
 import datetime

@@ -76,12 +76,13 @@ def judge(c: Count, rc: int) -> Count:
             c.failed += 1
             c.notes.append(f"exit status {rc} after skipping")
         return c
+    seen = c.seen
     if c.plans == 0:
         c.failed += 1
-        c.notes.append(f"no plan (1..N) for its {c.seen} test lines")
-    elif c.planned != c.seen:
+        c.notes.append(f"no plan (1..N) for its {seen} test lines")
+    elif c.planned != seen:
         c.failed += 1
-        c.notes.append(f"plan announced {c.planned} tests, {c.seen} reported")
+        c.notes.append(f"plan announced {c.planned} tests, {seen} reported")
     if rc != 0 and c.failed == 0:
         c.failed += 1
         c.notes.append(f"exit status {rc} with every test ok")

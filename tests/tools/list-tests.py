@@ -7,7 +7,9 @@ prove a reshuffle lost none (issue 13):
 
 Knows both layouts: today's tests/ tree and the one before it (app/tests,
 scripts/emulator, scripts/image). Names, prefixed with their kind:
-  cmocka    unit/FILE::TEST         every cmocka_unit_test*(TEST, ...) call
+  cmocka    unit/FILE::TEST         every cmocka_unit_test*(TEST, ...) call,
+                                    and test_sigv4.c's one test per folder
+                                    of data/aws-sigv4 (named after it)
   unittest  SUITE::ID               unittest's loader (ids as discover makes
                                     them, relative to the suite's directory)
   terraform DIR/tests/FILE::RUN     every `run "RUN"` block of *.tftest.hcl
@@ -29,6 +31,7 @@ import sys
 # suite -> candidate directories, new layout first
 SUITES = {
     "unit": ["tests/unit", "app/tests/unit"],
+    "data": ["tests/data", "app/tests/data"],
     "integration": ["tests/integration", "app/tests/integration"],
     "emulator": ["tests/emulator", "scripts/emulator"],
     "image": ["tests/image", "scripts/image"],
@@ -63,6 +66,9 @@ def cmocka_names(root: str) -> list[str]:
         with open(path, encoding="utf-8") as f:
             for name in CMOCKA.findall(f.read()):
                 out.append(f"cmocka unit/{os.path.basename(path)}::{name}")
+    data = first_dir(root, "data")
+    for vec in sorted(glob.glob(os.path.join(root, data or "-", "aws-sigv4", "*", ""))):
+        out.append(f"cmocka unit/test_sigv4.c::{os.path.basename(vec.rstrip(os.sep))}")
     return out
 
 

@@ -11,7 +11,7 @@ it could not show these denials; this test does, statement by statement.
 Evaluation as IAM does for one identity policy: an explicit Deny wins,
 otherwise an Allow is needed.
 
-Run: python3 -m unittest infra/modules/ci-deploy-policy/tests/test_deploy_policy.py -v
+Run: PYTHONPATH=tests python3 -m unittest infra/modules/ci-deploy-policy/tests/test_deploy_policy.py -v
 """
 
 from __future__ import annotations
