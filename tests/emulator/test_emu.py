@@ -926,6 +926,33 @@ class TestAutoscalingTags(unittest.TestCase):
         self.assertEqual(st, 403, code)
 
 
+class TestVersionBehindDeleteMarker(unittest.TestCase):
+    """Fix 14: DeleteObjects on a bucket whose versioning was suspended
+    deletes the versions it names while delete markers are there (moto
+    5.2.1: a 500, `FakeDeleteMarker` has no `dispose`). Destroying the
+    Terraform state bucket does exactly that: the versioning resource goes
+    first (Suspended), then force_destroy empties the bucket."""
+
+    def test_old_versions_deleted_and_bucket_emptied(self) -> None:
+        s3 = EMU.client("s3")
+        bucket = uniq("ver")
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        v1 = s3.put_object(Bucket=bucket, Key="state.tflock", Body=b"lock")["VersionId"]
+        s3.delete_object(Bucket=bucket, Key="state.tflock")  # leaves a delete marker
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+        listed = s3.list_object_versions(Bucket=bucket)
+        objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                   for v in listed.get("Versions", []) + listed.get("DeleteMarkers", [])]  # fmt: skip
+        self.assertIn({"Key": "state.tflock", "VersionId": v1}, objects)
+        out = s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
+        self.assertEqual(out.get("Errors", []), [])
+        self.assertEqual(len(out["Deleted"]), len(objects))
+        listed = s3.list_object_versions(Bucket=bucket)
+        self.assertEqual(listed.get("Versions", []) + listed.get("DeleteMarkers", []), [])
+        s3.delete_bucket(Bucket=bucket)
+
+
 class TestStoredAttributes(unittest.TestCase):
     """moto drops attributes that Terraform then diffs forever."""
 
