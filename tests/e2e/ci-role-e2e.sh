@@ -26,7 +26,7 @@
 # aws:ResourceTag from the request (Patch 3b), which is how the policy scopes
 # EC2. The other services' statements (ELB, ECS, WAF, KMS, logs, alarms ...)
 # are evaluated against real ARNs and tags by step 52-ci-policy instead.
-# Prints "ok/FAIL <check>" lines and  RESULT: N passed, M failed
+# Reports TAP: a line per check and the plan (tests/lib/lib.sh)
 # Usage: tests/e2e/ci-role-e2e.sh [-h]
 # Env:   CI_ROLE_E2E_DIR  work directory (default build/ci-role-e2e; wiped first)
 set -uo pipefail

@@ -28,7 +28,7 @@
 #      `deploy.sh staging --image-digest D` (promotion: no build)
 #   4. `make plan ENV=staging`, then `make destroy ENV=staging`; then the
 #      shared roots (ecr, backend) are torn down and nothing is left
-# Prints "ok/FAIL <check>" lines, timings and "RESULT: N passed, M failed".
+# Reports TAP: a line per check, timings as comments, the plan (tests/lib/lib.sh).
 # Usage: tests/e2e/deploy-e2e.sh      Env: DEPLOY_E2E_DIR (default build/deploy-e2e)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)

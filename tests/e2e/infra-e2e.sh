@@ -17,8 +17,8 @@
 # Only the provider's endpoint differs from a real run: AWS_ENDPOINT_URL and
 # AWS_CA_BUNDLE point at the emulator; the code, backend file and variables
 # (except region and image tag) are what ships.
-# Prints "ok/FAIL <check>" lines, the timings and
-#   RESULT: N passed, M failed
+# Reports TAP: a line per check, the timings as comments and
+#   the TAP plan 1..N (tests/lib/lib.sh), which tests/run counts
 # Usage: tests/e2e/infra-e2e.sh [-h] [--keep]   (--keep: leave the stack and
 #        emulator running at the end, for poking at it; prints how to stop)
 # Env:   INFRA_E2E_DIR  work directory (default build/infra-e2e; wiped first)

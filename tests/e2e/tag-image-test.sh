@@ -13,7 +13,7 @@
 #     adds a second tag; an index's amd64 and arm64 manifests get
 #     `prod-<time>-<arch>` next to their `<commit>-<arch>`; an unknown digest
 #     is refused
-# Prints "ok/FAIL <check>" lines and "RESULT: N passed, M failed".
+# Reports TAP: a line per check and the plan (tests/lib/lib.sh).
 # Usage: tests/e2e/tag-image-test.sh     Env: TAG_TEST_DIR (default build/tag-image-test)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)

@@ -27,8 +27,8 @@ pid_of() { [ -f "$dir/emu.pid" ] && cat "$dir/emu.pid"; }
 alive() { local p; p=$(pid_of) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 
 wait_port() { # port up|down
-  local port=$1 want=$2 i
-  for i in $(seq 1 150); do
+  local port=$1 want=$2
+  for _ in $(seq 1 150); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       [ "$want" = up ] && return 0
     else

@@ -24,7 +24,7 @@
 # `build/fuzz/fuzz_<target> FILE`, fix, then copy into regress/<target>/),
 # build/fuzz/logs/<target>.log.
 # Prints one line per target (executions, coverage, corpus) and ends with
-#   RESULT: N passed, M failed
+#   the TAP plan 1..N (tests/lib/lib.sh), which tests/run counts
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 . tests/lib/lib.sh # ok, ko and the TAP plan

@@ -3,6 +3,6 @@
 # seed and regression input, then fuzzes each target for
 # FUZZ_TEST_SECONDS (default 25), two at a time: about 2 minutes for the
 # nine targets on 2 cores. `make fuzz` is the long run (FUZZ_SECONDS).
-# One result per target: "RESULT: N passed, M failed".
+# One TAP line per target.
 FUZZ_SECONDS=${FUZZ_TEST_SECONDS:-25} FUZZ_JOBS=${FUZZ_JOBS:-2} \
   exec tests/fuzz/fuzz.sh run

@@ -5,7 +5,7 @@
 # production's resources, roles without its boundary and boundary removal
 # (tests/e2e/ci-role-e2e.sh).
 # test.sh: background  (it mostly waits on terraform; see tests/run)
-# Prints "RESULT: N passed, M failed" for its checks.
+# Reports TAP: a line per check.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 exec tests/e2e/ci-role-e2e.sh
