@@ -2,6 +2,6 @@
 README.md (each one a function in patches.py, installed by patches.apply()).
 
 Import it as `emulator` with the tests/ directory on the import path: the
-Makefile and tests/run export PYTHONPATH=tests (the one place it is set; no
-module edits sys.path). Run it with `python3 -m emulator.emu`, or with the
-bench's request counter, `python3 -m emulator.counting`."""
+Makefile and tests/run export PYTHONPATH=tests (see lib/__init__.py). Run it
+with `python3 -m emulator.emu`, or with the bench's request counter,
+`python3 -m emulator.counting`."""

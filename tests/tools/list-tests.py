@@ -14,8 +14,8 @@ scripts/emulator, scripts/image). Names, prefixed with their kind:
                                     them, relative to the suite's directory)
   terraform DIR/tests/FILE::RUN     every `run "RUN"` block of *.tftest.hcl
 Python suites are loaded in a child per suite with the layout's own import
-path (PYTHONPATH=tests, or nothing for the old layout, whose modules edited
-sys.path themselves); a suite that cannot load is listed as such, not dropped.
+path (PYTHONPATH=tests, or nothing for the old layout, whose modules set
+their own); a suite that cannot load is listed as such, not dropped.
 Shell checks are not static: compare the ok/not ok lines of a run's logs.
 """
 
