@@ -44,10 +44,8 @@ mkdir -p "$work"
 log=$work/e2e.log
 : >"$log"
 
-for tool in terraform aws python3 jq openssl; do
-  command -v "$tool" >/dev/null || skip_all "$tool not installed"
-done
-python3 -c 'import moto' 2>/dev/null || skip_all "python3 moto not installed"
+needs terraform aws python3 jq openssl
+needs_python moto
 
 . scripts/tf-env.sh
 export TF_BACKEND_CONFIG=$work/backend.hcl

@@ -42,10 +42,8 @@ log=$work/e2e.log
 
 . scripts/image/lib.sh
 [ -n "$ENGINE" ] || skip_all "$ENGINE_WHY"
-for tool in terraform aws python3 jq curl docker-registry; do
-  command -v "$tool" >/dev/null || skip_all "$tool not installed"
-done
-python3 -c 'import moto' 2>/dev/null || skip_all "python3 moto not installed"
+needs terraform aws python3 jq curl docker-registry
+needs_python moto
 for f in scripts/tf-root.sh scripts/tf-bootstrap.sh; do
   [ -x "$f" ] || skip_all "$f is missing"
 done

@@ -23,10 +23,8 @@ work=${TAG_TEST_DIR:-$repo/build/tag-image-test}
 rm -rf "$work"
 mkdir -p "$work"
 
-for tool in docker-registry curl jq aws python3; do
-  command -v "$tool" >/dev/null || skip_all "$tool not installed"
-done
-python3 -c 'import moto' 2>/dev/null || skip_all "python3 moto not installed"
+needs docker-registry curl jq aws python3
+needs_python moto
 
 # yes LABEL WHY COMMAND...: ok LABEL if COMMAND succeeds, else FAIL WHY
 yes() {

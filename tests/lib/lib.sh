@@ -7,6 +7,8 @@
 #   skip NAME REASON         a check that cannot run here: "ok N - NAME # SKIP REASON"
 #   skip_all REASON          the whole step cannot run here: "1..0 # SKIP REASON", exit 0
 #   check NAME CMD...        ok when CMD exits 0, else ko (CMD's output is shown)
+#   needs TOOL...            skip_all unless every TOOL is on PATH
+#   needs_python MODULE...   skip_all unless python3 imports every MODULE
 #   done_testing             the plan "1..N" (after the checks: a shell step
 #                            learns N as it goes); status 1 if any check failed
 #   free_port                an unused TCP port on 127.0.0.1 (lib.net, the one
@@ -28,6 +30,18 @@ check() { # NAME CMD...
     ko "$name"
     printf '%s\n' "$out" | sed 's/^/# /'
   fi
+}
+needs() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || skip_all "$tool not installed"
+  done
+}
+needs_python() {
+  local m
+  for m in "$@"; do
+    python3 -c "import $m" 2>/dev/null || skip_all "python3 $m not installed"
+  done
 }
 done_testing() { echo "1..$_tap_n"; [ "$fail" -eq 0 ]; }
 free_port() { python3 -m lib.net free-port; }

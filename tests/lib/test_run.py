@@ -133,6 +133,7 @@ STEPS = {
     "20-silent.sh": "echo building\n",
     "30-short.sh": "echo 1..3\necho 'ok 1 - a'\n",
     "40-skip.sh": "echo '1..0 # SKIP no engine here'\n",
+    "50-needs.sh": ". tests/lib/lib.sh\nneeds sh no-such-tool-13\nok unreachable\ndone_testing\n",
 }
 
 
@@ -150,13 +151,15 @@ class RunnerTest(unittest.TestCase):
             shutil.rmtree(d, ignore_errors=True)
         lines = p.stdout.strip().splitlines()
         self.assertNotEqual(p.returncode, 0)
-        # good: 2 passed; silent: 1 failed; short: 1 passed + 1 failed; skip: 1
-        self.assertEqual(lines[-1], "3 passed, 2 failed, 1 skipped", p.stdout)
-        summary = "\n".join(lines[-6:])
+        # good: 2 passed; silent: 1 failed; short: 1 passed + 1 failed;
+        # skip: 1; needs (a tool missing): 1
+        self.assertEqual(lines[-1], "3 passed, 2 failed, 2 skipped", p.stdout)
+        summary = "\n".join(lines[-7:])
         self.assertIn("ok    10-good", summary)
         self.assertRegex(summary, r"FAIL  20-silent .*reported no TAP")
         self.assertRegex(summary, r"FAIL  30-short .*announced 3 tests, 1 reported")
         self.assertIn("skip  40-skip", summary)
+        self.assertRegex(summary, r"skip  50-needs \(\d+s\): skipped: no-such-tool-13 not installed")
 
 
 if __name__ == "__main__":
