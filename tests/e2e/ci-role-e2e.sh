@@ -73,10 +73,7 @@ run() { # LABEL COMMAND...: bounded, output to the log
 emu_dir=$work/emu
 emu_pid=
 stop_emulator() {
-  [ -n "$emu_pid" ] || return 0
-  kill -TERM "$emu_pid" 2>/dev/null
-  for _ in $(seq 1 150); do kill -0 "$emu_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$emu_pid" 2>/dev/null
+  stop_pid "$emu_pid"
   emu_pid=
 }
 trap stop_emulator EXIT

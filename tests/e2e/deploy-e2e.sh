@@ -49,14 +49,7 @@ for f in scripts/tf-root.sh scripts/tf-bootstrap.sh; do
 done
 
 declare -a timings=()
-finish() {
-  echo
-  echo "# timings:"
-  printf '#   %s\n' "${timings[@]}"
-  echo "# log: $log"
-  done_testing
-  exit $?
-}
+finish() { end_run "$log" "${timings[@]}"; }
 die() { ko "$*"; tail -n 40 "$log" | sed 's/^/  | /'; finish; }
 # run LABEL BOUND OUTFILE COMMAND...: bounded, output to OUTFILE and the log
 run() {
@@ -88,12 +81,6 @@ refuses() {
 ################################################################################
 
 emu_dir=$work/emu emu_pid="" reg_pid=""
-stop_pid() {
-  [ -n "$1" ] || return 0
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 1 150); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-}
 on_exit() {
   rm -f "$repo/infra/global/backend/bootstrap_override.tf"
   stop_pid "$reg_pid"

@@ -72,14 +72,7 @@ timed() { # LABEL BOUND COMMAND...: run, log output, record the duration
   [ $rc -eq 124 ] && echo "timeout: $label exceeded ${bound}s" >>"$log"
   return $rc
 }
-finish() {
-  echo
-  echo "# timings:"
-  printf '#   %s\n' "${timings[@]}"
-  echo "# log: $log"
-  done_testing
-  exit $?
-}
+finish() { end_run "$log" "${timings[@]}"; }
 die() { ko "$*"; tail -n 40 "$log" | sed 's/^/  | /'; finish; }
 
 ################################################################################
@@ -89,10 +82,7 @@ die() { ko "$*"; tail -n 40 "$log" | sed 's/^/  | /'; finish; }
 emu_dir=$work/emu
 emu_pid=
 stop_emulator() {
-  [ -n "$emu_pid" ] || return 0
-  kill -TERM "$emu_pid" 2>/dev/null
-  for _ in $(seq 1 150); do kill -0 "$emu_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$emu_pid" 2>/dev/null
+  stop_pid "$emu_pid"
   emu_pid=
 }
 on_exit() {

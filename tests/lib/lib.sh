@@ -13,6 +13,10 @@
 #                            learns N as it goes); status 1 if any check failed
 #   free_port                an unused TCP port on 127.0.0.1 (lib.net, the one
 #                            implementation)
+#   stop_pid PID             SIGTERM, up to 15 s, then SIGKILL (as lib.proc);
+#                            nothing when PID is empty
+#   end_run LOG TIMING...    the timings and the log's path as comments, the
+#                            plan, and exit with done_testing's status
 # $pass and $fail hold the counts.
 pass=0 fail=0 skipped=0
 _tap_n=0
@@ -45,3 +49,19 @@ needs_python() {
 }
 done_testing() { echo "1..$_tap_n"; [ "$fail" -eq 0 ]; }
 free_port() { python3 -m lib.net free-port; }
+stop_pid() {
+  [ -n "$1" ] || return 0
+  kill -TERM "$1" 2>/dev/null
+  for _ in $(seq 1 150); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null
+}
+end_run() {
+  local log=$1
+  shift
+  echo
+  echo "# timings:"
+  printf '#   %s\n' "$@"
+  echo "# log: $log"
+  done_testing
+  exit $?
+}

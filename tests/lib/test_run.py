@@ -128,6 +128,35 @@ class TapRunnerTest(unittest.TestCase):
         self.assertEqual(count(text, 1), (0, 1, 2, ""))
 
 
+class LibShTest(unittest.TestCase):
+    """tests/lib/lib.sh's helpers, as the steps use them."""
+
+    def sh(self, script: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-c", ". tests/lib/lib.sh\n" + script], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    def test_tap_lines_and_plan(self):
+        p = self.sh("ok a\neq b 1 2\nskip c 'no tool'\ndone_testing")
+        self.assertEqual(p.stdout.splitlines(), ["ok 1 - a", "not ok 2 - b: expected [1], got [2]",
+                                                 "ok 3 - c # SKIP no tool", "1..3"])  # fmt: skip
+        self.assertEqual(p.returncode, 1)
+
+    def test_stop_pid_stops_that_pid(self):
+        p = self.sh("sleep 30 & pid=$!\nstop_pid \"$pid\"\nkill -0 \"$pid\" 2>/dev/null && echo alive || echo gone\n"
+                    "stop_pid ''\necho empty-ok")  # fmt: skip
+        self.assertEqual(p.stdout.split(), ["gone", "empty-ok"], p.stderr)
+
+    def test_end_run_prints_timings_log_and_plan_and_exits(self):
+        p = self.sh("ok a\nend_run /tmp/x.log 'apply 3 s'\necho unreachable")
+        self.assertEqual(p.stdout.splitlines(), ["ok 1 - a", "", "# timings:", "#   apply 3 s",
+                                                 "# log: /tmp/x.log", "1..1"])  # fmt: skip
+        self.assertEqual(p.returncode, 0)
+
+    def test_free_port_is_a_port(self):
+        p = self.sh("free_port")
+        self.assertTrue(1024 <= int(p.stdout) <= 65535, p.stdout + p.stderr)
+
+
 STEPS = {
     "10-good.sh": ". tests/lib/lib.sh\nok first\neq second 1 1\ndone_testing\n",
     "20-silent.sh": "echo building\n",
