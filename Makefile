@@ -2,7 +2,7 @@
 #
 #   make            build build/s3json
 #   make run        local demo: moto on 127.0.0.1 + s3json, sample documents
-#   make test       the whole suite (what .ci/run runs)
+#   make test       the whole suite (tests/run; what .ci/run runs)
 #   make help       every target
 #   make lint       clang-format check + clang-tidy (.clang-tidy)
 #   make soak       5 minutes of mixed load: errors, RSS growth, freshness
@@ -21,6 +21,10 @@ PKG_CONFIG ?= pkg-config
 PKGS    := libmicrohttpd libcurl libcrypto jansson expat zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+# The one place the Python import path is set (tests/run sets the same when
+# run by hand): tests/ holds the packages `emulator` (the strict AWS
+# emulator) and `lib` (the test support library). No module edits sys.path.
+export PYTHONPATH := $(CURDIR)/tests
 
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
@@ -42,19 +46,19 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 SRC      := $(sort $(wildcard app/src/*.c app/src/*/*.c))
 LIB_SRC  := $(filter-out app/src/main.c,$(SRC))
 HDR      := $(wildcard app/src/*.h app/src/*/*.h)
-UNIT_SRC := $(sort $(wildcard app/tests/unit/test_*.c))
-UNIT_HDR := $(wildcard app/tests/unit/*.h)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_HDR := $(wildcard tests/unit/*.h)
 
 OBJ       := $(patsubst app/src/%.c,$(B)/obj/%.o,$(SRC))
 LIB_OBJ   := $(patsubst app/src/%.c,$(B)/obj/%.o,$(LIB_SRC))
 SAN_OBJ   := $(patsubst app/src/%.c,$(B)/asan/obj/%.o,$(SRC))
 SAN_LIB   := $(patsubst app/src/%.c,$(B)/asan/obj/%.o,$(LIB_SRC))
-UNIT_BIN  := $(patsubst app/tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
-UNIT_SAN  := $(patsubst app/tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
-TOOL_SRC  := $(sort $(wildcard app/tests/tools/*.c))
-TOOL_BIN  := $(patsubst app/tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
-SHIM_SRC  := $(sort $(wildcard app/tests/shims/*.c))
-SHIM_SO   := $(patsubst app/tests/shims/%.c,build/shims/%.so,$(SHIM_SRC))
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+UNIT_SAN  := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
+TOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN  := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
+SHIM_SRC  := $(sort $(wildcard tests/shims/*.c))
+SHIM_SO   := $(patsubst tests/shims/%.c,build/shims/%.so,$(SHIM_SRC))
 
 .PHONY: all asan unit-build tools help run test unit unit-asan integration lint \
         format tidy tf-check infra-e2e ci-role-e2e clean deps
@@ -83,14 +87,14 @@ $(B)/s3json: $(OBJ)
 $(B)/asan/s3json: $(SAN_OBJ)
 	$(CC) -g $(SAN) $(LDFLAGS) -o $@ $(SAN_OBJ) $(PKG_LIBS)
 
-# Unit tests (cmocka): one binary per app/tests/unit/test_*.c, linked with
+# Unit tests (cmocka): one binary per tests/unit/test_*.c, linked with
 # every module but main.c.
-$(B)/tests/%: app/tests/unit/%.c $(B)/libs3json.a $(HDR) $(UNIT_HDR)
+$(B)/tests/%: tests/unit/%.c $(B)/libs3json.a $(HDR) $(UNIT_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(PKG_CFLAGS) -Iapp/src -o $@ $< \
 	  $(B)/libs3json.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
 
-$(B)/asan/tests/%: app/tests/unit/%.c $(B)/asan/libs3json.a $(HDR) $(UNIT_HDR)
+$(B)/asan/tests/%: tests/unit/%.c $(B)/asan/libs3json.a $(HDR) $(UNIT_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iapp/src -o $@ $< \
 	  $(B)/asan/libs3json.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
@@ -101,19 +105,19 @@ $(B)/tests/test_wipe $(B)/asan/tests/test_wipe: TEST_LDFLAGS = -Wl,--wrap=free
 
 # Test tools: small programs that drive one module from a test script
 # (e.g. the SigV4 differential test against botocore).
-$(B)/tools/%: app/tests/tools/%.c $(B)/libs3json.a $(HDR)
+$(B)/tools/%: tests/tools/%.c $(B)/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(PKG_CFLAGS) -Iapp/src -o $@ $< \
 	  $(B)/libs3json.a $(PKG_LIBS)
 
-$(B)/asan/tools/%: app/tests/tools/%.c $(B)/asan/libs3json.a $(HDR)
+$(B)/asan/tools/%: tests/tools/%.c $(B)/asan/libs3json.a $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -Iapp/src -o $@ $< \
 	  $(B)/asan/libs3json.a $(PKG_LIBS)
 
 # LD_PRELOAD shims that widen race windows in integration tests (never
 # linked into s3json).
-build/shims/%.so: app/tests/shims/%.c
+build/shims/%.so: tests/shims/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g -shared -fPIC -o $@ $< -ldl -lpthread
 
@@ -122,14 +126,14 @@ unit-build: $(UNIT_BIN) $(UNIT_SAN)
 tools: $(TOOL_BIN) $(SHIM_SO)
 
 unit: $(UNIT_BIN)
-	@scripts/run-unit.sh $(UNIT_BIN)
+	@tests/unit/run-unit.sh $(UNIT_BIN)
 
 unit-asan: $(UNIT_SAN)
-	@scripts/run-unit.sh $(UNIT_SAN)
+	@tests/unit/run-unit.sh $(UNIT_SAN)
 
 # Integration tests: the real binary against the S3 emulator with auth on.
 integration: build/s3json build/asan/s3json $(TOOL_BIN) $(SHIM_SO)
-	python3 -m unittest discover -s app/tests/integration -p 'test_*.py' -v
+	python3 -m unittest discover -s tests/integration -p 'test_*.py' -v
 
 run: deps build/s3json
 	python3 scripts/run-local.py
@@ -138,7 +142,7 @@ deps:
 	@scripts/deps.sh
 
 test:
-	@scripts/test.sh
+	@tests/run
 
 lint: format-check tidy
 
@@ -158,10 +162,10 @@ tf-check:
 	scripts/tf-check.sh
 
 infra-e2e:
-	scripts/infra-e2e.sh
+	tests/e2e/infra-e2e.sh
 
 ci-role-e2e:
-	scripts/ci-role-e2e.sh
+	tests/e2e/ci-role-e2e.sh
 
 clean:
 	rm -rf build
@@ -211,7 +215,7 @@ image:
 	@scripts/image/build.sh
 
 image-test:
-	@bash scripts/test.d/70-image.sh
+	@bash tests/steps/70-image.sh
 
 deploy:
 	@scripts/deploy/deploy.sh $(ENV)
@@ -222,21 +226,21 @@ plan:
 destroy:
 	@scripts/deploy/destroy.sh $(ENV)
 
-# Benchmark (scripts/bench/bench.py, docs/benchmarks.md): s3json against
+# Benchmark (tests/bench/bench.py, docs/benchmarks.md): s3json against
 # nginx static, nginx proxy_cache, Flask + boto3, on 127.0.0.1, bounded in
 # time. Quick run: BENCH_DURATION=3 make bench.
 .PHONY: bench
 bench: build/s3json
-	python3 scripts/bench/bench.py
+	python3 tests/bench/bench.py
 
-# Fuzzing (libFuzzer + ASan/UBSan, clang): see scripts/fuzz.sh.
+# Fuzzing (libFuzzer + ASan/UBSan, clang): see tests/fuzz/fuzz.sh.
 #   make fuzz       every target for FUZZ_SECONDS (default 300) each
 FUZZ_SECONDS ?= 300
 
 .PHONY: fuzz
 fuzz:
-	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/fuzz.sh run
 
 # Long mixed load (5 minutes by default): errors, RSS growth, freshness.
 soak: build/s3json
-	python3 scripts/soak.py
+	python3 tests/soak/soak.py

@@ -18,7 +18,7 @@ file, a heading of that file (a moved section breaks links silently).
 
 Usage: scripts/docs-gen.py [--check | --self-test]
   --check      write nothing; exit 1 naming stale tables and broken links
-               (scripts/test.d/20-lint.sh runs this after the build)
+               (tests/steps/20-lint.sh runs this after the build)
   --self-test  prove on made-up inputs that each parser reads what it must
                and each check fires (20-lint.sh runs it first)
 Environment: S3JSON_BINARY (default build/s3json) is the binary asked for --help.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """run-local.py -- `make run`: s3json against a local S3 emulator.
 
-Starts the signature-checking emulator (moto, scripts/emulator/) on
+Starts the signature-checking emulator (moto, tests/emulator/) on
 127.0.0.1, creates the bucket with every data/**/*.json as a document, an
 IAM user that may only read them (as the ECS task role does in AWS), then
 runs build/s3json against it in the foreground. Ctrl-C stops both.
@@ -20,9 +20,8 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(ROOT, "scripts", "emulator"))
 
-from emu import Emulator  # noqa: E402
+from emulator.emu import Emulator
 
 BUCKET = "s3json-local"
 

@@ -6,14 +6,16 @@
 #   3. terraform test in every directory with a tests/ folder (mock provider:
 #      no credentials, no network)
 #
-# Prints terraform test's "Success! N passed, M failed" summaries and one
-# "RESULT: N passed, M failed" line for the fmt/validate checks, as
-# scripts/test.sh expects. Exit status 0 only when everything passed.
+# Reports TAP (tests/lib/lib.sh's ok/ko), as tests/run counts it: one line
+# per check, per validated directory and per `run` block of terraform test
+# (named DIR/FILE: RUN), each directory's run blocks checked against
+# terraform's own "N passed, M failed" summary. Exit status 0 only when
+# everything passed.
 # Usage: scripts/tf-check.sh [-h]
 set -uo pipefail
 
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
 fi
 
@@ -27,9 +29,7 @@ dirs=()
 while IFS= read -r d; do dirs+=("$d"); done < <(find infra -name '*.tf' -not -path '*/.terraform/*' \
   -not -path '*/tests/*' | sed 's|/[^/]*$||' | sort -u)
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok    $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL  $*"; }
+. tests/lib/lib.sh # ok, ko, skip and the TAP plan
 
 if out=$(terraform fmt -check -recursive -diff infra 2>&1); then
   ok "fmt infra"
@@ -84,15 +84,44 @@ mkdir -p "$TF_WORK_DIR/check"
 rm -f "$TF_WORK_DIR"/check/*.rc
 printf '%s\n' ${dirs[@]+"${dirs[@]}"} | xargs -P "${TF_CHECK_JOBS:-2}" -I{} bash -c 'check_dir "$1"' _ {}
 
+# One directory's log as TAP: its ok/FAIL lines, a line per run block, the
+# rest as comments; the run blocks seen must be as many as terraform counts.
+tap_log() { # DIR LOG
+  local d=$1 file="" runs=0 line name res sum
+  while IFS= read -r line; do
+    case $line in
+      "ok    "*) ok "${line#ok    }" ;;
+      "FAIL  "*) ko "${line#FAIL  }" ;;
+      *.tftest.hcl"... in progress") file=${line%... in progress} ;;
+      '  run "'*'"... '*)
+        name=${line#  run \"}
+        name=${name%%\"...*}
+        res=${line##*... }
+        runs=$((runs + 1))
+        case $res in
+          pass) ok "terraform test $d/$file: $name" ;;
+          skip) skip "terraform test $d/$file: $name" "skipped by terraform test" ;;
+          *) ko "terraform test $d/$file: $name ($res)" ;;
+        esac
+        ;;
+      "Success! "*" passed, "*|"Failure! "*" passed, "*)
+        echo "# $line"
+        sum=$(echo "$line" | sed -E 's/^[A-Za-z]+! ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 + \2 + \4 + 0/')
+        [ $((sum)) -eq "$runs" ] || ko "terraform test $d: terraform counts $((sum)) run blocks, $runs reported"
+        ;;
+      *) echo "# $line" ;;
+    esac
+  done <"$2"
+}
+
 for d in ${dirs[@]+"${dirs[@]}"}; do
   name=${d//\//_}
-  cat "$TF_WORK_DIR/check/$name.log"
-  case $(cat "$TF_WORK_DIR/check/$name.log.rc" 2>/dev/null || echo 1) in
-    0) pass=$((pass + 1)) ;;
-    2) pass=$((pass + 1)); test_failed=1 ;;
-    *) fail=$((fail + 1)) ;;
-  esac
+  before=$fail
+  tap_log "$d" "$TF_WORK_DIR/check/$name.log"
+  rc=$(cat "$TF_WORK_DIR/check/$name.log.rc" 2>/dev/null || echo 1)
+  if [ "$rc" != 0 ] && [ "$fail" -eq "$before" ]; then
+    ko "$d: init, validate or terraform test failed (exit code $rc, no failed line above)"
+  fi
 done
 
-echo "RESULT: $pass passed, $fail failed"
-[ "$fail" -eq 0 ] && [ -z "${test_failed:-}" ]
+done_testing

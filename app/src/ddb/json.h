@@ -1,5 +1,5 @@
 /* json.h -- DynamoDB's JSON 1.0 documents s3json writes and reads (jansson;
- * pure, no I/O, fuzzed by app/tests/fuzz/fuzz_ddb_json.c)
+ * pure, no I/O, fuzzed by tests/fuzz/fuzz_ddb_json.c)
  *
  * Requests: GetItem (whole, or only `sha256`), Scan of `name` and
  * DescribeTable, built with jansson so any name (quotes, backslashes,

@@ -3,7 +3,7 @@
  * Written with OpenSSL because libcurl 7.88's CURLOPT_AWS_SIGV4 signs the
  * query as given (unsorted, not re-encoded) and adds no x-amz-content-sha256.
  * Everything here is a pure function of its inputs: unit-tested against the
- * AWS signing test suite (app/tests/data/aws-sigv4/), differentially tested
+ * AWS signing test suite (tests/data/aws-sigv4/), differentially tested
  * against botocore's S3SigV4Auth, and fuzzed.
  *
  * What is signed is what is sent: the client builds its URL from

@@ -1,7 +1,7 @@
 # The deploy role policy of one environment and the permissions boundary of
 # the roles it creates. Pure: no provider, no resources; global/ci creates
 # the roles and policies, and a test evaluates these documents request by
-# request with scripts/emulator/iam_policy.py (moto checks most services
+# request with tests/emulator/iam_policy.py (moto checks most services
 # against `*`, not real ARNs).
 #
 # Three ways the role is held to its environment:
@@ -179,7 +179,7 @@ locals {
           # module adopts it (aws_default_security_group, to strip its rules),
           # which starts by tagging it. So: an untagged security group may be
           # tagged into this environment, nothing else (found by applying as
-          # the role: scripts/ci-role-e2e.sh).
+          # the role: tests/e2e/ci-role-e2e.sh).
           Sid      = "ClaimUntaggedSecurityGroup"
           Effect   = "Allow"
           Action   = "ec2:CreateTags"
@@ -221,7 +221,7 @@ locals {
         {
           # An alias is authorized on itself as well as on its key (the key
           # by tag, above). Aliases carry no tags: they are scoped by name
-          # (found by applying staging as the role: scripts/ci-role-e2e.sh).
+          # (found by applying staging as the role: tests/e2e/ci-role-e2e.sh).
           Sid      = "EnvironmentKeyAliases"
           Effect   = "Allow"
           Action   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]

@@ -1,4 +1,4 @@
-# Production's shape for the infra e2e (scripts/infra-e2e.sh step 4b): the
+# Production's shape for the infra e2e (tests/e2e/infra-e2e.sh step 4b): the
 # prod root's module call with prod's values, applied to the emulator and
 # destroyed again. Two values differ from environments/prod, so that the
 # e2e can destroy what it applied: deletion_protection and

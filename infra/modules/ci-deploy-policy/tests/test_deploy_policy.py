@@ -3,7 +3,7 @@
 The deploy policies (modules/ci-deploy-policy, rendered by `terraform
 console`: the module is pure, no provider or credentials) are evaluated
 request by request with the emulator's IAM evaluator
-(scripts/emulator/iam_policy.py), against real resource ARNs and request
+(tests/emulator/iam_policy.py), against real resource ARNs and request
 contexts (region, tags, permissions boundary, passed-to service). moto
 itself checks EC2, ELB, ECS, CloudWatch... against `*`, so an apply against
 it could not show these denials; this test does, statement by statement.
@@ -11,7 +11,7 @@ it could not show these denials; this test does, statement by statement.
 Evaluation as IAM does for one identity policy: an explicit Deny wins,
 otherwise an Allow is needed.
 
-Run: python3 -m unittest infra/modules/ci-deploy-policy/tests/test_deploy_policy.py -v
+Run: PYTHONPATH=tests python3 -m unittest infra/modules/ci-deploy-policy/tests/test_deploy_policy.py -v
 """
 
 from __future__ import annotations
@@ -20,16 +20,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE = os.path.dirname(HERE)
 REPO = os.path.abspath(os.path.join(MODULE, "..", "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "scripts", "emulator"))
 
-import iam_policy  # noqa: E402
+from emulator import iam_policy
 
 ACCT = "123456789012"
 REGION = "eu-west-1"
@@ -124,7 +122,7 @@ class DeployPolicy(unittest.TestCase):
 
     def test_untagged_security_group_may_be_claimed(self) -> None:
         # A VPC's default security group is created untagged; the network
-        # module tags it when it adopts it (found by scripts/ci-role-e2e.sh).
+        # module tags it when it adopts it (found by tests/e2e/ci-role-e2e.sh).
         sg = f"arn:aws:ec2:{REGION}:{ACCT}:security-group/sg-0123456789abcdef0"
         self.assertDecision("Allow", "staging", "ec2:CreateTags", sg, aws_RequestTag__Environment="staging")
         self.assertDecision("Deny", "staging", "ec2:CreateTags", sg, aws_RequestTag__Environment="staging",

@@ -1,8 +1,0 @@
-#!/usr/bin/env bash
-# 60-infra-e2e: apply the shipped Terraform (backend, ECR, staging) to the AWS
-# emulator, check it with awscli, plan again, destroy (scripts/infra-e2e.sh).
-# test.sh: background  (it mostly waits on the provider; see scripts/test.sh)
-# Prints "RESULT: N passed, M failed" for its checks.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-exec scripts/infra-e2e.sh

@@ -1,7 +1,0 @@
-# shellcheck shell=bash
-# Deploy tags: scripts/deploy/tag-image.sh gives the image an environment is
-# about to run an `<env>-<UTC time>` tag (kept by infra/global/ecr's rule for
-# that environment), checked against a local registry and the emulator's ECR
-# (scripts/deploy/tag-image-test.sh). Skipped, with the reason, where the
-# registry or the emulator cannot run.
-bash scripts/deploy/tag-image-test.sh
