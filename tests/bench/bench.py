@@ -330,7 +330,7 @@ class Emu:
         self.proc = spawn([sys.executable, "-m", "emulator.counting", "--port", "0",
                            "--state-dir", self.state_dir],
                           os.path.join(self.state_dir, "emu.log"), stdout=subprocess.PIPE)  # fmt: skip
-        from emu import _read_ready_line
+        from emulator.emu import _read_ready_line
 
         doc = _read_ready_line(self.proc, 90, os.path.join(self.state_dir, "emu.log"))
         self.port = int(doc["port"])

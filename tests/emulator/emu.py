@@ -742,7 +742,7 @@ class Emulator:
         (patches.DDB_LOG_MAX); take a len() before and slice after."""
         if self.subprocess:
             raise RuntimeError("dynamodb_requests is in-process only")
-        import patches
+        from emulator import patches
 
         return list(patches.DDB_LOG or [])
 

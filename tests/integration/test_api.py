@@ -307,7 +307,7 @@ class ForbiddenTest(unittest.TestCase):
         emu = emulator()
         seed_store(emu)
         if STORE == "dynamodb":  # a task role for another table: AccessDeniedException (HTTP 400)
-            from emu import ddb_restricted_policy
+            from emulator.emu import ddb_restricted_policy
 
             creds, extra = emu.create_policy_user(ddb_restricted_policy("another-table")), {}
         else:
