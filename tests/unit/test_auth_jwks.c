@@ -261,22 +261,26 @@ static void test_header_forms(void **state)
 int main(void)
 {
   const char *wrapper = getenv("S3JSON_UNIT_WRAPPER");
-
-  /* Under qemu-user (the arm64 step) this binary stalls right after
-   * auth_start() (qemu -strace: no system call after the poll thread's
-   * signal-mask set-up, no clone); the other auth tests, which start no
-   * thread, pass there. Until that is understood: say so, skip. */
-  if (wrapper && wrapper[0]) {
-    printf("SKIP: test_auth_jwks under S3JSON_UNIT_WRAPPER=%s (qemu-user "
-           "stalls after starting the key-set poll thread)\n",
-           wrapper);
-    return 0;
-  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unknown_kid_storm),
       cmocka_unit_test(test_rotation_one_fetch_per_interval),
       cmocka_unit_test(test_unreachable_then_kept),
       cmocka_unit_test(test_header_forms),
   };
+  size_t i, n = sizeof(tests) / sizeof(tests[0]);
+
+  /* Under qemu-user (the arm64 step) this binary stalls right after
+   * auth_start() (qemu -strace: no system call after the poll thread's
+   * signal-mask set-up, no clone); the other auth tests, which start no
+   * thread, pass there. Until that is understood: say so, skip each test
+   * in TAP so the runner's count stays exact. */
+  if (wrapper && wrapper[0]) {
+    printf("1..%zu\n", n);
+    for (i = 0; i < n; i++)
+      printf("ok %zu - %s # SKIP under S3JSON_UNIT_WRAPPER=%s (qemu-user "
+             "stalls after starting the key-set poll thread)\n",
+             i + 1, tests[i].name, wrapper);
+    return 0;
+  }
   return cmocka_run_group_tests(tests, setup, teardown);
 }
