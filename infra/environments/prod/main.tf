@@ -41,6 +41,9 @@ module "environment" {
   deletion_protection     = true
   documents_force_destroy = false
 
+  documents_store                     = var.documents_store
+  documents_table_deletion_protection = true
+
   cpu_architecture = var.cpu_architecture
 
   image_tag    = var.image_tag

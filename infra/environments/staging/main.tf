@@ -44,6 +44,9 @@ module "environment" {
   deletion_protection     = false
   documents_force_destroy = true
 
+  documents_store                     = var.documents_store
+  documents_table_deletion_protection = false
+
   cpu_architecture = var.cpu_architecture
 
   image_tag    = var.image_tag

@@ -37,8 +37,13 @@ output "image" {
 }
 
 output "bucket" {
-  description = "Documents bucket (S3JSON_BUCKET)"
+  description = "Documents bucket (S3JSON_BUCKET); null with the DynamoDB store"
   value       = module.environment.bucket
+}
+
+output "table" {
+  description = "Documents table (S3JSON_TABLE); null with the S3 store"
+  value       = module.environment.table
 }
 
 output "repository_url" {

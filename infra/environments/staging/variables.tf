@@ -94,6 +94,18 @@ variable "cpu_architecture" {
   }
 }
 
+variable "documents_store" {
+  description = "Where the documents are kept: `s3` (a bucket) or `dynamodb` (a table); see docs/stores.md"
+  type        = string
+  default     = "s3"
+  nullable    = false
+
+  validation {
+    condition     = contains(["s3", "dynamodb"], var.documents_store)
+    error_message = "documents_store must be \"s3\" or \"dynamodb\"."
+  }
+}
+
 ################################################################################
 # Release: what runs (set by scripts/deploy, never by hand)
 ################################################################################

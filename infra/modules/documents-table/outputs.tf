@@ -12,6 +12,11 @@ output "table_arn" {
   value       = aws_dynamodb_table.this.arn
 }
 
+output "deletion_protection" {
+  description = "Whether DeleteTable is refused"
+  value       = aws_dynamodb_table.this.deletion_protection_enabled
+}
+
 output "prefix" {
   description = "Prefix of the items' names (S3JSON_PREFIX)"
   value       = var.prefix

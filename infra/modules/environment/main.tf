@@ -4,6 +4,11 @@
 
 locals {
   name = "s3json-${var.environment}"
+
+  # One store per environment (issue 14): the other store's resources,
+  # endpoint policy statements and task role permissions do not exist.
+  s3       = var.documents_store == "s3"
+  dynamodb = var.documents_store == "dynamodb"
 }
 
 # Created by infra/global/ecr; looked up by name so the roots share no state.
@@ -24,8 +29,10 @@ module "network" {
   enable_nat_gateway = var.enable_nat_gateway
   enable_flow_log    = var.enable_flow_log
 
-  # The S3 gateway endpoint reaches this bucket (and ECR's layers) only.
-  s3_read_bucket_arns      = [module.documents.bucket_arn]
+  # The S3 gateway endpoint reaches this bucket (and ECR's layers) only;
+  # the DynamoDB gateway endpoint exists only for the table, read-only.
+  s3_read_bucket_arns      = module.documents[*].bucket_arn
+  dynamodb_read_table_arns = module.documents_table[*].table_arn
   permissions_boundary_arn = var.permissions_boundary_arn
 }
 
@@ -35,11 +42,28 @@ module "network" {
 
 module "documents" {
   source = "../documents"
+  count  = local.s3 ? 1 : 0
 
   name_prefix   = "${local.name}-documents-"
   documents_dir = var.documents_dir
   prefix        = var.documents_prefix
   force_destroy = var.documents_force_destroy
+}
+
+# Environments applied before the store switch had one documents module.
+moved {
+  from = module.documents
+  to   = module.documents[0]
+}
+
+module "documents_table" {
+  source = "../documents-table"
+  count  = local.dynamodb ? 1 : 0
+
+  name                = "${local.name}-documents"
+  documents_dir       = var.documents_dir
+  prefix              = var.documents_prefix
+  deletion_protection = var.documents_table_deletion_protection
 }
 
 ################################################################################
@@ -55,11 +79,18 @@ module "service" {
   public_subnet_ids              = module.network.public_subnet_ids
   private_subnet_ids             = module.network.private_subnet_ids
   task_egress_security_group_ids = [module.network.endpoints_security_group_id]
-  task_egress_prefix_list_ids    = [module.network.s3_prefix_list_id]
-  task_egress_cidr_blocks        = var.enable_nat_gateway ? ["0.0.0.0/0"] : []
+  # S3's prefix list stays in both stores: ECR's image layers come from S3.
+  task_egress_prefix_list_ids = concat(
+    [module.network.s3_prefix_list_id],
+    local.dynamodb ? [module.network.dynamodb_prefix_list_id] : [],
+  )
+  task_egress_cidr_blocks = var.enable_nat_gateway ? ["0.0.0.0/0"] : []
 
-  bucket_name   = module.documents.bucket_name
-  bucket_prefix = module.documents.prefix
+  documents_store = var.documents_store
+  bucket_name     = one(module.documents[*].bucket_name)
+  table_name      = one(module.documents_table[*].table_name)
+  table_arn       = one(module.documents_table[*].table_arn)
+  bucket_prefix   = var.documents_prefix
 
   repository_url = data.aws_ecr_repository.this.repository_url
   repository_arn = data.aws_ecr_repository.this.arn
@@ -126,6 +157,7 @@ module "alarms" {
   log_group_name          = module.service.log_group_name
   lb_arn_suffix           = module.service.lb_arn_suffix
   target_group_arn_suffix = module.service.target_group_arn_suffix
+  dynamodb_table_name     = one(module.documents_table[*].table_name)
 
   email               = var.alarm_email
   https_endpoint      = var.alarm_https_endpoint

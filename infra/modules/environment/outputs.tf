@@ -42,8 +42,18 @@ output "image" {
 ################################################################################
 
 output "bucket" {
-  description = "Documents bucket (S3JSON_BUCKET)"
-  value       = module.documents.bucket_name
+  description = "Documents bucket (S3JSON_BUCKET); null with the DynamoDB store"
+  value       = one(module.documents[*].bucket_name)
+}
+
+output "table" {
+  description = "Documents table (S3JSON_TABLE); null with the S3 store"
+  value       = one(module.documents_table[*].table_name)
+}
+
+output "table_deletion_protection" {
+  description = "Whether the documents table refuses deletion; null with the S3 store"
+  value       = one(module.documents_table[*].deletion_protection)
 }
 
 output "repository_url" {

@@ -46,8 +46,27 @@ variable "enable_flow_log" {
 # Documents
 ################################################################################
 
+variable "documents_store" {
+  description = "Where the documents are kept: `s3` (a bucket) or `dynamodb` (a table); see docs/stores.md"
+  type        = string
+  default     = "s3"
+  nullable    = false
+
+  validation {
+    condition     = contains(["s3", "dynamodb"], var.documents_store)
+    error_message = "documents_store must be \"s3\" or \"dynamodb\"."
+  }
+}
+
+variable "documents_table_deletion_protection" {
+  description = "With documents_store = dynamodb: refuse deleting the table (turn off in an apply first to retire it)"
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "documents_dir" {
-  description = "Directory whose `*.json` files are uploaded; null = the repository's data/"
+  description = "Directory whose `*.json` files are uploaded (objects or items); null = the repository's data/"
   type        = string
   default     = null
 }

@@ -162,6 +162,7 @@ run "defaults_plan" {
     condition = {
       for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value
       } == {
+      S3JSON_STORE                      = "s3"
       S3JSON_BUCKET                     = "s3json-documents-test"
       S3JSON_PREFIX                     = ""
       AWS_REGION                        = "eu-west-1"
@@ -316,6 +317,86 @@ run "defaults_plan" {
 
 # Keep-alive order (issue 10, item 1): the task must hold an idle connection
 # longer than the ALB, else the ALB reuses one the task has just closed (502).
+# Issue 14: with the DynamoDB store the task role reads the table and
+# nothing else: exactly GetItem, Scan, DescribeTable on its ARN, no S3.
+run "dynamodb_store" {
+  command = plan
+
+  variables {
+    documents_store = "dynamodb"
+    bucket_name     = null
+    table_name      = "s3json-test-documents"
+    table_arn       = "arn:aws:dynamodb:eu-west-1:123456789012:table/s3json-test-documents"
+    bucket_prefix   = "v1/"
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.task.policy).Statement == [{
+      Sid      = "ReadDocumentsTable"
+      Effect   = "Allow"
+      Action   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan"]
+      Resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/s3json-test-documents"
+    }]
+    error_message = "task role: exactly dynamodb GetItem, Scan and DescribeTable on the table's ARN, and no S3 permission"
+  }
+  assert {
+    condition = {
+      for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value
+      if startswith(e.name, "S3JSON_") && contains(["S3JSON_STORE", "S3JSON_TABLE", "S3JSON_BUCKET", "S3JSON_PREFIX"], e.name)
+      } == {
+      S3JSON_STORE  = "dynamodb"
+      S3JSON_TABLE  = "s3json-test-documents"
+      S3JSON_PREFIX = "v1/"
+    }
+    error_message = "the container gets S3JSON_STORE=dynamodb, S3JSON_TABLE and the prefix, no S3JSON_BUCKET"
+  }
+  assert {
+    condition     = output.task_role_policy == aws_iam_role_policy.task.policy
+    error_message = "the task role's policy is an output (the environment's tests read it)"
+  }
+}
+
+run "s3_store_has_no_table_permission" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for st in jsondecode(aws_iam_role_policy.task.policy).Statement : !startswith(jsonencode(st.Action), "[\"dynamodb") && !startswith(jsonencode(st.Action), "\"dynamodb")])
+    error_message = "with the S3 store the task role has no DynamoDB permission"
+  }
+}
+
+run "rejects_table_with_s3_store" {
+  command = plan
+
+  variables {
+    table_name = "s3json-test-documents"
+    table_arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/s3json-test-documents"
+  }
+
+  expect_failures = [var.table_name, var.table_arn]
+}
+
+run "rejects_dynamodb_store_without_table" {
+  command = plan
+
+  variables {
+    documents_store = "dynamodb"
+    bucket_name     = null
+  }
+
+  expect_failures = [var.table_name, var.table_arn]
+}
+
+run "rejects_unknown_store" {
+  command = plan
+
+  variables {
+    documents_store = "mongodb"
+  }
+
+  expect_failures = [var.documents_store]
+}
+
 run "keep_alive_exceeds_idle_timeout" {
   command = plan
 
