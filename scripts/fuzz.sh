@@ -36,7 +36,7 @@ FUZZ_ARGS=${FUZZ_ARGS:-}
 dir=app/tests/fuzz
 out=build/fuzz
 ALL_TARGETS=(names query sigv4 xml_list xml_error cred_json iso8601
-             cred_profile fields peer access_log)
+             cred_profile fields peer access_log ddb_json)
 
 # Modules each target links (paths under app/src/), and its pkg-config
 # packages.
@@ -51,7 +51,9 @@ declare -A TARGET_SRC=(
   [cred_profile]="aws/profile.c aws/parse.c"
   [fields]="s3/fields.c"
   [peer]="http/peer.c"
-  [access_log]="http/access_log.c log.c settings.c s3/fields.c"
+  [access_log]="http/access_log.c log.c settings.c s3/fields.c ddb/json.c
+                s3/xml.c util/buf.c"
+  [ddb_json]="ddb/json.c s3/xml.c util/buf.c"
 )
 declare -A TARGET_PKGS=(
   [sigv4]="libcrypto"
@@ -61,7 +63,8 @@ declare -A TARGET_PKGS=(
   [iso8601]="jansson libcrypto"
   [cred_profile]="jansson libcrypto"
   [fields]="libcurl"
-  [access_log]="jansson libcurl"
+  [access_log]="jansson libcurl expat"
+  [ddb_json]="jansson expat"
 )
 # Longest input (bytes) per target that fuzzing generates: room for what
 # the parser must handle (a 512-byte name escaped three times over, a
@@ -72,7 +75,7 @@ declare -A TARGET_MAX_LEN=(
   [names]=2048 [query]=4096 [sigv4]=4096 [xml_list]=16384
   [xml_error]=4096 [cred_json]=8192 [iso8601]=64 [cred_profile]=8192
   [fields]=256
-  [peer]=1024
+  [peer]=1024 [ddb_json]=16384
 )
 RSS_LIMIT_MB=1024 # per process; two run at once on a 2-core CI machine
 TIMEOUT_S=10      # one input; every parser here is linear

@@ -10,10 +10,11 @@
 #include "aws/credentials.h"
 #include "log.h"
 #include "s3/client.h"
+#include "store/store.h"
 #include "util/clock.h"
 
 struct health {
-  struct s3_client *s3;
+  const struct store *store; /* not owned */
   struct aws_cred_provider *creds;
   const char *prefix;
   unsigned interval_s;
@@ -30,17 +31,18 @@ struct health {
 };
 
 static const char *reasons[] = {"no_probe_yet", "credentials",
-                                "s3_probe_failed", "ok"};
-enum { WHY_NONE, WHY_CREDS, WHY_S3, WHY_OK };
+                                "s3_probe_failed", "ok",
+                                "dynamodb_probe_failed"};
+enum { WHY_NONE, WHY_CREDS, WHY_S3, WHY_OK, WHY_DDB };
 
-struct health *health_new(struct s3_client *s3, struct aws_cred_provider *cr,
+struct health *health_new(const struct store *st, struct aws_cred_provider *cr,
                           const char *prefix, unsigned interval_s)
 {
   struct health *h = calloc(1, sizeof(*h));
 
   if (!h)
     return NULL;
-  h->s3 = s3;
+  h->store = st;
   h->creds = cr;
   h->prefix = prefix;
   h->interval_s = interval_s ? interval_s : 10;
@@ -52,12 +54,12 @@ struct health *health_new(struct s3_client *s3, struct aws_cred_provider *cr,
   return h;
 }
 
-/* One probe: credentials, then the cheapest S3 call the task role allows. */
+/* One probe: credentials, then the cheapest store call the task role
+ * allows. */
 static void probe(struct health *h)
 {
   struct aws_credentials cred;
   char err[256];
-  struct s3_list list;
   struct s3_diag diag;
   enum s3_code rc;
   int why;
@@ -66,11 +68,11 @@ static void probe(struct health *h)
     why = WHY_CREDS;
     log_msg(LOG_WARN, "ready_probe", "credentials: %s", err);
   } else {
-    memset(&list, 0, sizeof(list));
     memset(&diag, 0, sizeof(diag));
-    rc = s3_list_objects(h->s3, h->prefix, NULL, 1, &list, &diag);
-    s3_list_free(&list);
-    why = rc == S3_OK ? WHY_OK : WHY_S3;
+    rc = h->store->probe(h->store->impl, h->prefix, &diag);
+    why = rc == S3_OK                          ? WHY_OK
+          : strcmp(h->store->name, "dynamodb") ? WHY_S3
+                                               : WHY_DDB;
     if (rc != S3_OK)
       log_event(LOG_WARN, "ready_probe",
                 json_pack("{s:s,s:i,s:s,s:s}", "outcome", s3_code_name(rc),
@@ -153,6 +155,8 @@ int health_ready(struct health *h, const char **why)
   if (clock_now_s() < atomic_load(&h->ok_until))
     return 1;
   int w = atomic_load(&h->last_why);
-  *why = reasons[w == WHY_OK ? WHY_S3 : w];
+  if (w == WHY_OK) /* the probe is overdue: treat it as failed */
+    w = strcmp(h->store->name, "dynamodb") ? WHY_S3 : WHY_DDB;
+  *why = reasons[w];
   return 0;
 }

@@ -24,6 +24,7 @@
 #include "s3/client.h"
 #include "settings.h"
 #include "store/cache.h"
+#include "store/store.h"
 #include "util/clock.h"
 #include "util/harden.h"
 
@@ -39,8 +40,10 @@ static void usage(FILE *f)
   fprintf(f,
           "Usage: s3json [--help | --version | healthcheck]\n"
           "\n"
-          "Serves the JSON documents of an S3 bucket over HTTP:\n"
-          "  GET /api/NAME   object PREFIX + NAME + .json\n"
+          "Serves the JSON documents of an S3 bucket or a DynamoDB table "
+          "over HTTP:\n"
+          "  GET /api/NAME   object PREFIX + NAME + .json (S3), item PREFIX + "
+          "NAME (DynamoDB)\n"
           "  GET /api        document names (?limit=1..1000, ?cursor=)\n"
           "  GET /healthz    liveness;  GET /readyz  readiness\n"
           "\n"
@@ -87,13 +90,6 @@ static int healthcheck(const struct settings *s)
  * longer than the TTL), so a document created after a 404 shows up soon. */
 #define NEGATIVE_TTL_S 2
 
-static enum s3_code fetch_document(void *arg, const char *key,
-                                   const struct s3_conditions *cond,
-                                   struct s3_object *out, struct s3_diag *diag)
-{
-  return s3_get_object(arg, key, cond, out, diag);
-}
-
 /* A keep-alive connection that has carried no request for this long is
  * taken as idle (a load balancer's pool, a client that is done): closing it
  * then is the ordinary keep-alive close. One that still carries requests
@@ -131,13 +127,17 @@ static void log_start(const struct settings *s,
                       const struct aws_cred_provider *cr, double ms)
 {
   log_event(LOG_INFO, "start",
-            json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s?,s:s,s:i,s:i,s:f}",
+            json_pack("{s:s,s:s,s:s,s:i,s:s,s:s?,s:s?,s:s,s:s,s:s?,s:s,s:i,"
+                      "s:i,s:f}",
                       "version", S3JSON_VERSION, "revision", S3JSON_GIT_REV,
-                      "bind", s->bind, "port", (int)s->port, "bucket",
-                      s->bucket, "prefix", s->prefix, "region", s->region,
-                      "endpoint", s->endpoint_url, "credentials",
-                      aws_cred_source_name(aws_cred_source(cr)), "threads",
-                      (int)s->threads, "max_connections",
+                      "bind", s->bind, "port", (int)s->port, "store",
+                      s->store == SETTINGS_STORE_S3 ? "s3" : "dynamodb",
+                      "bucket", s->bucket, "table", s->table, "prefix",
+                      s->prefix, "region", s->region, "endpoint",
+                      s->store == SETTINGS_STORE_S3 ? s->endpoint_url
+                                                    : s->endpoint_url_dynamodb,
+                      "credentials", aws_cred_source_name(aws_cred_source(cr)),
+                      "threads", (int)s->threads, "max_connections",
                       (int)s->max_connections, "startup_ms", ms));
   log_event(LOG_INFO, "cache",
             json_pack("{s:i,s:I,s:i,s:i}", "ttl_s", (int)s->cache_ttl_s,
@@ -152,17 +152,17 @@ int main(int argc, char **argv)
   int64_t t0;
   char err[512];
   struct aws_cred_provider *creds = NULL;
-  struct s3_client *s3 = NULL;
+  struct store st;
   struct health *health = NULL;
   struct routes *routes = NULL;
   struct cache *cache = NULL;
   struct cache_config cachecfg;
   struct http_server *srv = NULL;
-  struct s3_client_config cc;
   sigset_t sigs;
   int sig = 0, rc = 1;
 
   t0 = clock_now_ns();
+  memset(&st, 0, sizeof(st));
   if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     usage(stdout);
     return 0;
@@ -207,26 +207,16 @@ int main(int argc, char **argv)
   creds = aws_cred_provider_new(&s.aws, s.s3_timeout_ms, err, sizeof(err));
   if (!creds)
     goto fail;
-  memset(&cc, 0, sizeof(cc));
-  cc.bucket = s.bucket;
-  cc.region = s.region;
-  cc.endpoint_url = s.endpoint_url;
-  cc.ca_bundle = s.ca_bundle;
-  cc.timeout_ms = s.s3_timeout_ms;
-  cc.max_attempts = s.s3_max_attempts;
-  cc.max_object_bytes = s.max_object_bytes;
-  cc.creds = creds;
-  s3 = s3_client_new(&cc, err, sizeof(err));
-  if (!s3)
+  if (store_open(&st, &s, creds, err, sizeof(err)))
     goto fail;
   cachecfg.ttl_s = s.cache_ttl_s;
   cachecfg.max_bytes = s.cache_max_bytes;
   cachecfg.stale_if_error_s = s.stale_if_error_s;
   cachecfg.negative_ttl_s = NEGATIVE_TTL_S;
   cachecfg.s3_budget_ms = s.s3_timeout_ms;
-  cache = cache_new(&cachecfg, fetch_document, s3, NULL);
-  health = health_new(s3, creds, s.prefix, s.ready_probe_s);
-  routes = health && cache ? routes_new(&s, s3, cache, health, creds) : NULL;
+  cache = cache_new(&cachecfg, st.get, st.impl, NULL);
+  health = health_new(&st, creds, s.prefix, s.ready_probe_s);
+  routes = health && cache ? routes_new(&s, &st, cache, health, creds) : NULL;
   if (!routes) {
     snprintf(err, sizeof(err), "out of memory");
     goto fail;
@@ -282,7 +272,7 @@ out:
   health_free(health);
   routes_free(routes);
   cache_free(cache);
-  s3_client_free(s3);
+  store_close(&st);
   aws_cred_provider_free(creds);
   curl_global_cleanup();
   return rc;

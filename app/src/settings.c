@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "ddb/json.h"  /* ddb_table_name_ok */
 #include "s3/fields.h" /* s3_bucket_name_ok */
 #include "settings.h"
 
@@ -25,7 +26,9 @@ enum opt_kind {
   OPT_INT,      /* int, within [min, max] */
   OPT_BOOL,     /* true/false/1/0/yes/no */
   OPT_LOGLEVEL, /* debug|info|warn|error */
-  OPT_BUCKET    /* an S3 bucket name */
+  OPT_BUCKET,   /* an S3 bucket name */
+  OPT_STORE,    /* s3|dynamodb */
+  OPT_TABLE     /* a DynamoDB table name */
 };
 
 struct opt {
@@ -43,23 +46,36 @@ struct opt {
 #define MIB (1024LL * 1024LL)
 
 static const struct opt opts[] = {
+    /* First: whether S3JSON_BUCKET or S3JSON_TABLE is required. */
+    {"S3JSON_STORE", NULL, OPT_STORE, OFF(store), "s3", 0, 0, 0,
+     "where documents live: s3 (objects) | dynamodb (items)"},
     {"S3JSON_BUCKET", NULL, OPT_BUCKET, OFF(bucket), NULL, 0, 0, 0,
-     "S3 bucket holding the documents (required)"},
+     "S3 bucket holding the documents (required with S3JSON_STORE=s3)"},
+    {"S3JSON_TABLE", NULL, OPT_TABLE, OFF(table), NULL, 0, 0, 0,
+     "DynamoDB table holding the documents (required with "
+     "S3JSON_STORE=dynamodb): partition key name (S), attribute body (S)"},
     {"S3JSON_PREFIX", NULL, OPT_STR, OFF(prefix), "", 0, 0, 0,
-     "key prefix: GET /api/NAME reads PREFIX + NAME + .json"},
+     "key prefix: GET /api/NAME reads PREFIX + NAME + .json (S3), the item "
+     "named PREFIX + NAME (DynamoDB)"},
     {"AWS_REGION", "AWS_DEFAULT_REGION", OPT_STR, OFF(region), "us-east-1", 0,
      0, 0, "region of the bucket (signing and endpoint)"},
     {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", OPT_STR, OFF(endpoint_url),
      NULL, 0, 0, 0,
      "S3 endpoint (e.g. http://127.0.0.1:5000); set = path-style "
      "addressing, unset = AWS virtual-hosted"},
+    {"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", OPT_STR,
+     OFF(endpoint_url_dynamodb), NULL, 0, 0, 0,
+     "DynamoDB endpoint (e.g. http://127.0.0.1:5000); unset = "
+     "https://dynamodb.REGION.amazonaws.com"},
     {"AWS_CA_BUNDLE", NULL, OPT_STR, OFF(ca_bundle), NULL, 0, 0, 0,
      "CA bundle file for TLS to S3 (default: system store)"},
     {"S3JSON_S3_TIMEOUT_MS", NULL, OPT_LONG, OFF(s3_timeout_ms), "2000", 50,
-     120000, 0, "time budget of one S3 call, retries included -> 504"},
+     120000, 0,
+     "time budget of one S3 or DynamoDB call, retries included -> 504"},
     {"S3JSON_S3_MAX_ATTEMPTS", "AWS_MAX_ATTEMPTS", OPT_INT,
      OFF(s3_max_attempts), "3", 1, 10, 0,
-     "attempts per S3 call on 5xx/throttling/connection errors"},
+     "attempts per S3 or DynamoDB call on 5xx/throttling/connection "
+     "errors"},
     {"S3JSON_MAX_OBJECT_BYTES", NULL, OPT_SIZE, OFF(max_object_bytes),
      "1048576", 1, 1024 * MIB, 0,
      "largest document served; larger -> 502 document_too_large"},
@@ -84,7 +100,7 @@ static const struct opt opts[] = {
     {"S3JSON_DRAIN_SECONDS", NULL, OPT_UINT, OFF(drain_seconds), "10", 0, 300,
      0, "on SIGTERM/SIGINT: time to finish in-flight requests"},
     {"S3JSON_READY_PROBE_SECONDS", NULL, OPT_UINT, OFF(ready_probe_s), "10", 1,
-     3600, 0, "interval of the bucket probe behind /readyz"},
+     3600, 0, "interval of the store probe behind /readyz"},
     {"S3JSON_CACHE_TTL_SECONDS", NULL, OPT_UINT, OFF(cache_ttl_s), "5", 0,
      86400, 0, "document cache freshness; 0 disables the cache"},
     {"S3JSON_CACHE_MAX_BYTES", NULL, OPT_SIZE, OFF(cache_max_bytes), "67108864",
@@ -199,6 +215,12 @@ static void expected(const struct opt *o, char *buf, size_t n)
   case OPT_BUCKET:
     snprintf(buf, n, "an S3 bucket name (3-63 of a-z 0-9 . -)");
     break;
+  case OPT_STORE:
+    snprintf(buf, n, "s3 or dynamodb");
+    break;
+  case OPT_TABLE:
+    snprintf(buf, n, "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)");
+    break;
   case OPT_STR:
     snprintf(buf, n, "a non-empty value");
     break;
@@ -219,6 +241,17 @@ static int store(struct settings *s, const struct opt *o, const char *v)
     if (!s3_bucket_name_ok(v))
       return -1;
     *(const char **)field = v;
+    return 0;
+  case OPT_TABLE:
+    if (!ddb_table_name_ok(v))
+      return -1;
+    *(const char **)field = v;
+    return 0;
+  case OPT_STORE:
+    if (strcmp(v, "s3") && strcmp(v, "dynamodb"))
+      return -1;
+    *(enum settings_store *)field =
+        strcmp(v, "s3") ? SETTINGS_STORE_DYNAMODB : SETTINGS_STORE_S3;
     return 0;
   case OPT_BOOL:
     return parse_bool(v, (int *)field);
@@ -266,8 +299,12 @@ static int load_one(struct settings *s, const struct opt *o,
       return 0;
     }
     if (!o->def) {
-      if (o->kind == OPT_BUCKET && need_bucket) {
-        snprintf(err, errlen, "%s: required, expected %s", o->name,
+      /* S3JSON_STORE comes first in the table, so s->store is known. */
+      if (need_bucket &&
+          ((o->kind == OPT_BUCKET && s->store == SETTINGS_STORE_S3) ||
+           (o->kind == OPT_TABLE && s->store == SETTINGS_STORE_DYNAMODB))) {
+        snprintf(err, errlen, "%s: required with S3JSON_STORE=%s, expected %s",
+                 o->name, s->store == SETTINGS_STORE_S3 ? "s3" : "dynamodb",
                  (expected(o, what, sizeof(what)), what));
         return -1;
       }
@@ -295,6 +332,15 @@ static int check_combined(const struct settings *s, char *err, size_t errlen)
              "AWS_ENDPOINT_URL_S3: expected an http:// or https:// URL, "
              "got \"%.64s\"",
              s->endpoint_url);
+    return -1;
+  }
+  if (s->endpoint_url_dynamodb &&
+      strncmp(s->endpoint_url_dynamodb, "http://", 7) &&
+      strncmp(s->endpoint_url_dynamodb, "https://", 8)) {
+    snprintf(err, errlen,
+             "AWS_ENDPOINT_URL_DYNAMODB: expected an http:// or https:// URL, "
+             "got \"%.64s\"",
+             s->endpoint_url_dynamodb);
     return -1;
   }
   struct in_addr a;
@@ -366,8 +412,7 @@ void settings_print_help(FILE *stream)
       fprintf(stream, " (or %s)", o->alt);
     if (o->def)
       fprintf(stream, " [%s]", o->def[0] ? o->def : "\"\"");
-    else if (o->kind == OPT_BUCKET)
-      fprintf(stream, " [required]");
+
     else
       fprintf(stream, " [unset]");
     fprintf(stream, "\n      %s\n", o->help);

@@ -35,9 +35,15 @@ struct aws_env {
   int imds_disabled;          /* AWS_EC2_METADATA_DISABLED=true */
 };
 
+enum settings_store { SETTINGS_STORE_S3 = 0, SETTINGS_STORE_DYNAMODB };
+
 struct settings {
+  enum settings_store store;         /* S3JSON_STORE, s3 */
+  const char *table;                 /* S3JSON_TABLE, required with dynamodb */
+  const char *endpoint_url_dynamodb; /* AWS_ENDPOINT_URL_DYNAMODB /
+                                        AWS_ENDPOINT_URL, NULL = AWS */
   /* S3 */
-  const char *bucket;       /* S3JSON_BUCKET, required */
+  const char *bucket;       /* S3JSON_BUCKET, required with s3 */
   const char *prefix;       /* S3JSON_PREFIX, "" */
   const char *region;       /* AWS_REGION / AWS_DEFAULT_REGION, us-east-1 */
   const char *endpoint_url; /* AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, NULL
@@ -83,8 +89,8 @@ typedef const char *(*settings_getenv_fn)(const char *name);
 int settings_load(struct settings *s, settings_getenv_fn get, char *err,
                   size_t errlen);
 
-/* The same, but S3JSON_BUCKET is not required: for `s3json healthcheck`,
- * which only needs the port. */
+/* The same, but S3JSON_BUCKET (S3JSON_TABLE) is not required: for `s3json
+ * healthcheck`, which only needs the port. */
 int settings_load_probe(struct settings *s, settings_getenv_fn get, char *err,
                         size_t errlen);
 

@@ -50,8 +50,10 @@ long names_query_decode(const char *raw, size_t n, char *out, size_t cap);
 long names_parse_limit(const char *raw, long def, long max);
 
 /*
- * Cursors are S3 continuation tokens in base64url (no padding), so clients
- * can put them in a URL without encoding (S3's tokens contain + / =).
+ * Cursors are the store's next-page token (an S3 continuation token, or
+ * the `name` of DynamoDB's LastEvaluatedKey) in base64url (no padding), so
+ * clients can put them in a URL without encoding (S3's tokens contain
+ * + / =).
  * encode: returns the length written to 'out' ('cap' bytes incl. NUL), or
  * -1 if it does not fit. decode: the same, -1 also for a malformed cursor.
  */

@@ -12,6 +12,7 @@
 #include "../health.h"
 #include "../settings.h"
 #include "../store/cache.h"
+#include "../store/store.h"
 #include "../util/buf.h"
 #include "names.h"
 #include "routes.h"
@@ -25,7 +26,7 @@
 
 struct routes {
   const struct settings *settings;
-  struct s3_client *s3;
+  const struct store *store; /* not owned */
   struct cache *cache;
   struct health *health;
   struct aws_cred_provider *creds;
@@ -318,8 +319,8 @@ static int get_document(struct routes *r, const struct http_request *req,
     routes_error(rep, 400, "bad_name", names_strerror(nc));
     return 1;
   }
-  if ((size_t)snprintf(key, sizeof(key), "%s%s.json", r->settings->prefix,
-                       name) >= sizeof(key)) {
+  if ((size_t)snprintf(key, sizeof(key), "%s%s%s", r->settings->prefix, name,
+                       r->store->suffix) >= sizeof(key)) {
     routes_error(rep, 400, "bad_name", names_strerror(NAMES_TOO_LONG));
     return 1;
   }
@@ -350,16 +351,18 @@ static int get_document(struct routes *r, const struct http_request *req,
  *************************************************************************/
 
 /* The document name for 'key', or NULL when the key is not one the API can
- * serve (wrong suffix, or a name GET /api/{name} would refuse). */
-static const char *doc_name(const char *prefix, const char *key, char *out)
+ * serve (wrong prefix or suffix, or a name GET /api/{name} would refuse). */
+static const char *doc_name(const char *prefix, const char *suffix,
+                            const char *key, char *out)
 {
-  size_t plen = strlen(prefix), klen = strlen(key), nlen;
+  size_t plen = strlen(prefix), slen = strlen(suffix), klen = strlen(key);
+  size_t nlen;
   char enc[NAMES_MAX + 1];
 
-  if (klen < plen + 6 || strncmp(key, prefix, plen) ||
-      strcmp(key + klen - 5, ".json"))
+  if (klen < plen + slen + 1 || strncmp(key, prefix, plen) ||
+      strcmp(key + klen - slen, suffix))
     return NULL;
-  nlen = klen - plen - 5;
+  nlen = klen - plen - slen;
   if (nlen > NAMES_MAX)
     return NULL;
   memcpy(enc, key + plen, nlen);
@@ -400,8 +403,8 @@ static void list_documents(struct routes *r, const struct http_request *req,
   }
   memset(&list, 0, sizeof(list));
   rep->s3_called = 1;
-  sc = s3_list_objects(r->s3, r->settings->prefix, raw_cursor ? token : NULL,
-                       (int)limit, &list, &rep->s3);
+  sc = r->store->list(r->store->impl, r->settings->prefix,
+                      raw_cursor ? token : NULL, (int)limit, &list, &rep->s3);
   if (sc != S3_OK) {
     s3_list_free(&list);
     /* A stale or forged cursor is the client's mistake. */
@@ -414,7 +417,7 @@ static void list_documents(struct routes *r, const struct http_request *req,
   }
   docs = json_array();
   for (i = 0; docs && i < list.nkeys; i++)
-    if (doc_name(r->settings->prefix, list.keys[i], name))
+    if (doc_name(r->settings->prefix, r->store->suffix, list.keys[i], name))
       json_array_append_new(docs, json_string(name));
   next = json_null();
   if (list.truncated && list.next_token &&
@@ -472,7 +475,7 @@ static void readyz(struct routes *r, struct http_reply *rep)
  * Dispatch
  *************************************************************************/
 
-struct routes *routes_new(const struct settings *s, struct s3_client *s3,
+struct routes *routes_new(const struct settings *s, const struct store *st,
                           struct cache *cache, struct health *health,
                           struct aws_cred_provider *creds)
 {
@@ -481,7 +484,7 @@ struct routes *routes_new(const struct settings *s, struct s3_client *s3,
   if (!r)
     return NULL;
   r->settings = s;
-  r->s3 = s3;
+  r->store = st;
   r->cache = cache;
   r->health = health;
   r->creds = creds;

@@ -22,6 +22,7 @@ struct aws_cred_provider;
 struct cache;
 struct health;
 struct settings;
+struct store;
 
 /* Looks up a request header or query argument; NULL when absent. */
 typedef const char *(*http_lookup_fn)(void *conn, const char *name);
@@ -66,7 +67,7 @@ void http_reply_header(struct http_reply *r, const char *name,
 
 struct routes; /* opaque, thread-safe */
 
-struct routes *routes_new(const struct settings *s, struct s3_client *s3,
+struct routes *routes_new(const struct settings *s, const struct store *st,
                           struct cache *cache, struct health *health,
                           struct aws_cred_provider *creds);
 void routes_free(struct routes *r);

@@ -37,6 +37,8 @@
 /* Conditional header values longer than this are not forwarded. */
 #define S3_COND_MAX 256
 #define S3_MAX_CONDITIONS 2 /* If-None-Match, If-Modified-Since */
+#define S3_SIGNED_MAX (3 + S3_MAX_CONDITIONS) /* host, type, target, ... */
+#define S3_DDB_CONTENT_TYPE "application/x-amz-json-1.0"
 #define S3_URL_MAX (16 * 1024)
 #ifndef S3JSON_VERSION
 #define S3JSON_VERSION "dev"
@@ -52,7 +54,9 @@ struct s3_handle {
 };
 
 struct s3_client {
-  char *bucket;
+  char *bucket; /* NULL for DynamoDB */
+  int dynamodb; /* service "dynamodb": JSON 1.0 protocol over POST / */
+  s3_error_parser parse_error; /* JSON error bodies (DynamoDB) */
   char *region;
   char *ca_bundle;   /* NULL = system store */
   char *scheme_host; /* "https://b.s3.r.amazonaws.com", no path */
@@ -74,7 +78,8 @@ struct s3_client {
 /* One exchange's answer, filled by the libcurl callbacks. */
 struct s3_exchange {
   const struct s3_client *client;
-  int is_get;      /* body of a 200 is an object (capped at max) */
+  int is_get;      /* body of a 200 is an object (capped at body_cap) */
+  size_t body_cap; /* Content-Length above this is refused early */
   int status;      /* of the last status line seen */
   int too_large;   /* aborted: object above max_object_bytes */
   int no_memory;   /* aborted: allocation failed */
@@ -168,14 +173,17 @@ static int setup_aws(struct s3_client *c)
 {
   const char *suffix =
       strncmp(c->region, "cn-", 3) ? "amazonaws.com" : "amazonaws.com.cn";
-  int dots = strchr(c->bucket, '.') != NULL;
+  int dots = c->bucket && strchr(c->bucket, '.') != NULL;
   struct buf b;
   size_t len;
   int rc = 0;
 
   buf_init(&b, S3_URL_MAX);
-  rc |= buf_printf(&b, "%s%ss3.%s.%s", dots ? "" : c->bucket, dots ? "" : ".",
-                   c->region, suffix);
+  if (c->dynamodb)
+    rc |= buf_printf(&b, "dynamodb.%s.%s", c->region, suffix);
+  else
+    rc |= buf_printf(&b, "%s%ss3.%s.%s", dots ? "" : c->bucket, dots ? "" : ".",
+                     c->region, suffix);
   c->host = buf_detach(&b, &len);
   rc |= buf_printf(&b, "https://%s", c->host ? c->host : "");
   c->scheme_host = buf_detach(&b, &len);
@@ -235,7 +243,11 @@ static int setup_endpoint(struct s3_client *c, const char *url, char *err,
     c->host = buf_detach(&b, &len);
     rc |= buf_printf(&b, "%s://%s", scheme, c->host ? c->host : "");
     c->scheme_host = buf_detach(&b, &len);
-    rc |= buf_printf(&b, "%.*s/%s", (int)plen, plen ? path : "", c->bucket);
+    /* DynamoDB: POST to the endpoint's own path ("/" when it has none) */
+    if (c->dynamodb)
+      rc |= buf_printf(&b, "%.*s", (int)plen, plen ? path : "");
+    else
+      rc |= buf_printf(&b, "%.*s/%s", (int)plen, plen ? path : "", c->bucket);
     c->base_path = buf_detach(&b, &len);
     if (rc || !c->host || !c->scheme_host || !c->base_path) {
       snprintf(err, errlen, "out of memory");
@@ -294,9 +306,19 @@ static int setup_share(struct s3_client *c)
   return 0;
 }
 
+static int is_dynamodb(const struct s3_client_config *cfg)
+{
+  return cfg->service && !strcmp(cfg->service, "dynamodb");
+}
+
 static const char *config_problem(const struct s3_client_config *cfg)
 {
-  if (!cfg->bucket || !s3_bucket_name_ok(cfg->bucket))
+  if (cfg->service && strcmp(cfg->service, "s3") &&
+      strcmp(cfg->service, "dynamodb"))
+    return "service must be s3 or dynamodb";
+  if (is_dynamodb(cfg) && !cfg->parse_error)
+    return "DynamoDB needs an error parser";
+  if (!is_dynamodb(cfg) && (!cfg->bucket || !s3_bucket_name_ok(cfg->bucket)))
     return "bucket name must be 3-63 characters of a-z 0-9 . -";
   if (!cfg->region || !valid_region(cfg->region))
     return "region must be a non-empty name of a-z 0-9 -";
@@ -328,7 +350,9 @@ struct s3_client *s3_client_new(const struct s3_client_config *cfg, char *err,
     snprintf(err, errlen, "S3 client: out of memory");
     return NULL;
   }
-  c->bucket = strdup(cfg->bucket);
+  c->dynamodb = is_dynamodb(cfg);
+  c->parse_error = cfg->parse_error;
+  c->bucket = c->dynamodb ? NULL : strdup(cfg->bucket);
   c->region = strdup(cfg->region);
   c->ca_bundle = str_dup_or_null(cfg->ca_bundle);
   c->timeout_ms = cfg->timeout_ms;
@@ -337,8 +361,8 @@ struct s3_client *s3_client_new(const struct s3_client_config *cfg, char *err,
   c->creds = cfg->creds;
   snprintf(reason, sizeof(reason), "out of memory");
   rc = setup_share(c);
-  if (rc == 0 &&
-      (!c->bucket || !c->region || (cfg->ca_bundle && !c->ca_bundle)))
+  if (rc == 0 && ((!c->bucket && !c->dynamodb) || !c->region ||
+                  (cfg->ca_bundle && !c->ca_bundle)))
     rc = -1;
   if (rc == 0 && cfg->endpoint_url && *cfg->endpoint_url)
     rc = setup_endpoint(c, cfg->endpoint_url, reason, sizeof(reason));
@@ -476,7 +500,7 @@ static int too_large_length(struct s3_exchange *x, const char *v, size_t n)
   num[0] = '\0';
   copy_value(num, sizeof(num), v, n);
   len = strtoull(num, &end, 10);
-  return num[0] && *end == '\0' && len > x->client->max_object_bytes;
+  return num[0] && *end == '\0' && len > x->body_cap;
 }
 
 static size_t on_header(char *line, size_t size, size_t n, void *ud)
@@ -500,7 +524,9 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
     copy_value(x->etag, sizeof(x->etag), line + 5, n - 5);
   } else if (header_is(line, n, "Last-Modified")) {
     copy_value(x->last_modified, sizeof(x->last_modified), line + 14, n - 14);
-  } else if (header_is(line, n, "x-amz-request-id")) {
+  } else if (header_is(line, n, "x-amz-request-id") ||
+             header_is(line, n, "x-amzn-RequestId")) { /* DynamoDB's */
+    /* both names are 16 characters */
     copy_value(x->request_id, sizeof(x->request_id), line + 17, n - 17);
   } else if (x->is_get && x->status == 200 &&
              header_is(line, n, "Content-Length") &&
@@ -545,6 +571,10 @@ struct s3_req {
   size_t nquery;
   const struct sigv4_pair *extra; /* conditional headers */
   size_t nextra;                  /* <= S3_MAX_CONDITIONS */
+  /* DynamoDB: POST 'body' with X-Amz-Target 'target' (NULL for S3) */
+  const char *target;
+  const char *body;
+  size_t body_len;
 };
 
 static struct curl_slist *add_header(struct curl_slist *l, const char *name,
@@ -577,13 +607,18 @@ static void free_headers(struct curl_slist *l)
   curl_slist_free_all(l);
 }
 
-/* The headers to sign: host plus the conditions; 'h' holds 1 + nextra. */
+/* The headers to sign: host plus the conditions, or (DynamoDB) plus the
+ * content type and target; 'h' holds S3_SIGNED_MAX. */
 static size_t signed_headers(const struct s3_client *c, const struct s3_req *r,
                              struct sigv4_pair *h)
 {
   size_t i, n = 0;
 
   h[n++] = (struct sigv4_pair){"host", c->host};
+  if (r->target) {
+    h[n++] = (struct sigv4_pair){"content-type", S3_DDB_CONTENT_TYPE};
+    h[n++] = (struct sigv4_pair){"x-amz-target", r->target};
+  }
   for (i = 0; i < r->nextra; i++)
     h[n++] = r->extra[i];
   return n;
@@ -597,20 +632,31 @@ static enum sigv4_code sign_now(const struct s3_client *c,
 {
   struct sigv4_request req;
   struct sigv4_credentials sc;
+  char hash[SIGV4_HEX_LEN];
+  enum sigv4_code rc;
 
   memset(&req, 0, sizeof(req));
-  req.method = "GET";
+  req.method = r->target ? "POST" : "GET";
   req.path = r->path;
   req.query = r->query;
   req.nquery = r->nquery;
   req.headers = h;
   req.nheaders = nh;
   req.payload_hash = SIGV4_EMPTY_SHA256;
-  req.add_content_sha256 = 1;
+  /* S3 wants x-amz-content-sha256; DynamoDB signs the body's hash in the
+   * canonical request only (no UNSIGNED-PAYLOAD: the body is the call). */
+  req.add_content_sha256 = !c->dynamodb;
+  if (r->target) {
+    rc = sigv4_sha256_hex(r->body, r->body_len, hash);
+    if (rc != SIGV4_OK)
+      return rc;
+    req.payload_hash = hash;
+  }
   sc.access_key_id = cred->access_key_id;
   sc.secret_access_key = cred->secret_access_key;
   sc.session_token = cred->session_token;
-  return sigv4_sign(&req, &sc, c->region, "s3", time(NULL), res);
+  return sigv4_sign(&req, &sc, c->region, c->dynamodb ? "dynamodb" : "s3",
+                    time(NULL), res);
 }
 
 /* scheme://host + encoded path + '?' + canonical query: the signed bytes. */
@@ -635,7 +681,7 @@ static enum s3_code build_signed(const struct s3_client *c,
                                  const struct aws_credentials *cred,
                                  struct buf *url, struct curl_slist **hdrs)
 {
-  struct sigv4_pair h[1 + S3_MAX_CONDITIONS];
+  struct sigv4_pair h[S3_SIGNED_MAX];
   struct sigv4_result res;
   size_t i, nh = signed_headers(c, r, h);
   int fail = 0;
@@ -649,8 +695,11 @@ static enum s3_code build_signed(const struct s3_client *c,
     *hdrs = add_header(*hdrs, h[i].name, h[i].value, &fail);
   if (rc == SIGV4_OK) {
     *hdrs = add_header(*hdrs, "X-Amz-Date", res.amz_date, &fail);
-    *hdrs =
-        add_header(*hdrs, "x-amz-content-sha256", SIGV4_EMPTY_SHA256, &fail);
+    if (!c->dynamodb)
+      *hdrs =
+          add_header(*hdrs, "x-amz-content-sha256", SIGV4_EMPTY_SHA256, &fail);
+    else /* a small body: no "Expect: 100-continue" round trip */
+      *hdrs = add_header(*hdrs, "Expect", "", &fail);
     if (cred->session_token[0])
       *hdrs =
           add_header(*hdrs, "X-Amz-Security-Token", cred->session_token, &fail);
@@ -662,7 +711,8 @@ static enum s3_code build_signed(const struct s3_client *c,
   return rc != SIGV4_OK || fail ? S3_NO_MEMORY : S3_OK;
 }
 
-static int set_options(CURL *e, const struct s3_client *c, const char *url,
+static int set_options(CURL *e, const struct s3_client *c,
+                       const struct s3_req *r, const char *url,
                        struct curl_slist *hdrs, struct s3_exchange *x,
                        long budget_ms, char *errbuf)
 {
@@ -670,7 +720,13 @@ static int set_options(CURL *e, const struct s3_client *c, const char *url,
 
   curl_easy_reset(e); /* keeps live connections and caches */
   rc |= curl_easy_setopt(e, CURLOPT_URL, url);
-  rc |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  if (r->target) {
+    rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                           (curl_off_t)r->body_len);
+    rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+  } else {
+    rc |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  }
   rc |= curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
   rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
@@ -696,9 +752,11 @@ static int set_options(CURL *e, const struct s3_client *c, const char *url,
 static int is_throttle_code(const char *code)
 {
   static const char *const codes[] = {
-      "SlowDown",         "Throttling",           "ThrottlingException",
-      "RequestThrottled", "RequestLimitExceeded", "TooManyRequestsException",
-      "RequestTimeout",   "InternalError",        "ServiceUnavailable"};
+      "SlowDown", "Throttling", "ThrottlingException", "RequestThrottled",
+      "RequestLimitExceeded", "TooManyRequestsException", "RequestTimeout",
+      "InternalError", "ServiceUnavailable",
+      /* DynamoDB's */
+      "ProvisionedThroughputExceededException", "InternalServerError"};
   size_t i;
 
   for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
@@ -707,10 +765,24 @@ static int is_throttle_code(const char *code)
   return 0;
 }
 
+/* Denials: S3 says them with a 403; DynamoDB with a 400 and these. */
 static int is_token_code(const char *code)
 {
-  return !strcmp(code, "ExpiredToken") || !strcmp(code, "InvalidToken") ||
-         !strcmp(code, "TokenRefreshRequired");
+  static const char *const codes[] = {"ExpiredToken",
+                                      "InvalidToken",
+                                      "TokenRefreshRequired",
+                                      "AccessDeniedException",
+                                      "UnrecognizedClientException",
+                                      "InvalidSignatureException",
+                                      "ExpiredTokenException",
+                                      "MissingAuthenticationTokenException",
+                                      "IncompleteSignatureException"};
+  size_t i;
+
+  for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+    if (!strcmp(code, codes[i]))
+      return 1;
+  return 0;
 }
 
 /* An HTTP answer other than 200/304. */
@@ -787,6 +859,7 @@ static void exchange_reset(struct s3_exchange *x, const struct s3_client *c,
   memset(x, 0, sizeof(*x));
   x->client = c;
   x->is_get = call->is_get;
+  x->body_cap = call->body_cap;
   buf_init(&x->body, call->body_cap);
   buf_init(&x->err, S3_ERROR_BODY_MAX);
 }
@@ -814,6 +887,24 @@ static enum s3_step get_keys(struct s3_client *c, long long deadline,
   return STEP_DONE;
 }
 
+/* S3's XML error document, or DynamoDB's JSON one ({"__type": ...}); an
+ * emulator answering DynamoDB calls with S3's XML (moto's 403s) is read as
+ * XML too, so its denials map like AWS's. */
+static void parse_error_body(const struct s3_client *c,
+                             const struct s3_exchange *x,
+                             struct s3_error_doc *out)
+{
+  const char *p = x->err.data ? x->err.data : "";
+  size_t n = x->err.len;
+
+  while (n && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++, n--;
+  if (c->dynamodb && n && *p == '{')
+    c->parse_error(p, n, out);
+  else
+    s3_xml_parse_error(x->err.data, x->err.len, out);
+}
+
 /* Credentials, signature, one transfer, all before 'deadline' (monotonic
  * ms); maps the outcome into 'code'. */
 static enum s3_step attempt(struct s3_client *c, CURL *e, struct s3_call *call,
@@ -838,8 +929,8 @@ static enum s3_step attempt(struct s3_client *c, CURL *e, struct s3_call *call,
     set_detail(d, "time budget spent before the request was sent");
     *code = S3_TIMEOUT;
   }
-  if (*code == S3_OK &&
-      set_options(e, c, url.data, hdrs, &call->x, budget_ms, errbuf) != 0)
+  if (*code == S3_OK && set_options(e, c, &call->req, url.data, hdrs, &call->x,
+                                    budget_ms, errbuf) != 0)
     *code = S3_NO_MEMORY;
   if (*code != S3_OK) {
     free_headers(hdrs);
@@ -861,7 +952,7 @@ static enum s3_step attempt(struct s3_client *c, CURL *e, struct s3_call *call,
     *code = call->x.status == 200 ? S3_OK : S3_NOT_MODIFIED;
     return STEP_DONE;
   }
-  s3_xml_parse_error(call->x.err.data, call->x.err.len, &d->error);
+  parse_error_body(c, &call->x, &d->error);
   snprintf(d->detail, sizeof(d->detail), "HTTP %d %s", call->x.status,
            d->error.code);
   return from_status(call->x.status, d, code);
@@ -1060,6 +1151,45 @@ enum s3_code s3_list_objects(struct s3_client *c, const char *prefix,
       s3_xml_parse_list(call.x.body.data, call.x.body.len, out) != 0) {
     set_detail(diag, "ListObjectsV2 answer is not a valid listing");
     code = S3_BAD_RESPONSE;
+  }
+  call_free(&call);
+  return code;
+}
+
+/*************************************************************************
+ * DynamoDB's JSON 1.0 protocol
+ *************************************************************************/
+
+enum s3_code s3_client_json_call(struct s3_client *c, const char *target,
+                                 const char *body, size_t body_len,
+                                 size_t answer_cap, int is_get,
+                                 struct s3_answer *out, struct s3_diag *diag)
+{
+  struct s3_call call;
+  struct s3_diag dummy;
+  enum s3_code code;
+
+  if (!diag)
+    diag = &dummy;
+  memset(diag, 0, sizeof(*diag));
+  if (out)
+    memset(out, 0, sizeof(*out));
+  if (!c || !c->dynamodb || !out || !target || !body || answer_cap == 0) {
+    set_detail(diag, "bad JSON call arguments");
+    return S3_BAD_REQUEST;
+  }
+  memset(&call, 0, sizeof(call));
+  call.is_get = is_get;
+  call.body_cap = answer_cap;
+  call.req.path = *c->base_path ? c->base_path : "/";
+  call.req.target = target;
+  call.req.body = body;
+  call.req.body_len = body_len;
+  code = run_call(c, &call, diag);
+  if (code == S3_OK) {
+    out->body = buf_detach(&call.x.body, &out->len);
+    if (!out->body)
+      code = S3_NO_MEMORY;
   }
   call_free(&call);
   return code;

@@ -44,8 +44,16 @@ enum s3_code {
 
 const char *s3_code_name(enum s3_code c); /* "not_found", ... */
 
+/* Reads an error body of another protocol (DynamoDB's JSON) into code
+ * and message; pure. */
+typedef void (*s3_error_parser)(const char *p, size_t n,
+                                struct s3_error_doc *out);
+
 struct s3_client_config {
-  const char *bucket;
+  const char *service; /* NULL or "s3"; "dynamodb": the same transport for
+                          ddb/client (JSON 1.0 over POST, no bucket) */
+  s3_error_parser parse_error; /* required for "dynamodb" */
+  const char *bucket;          /* S3 only */
   const char *region;
   const char *endpoint_url; /* NULL = AWS (virtual-hosted) */
   const char *ca_bundle;    /* NULL = system store */
@@ -112,5 +120,28 @@ void s3_object_free(struct s3_object *o);
 enum s3_code s3_list_objects(struct s3_client *c, const char *prefix,
                              const char *token, int max_keys,
                              struct s3_list *out, struct s3_diag *diag);
+
+/* A whole answer body (malloc'd, NUL-terminated). */
+struct s3_answer {
+  char *body;
+  size_t len;
+};
+
+/*
+ * One DynamoDB JSON 1.0 call on a client made with service "dynamodb":
+ * POST / with X-Amz-Target 'target' and the JSON 'body', the body's hash
+ * signed, retried, timed and mapped like the S3 calls. DynamoDB's denials
+ * (HTTP 400 AccessDeniedException, UnrecognizedClientException,
+ * InvalidSignatureException; or an emulator's 403) are S3_FORBIDDEN; its
+ * throttling codes and 5xx are retried, then S3_UNAVAILABLE;
+ * ResourceNotFoundException (no such table) is S3_BAD_REQUEST, our setup.
+ * An answer longer than 'answer_cap' is S3_TOO_LARGE when 'is_get', else
+ * S3_BAD_RESPONSE. 'out' is set on S3_OK; free its body whatever the
+ * outcome. 'diag->error' holds DynamoDB's __type (after '#') and message.
+ */
+enum s3_code s3_client_json_call(struct s3_client *c, const char *target,
+                                 const char *body, size_t body_len,
+                                 size_t answer_cap, int is_get,
+                                 struct s3_answer *out, struct s3_diag *diag);
 
 #endif /* HEADER_S3JSON_CLIENT_H */

@@ -9,7 +9,13 @@ canonical request, signature and Authorization header must be identical,
 and the path and query the client would send must be what botocore signs.
 
 botocore builds its URL the way its S3 serializer does: the key quoted with
-safe='/~', query values with safe='-_.~'. Run from the repository root:
+safe='/~', query values with safe='-_.~'.
+
+DynamoDB (service "dynamodb", botocore's SigV4Auth): POST / with the body
+ddb/json builds (keys, prefixes and cursors with quotes, backslashes,
+Unicode), its SHA-256 signed in the canonical request and no
+x-amz-content-sha256 header, as ddb/client sends it. Run from the
+repository root:
     python3 -m unittest app/tests/integration/test_sigv4_botocore.py -v
 """
 
@@ -23,7 +29,7 @@ import unittest
 from unittest import mock
 from urllib.parse import quote, urlsplit
 
-from botocore.auth import S3SigV4Auth
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -257,6 +263,118 @@ class SigV4DifferentialTest(unittest.TestCase):
         out = run_tool(bad)
         self.assertEqual(out[0], {"error": "malformed input"})
         self.assertEqual(out[1], {"error": "bad_input"})  # no host header
+
+
+DDB_OPS = ["GetItem", "GetItemSha", "Scan", "DescribeTable"]
+DDB_TYPE = "application/x-amz-json-1.0"
+
+
+def rand_ddb_case(rng, i):
+    region = rng.choice(REGIONS)
+    op = rng.choice(DDB_OPS)
+    spec = {"op": "GetItem" if op == "GetItemSha" else op,
+            "table": rng.choice(["docs", "s3json-docs.prod_1", "T-9"])}
+    if op.startswith("GetItem"):
+        spec.update(key=rand_key(rng), sha_only=op == "GetItemSha")
+    elif op == "Scan":
+        spec.update(prefix=rng.choice(["", "docs/", rand_segment(rng)]),
+                    limit=rng.randint(1, 1000))
+        if rng.random() < 0.5:
+            spec["start"] = rand_key(rng)
+    token = None
+    if rng.random() < 0.4:
+        token = "IQoJb3JpZ2luX2Vj" + rand_token(rng, rng.randint(100, 900))
+    return {
+        "id": i,
+        "host": rng.choice(["dynamodb.%s.amazonaws.com" % region,
+                            "127.0.0.1:5000", "localhost:8000"]),
+        "target": "DynamoDB_20120810." + spec["op"],
+        "ddb": spec,
+        "access_key": "ASIA%016d" % rng.randint(0, 10**15),
+        "secret_key": rand_token(rng, 40)[:40],
+        "token": token,
+        "region": region,
+        "time": rng.randint(1420070400, 1924991999),
+    }
+
+
+def ddb_tool_input(case):
+    d = {k: case[k] for k in ("access_key", "secret_key", "region", "time", "ddb")}
+    d.update(method="POST", path="/", service="dynamodb", add_content_sha256=False,
+             headers=[["Host", case["host"]], ["Content-Type", DDB_TYPE],
+                      ["X-Amz-Target", case["target"]]])
+    if case["token"]:
+        d["token"] = case["token"]
+    return d
+
+
+def botocore_sign_ddb(case, body):
+    """Signs the DynamoDB call as boto3 does (SigV4Auth, service dynamodb)."""
+    req = AWSRequest(method="POST", url="https://%s/" % case["host"],
+                     data=body.encode("utf-8"),
+                     headers={"Content-Type": DDB_TYPE, "X-Amz-Target": case["target"]})
+    creds = Credentials(case["access_key"], case["secret_key"], case["token"])
+    auth = SigV4Auth(creds, "dynamodb", case["region"])
+    when = datetime.datetime.fromtimestamp(case["time"], datetime.timezone.utc)
+    seen = []
+    real_cr = auth.canonical_request
+
+    def spy(r):
+        seen.append(real_cr(r))
+        return seen[-1]
+
+    with mock.patch("botocore.auth.get_current_datetime", return_value=when), \
+            mock.patch.object(auth, "canonical_request", side_effect=spy):
+        auth.add_auth(req)
+    return {"canonical_request": seen[0], "authorization": req.headers["Authorization"],
+            "amz_date": req.headers["X-Amz-Date"]}
+
+
+class SigV4DynamoDBTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        rng = random.Random(SEED + 14)
+        cls.cases = [rand_ddb_case(rng, i) for i in range(CASES // 2)]
+        cls.ours = run_tool([ddb_tool_input(c) for c in cls.cases])
+
+    def test_same_as_botocore(self):
+        self.assertEqual(len(self.ours), len(self.cases))
+        for case, ours in zip(self.cases, self.ours):
+            with self.subTest(case=case["id"], ddb=case["ddb"]):
+                self.assertNotIn("error", ours)
+                ref = botocore_sign_ddb(case, ours["body"])
+                self.assertEqual(ours["canonical_request"], ref["canonical_request"])
+                self.assertEqual(ours["amz_date"], ref["amz_date"])
+                self.assertEqual(ours["authorization"], ref["authorization"])
+                self.assertIn("SignedHeaders=content-type;host;x-amz-date;"
+                              + ("x-amz-security-token;" if case["token"] else "")
+                              + "x-amz-target,", ours["authorization"])
+
+    def test_bodies_say_what_boto3_would(self):
+        """The body signed is the request boto3 would send for the call."""
+        for case, ours in zip(self.cases, self.ours):
+            spec, body = case["ddb"], json.loads(ours["body"])
+            with self.subTest(case=case["id"]):
+                self.assertEqual(body["TableName"], spec["table"])
+                if spec["op"] == "GetItem":
+                    self.assertEqual(body["Key"], {"name": {"S": spec["key"]}})
+                    self.assertIs(body["ConsistentRead"], False)
+                elif spec["op"] == "Scan":
+                    self.assertEqual(body["Limit"], spec["limit"])
+                    if spec["prefix"]:
+                        self.assertEqual(body["ExpressionAttributeValues"],
+                                         {":p": {"S": spec["prefix"]}})
+                    if "start" in spec:
+                        self.assertEqual(body["ExclusiveStartKey"],
+                                         {"name": {"S": spec["start"]}})
+
+    def test_cases_cover_escaping(self):
+        names = "".join(c["ddb"].get("key", "") + c["ddb"].get("prefix", "")
+                        + c["ddb"].get("start", "") for c in self.cases)
+        for ch in ['"', "\\", "\u00e9", "\U0001f600"]:
+            self.assertIn(ch, names)
+        self.assertTrue(any('\\"' in o["body"] for o in self.ours))  # escaped
+        self.assertGreater(sum(1 for c in self.cases if c["token"]), 20)
 
 
 if __name__ == "__main__":

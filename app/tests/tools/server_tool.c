@@ -36,6 +36,7 @@
 #include "s3/client.h"
 #include "settings.h"
 #include "store/cache.h"
+#include "store/store.h"
 
 #define CLIENTS 8
 #define CYCLES_MAX 10000
@@ -224,22 +225,15 @@ static int cycle(const struct settings *s, struct routes *routes, unsigned port)
   return 0;
 }
 
-static enum s3_code fetch(void *arg, const char *key,
-                          const struct s3_conditions *cond,
-                          struct s3_object *out, struct s3_diag *diag)
-{
-  return s3_get_object(arg, key, cond, out, diag);
-}
-
 int main(int argc, char **argv)
 {
   static struct settings s;
   static unsigned port;
   char err[512];
   struct cache_config cc = {0, 1 << 20, 0, 0, 2000};
-  struct s3_client_config sc;
   struct aws_cred_provider *creds;
-  struct s3_client *s3;
+  struct store st;
+  int opened;
   struct cache *cache;
   struct health *health;
   struct routes *routes;
@@ -264,19 +258,11 @@ int main(int argc, char **argv)
   curl_global_init(CURL_GLOBAL_DEFAULT);
   srand((unsigned)time(NULL));
   creds = aws_cred_provider_new(&s.aws, s.s3_timeout_ms, err, sizeof(err));
-  memset(&sc, 0, sizeof(sc));
-  sc.bucket = s.bucket;
-  sc.region = s.region;
-  sc.endpoint_url = s.endpoint_url;
-  sc.timeout_ms = s.s3_timeout_ms;
-  sc.max_attempts = s.s3_max_attempts;
-  sc.max_object_bytes = s.max_object_bytes;
-  sc.creds = creds;
-  s3 = creds ? s3_client_new(&sc, err, sizeof(err)) : NULL;
-  cache = cache_new(&cc, fetch, s3, NULL);
-  health = health_new(s3, creds, s.prefix, s.ready_probe_s);
-  routes =
-      s3 && cache && health ? routes_new(&s, s3, cache, health, creds) : NULL;
+  memset(&st, 0, sizeof(st));
+  opened = creds && store_open(&st, &s, creds, err, sizeof(err)) == 0;
+  cache = opened ? cache_new(&cc, st.get, st.impl, NULL) : NULL;
+  health = opened ? health_new(&st, creds, s.prefix, s.ready_probe_s) : NULL;
+  routes = cache && health ? routes_new(&s, &st, cache, health, creds) : NULL;
   if (!routes) {
     fprintf(stderr, "server_tool: setup failed: %s\n", err);
     return 2;
@@ -291,7 +277,7 @@ int main(int argc, char **argv)
   routes_free(routes);
   health_free(health);
   cache_free(cache);
-  s3_client_free(s3);
+  store_close(&st);
   aws_cred_provider_free(creds);
   curl_global_cleanup();
   return atomic_load(&n_bad) ? 1 : 0;

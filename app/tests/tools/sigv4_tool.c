@@ -7,10 +7,14 @@
  *    "access_key": "AKID", "secret_key": "...", "token": "..." (optional),
  *    "region": "us-east-1", "service": "s3" (optional), "time": 1440938160,
  *    "payload_hash": "..." (optional, default: SHA-256 of ""),
- *    "normalize": false (optional), "add_content_sha256": true (optional)}
+ *    "normalize": false (optional), "add_content_sha256": true (optional),
+ *    "ddb": {"op": "GetItem", "table": "t", "key": "k", "sha_only": false}
+ *      (optional: the body ddb/json builds for a DynamoDB call, op GetItem,
+ *      Scan (with "prefix", "start", "limit") or DescribeTable; then the
+ *      payload hash is that body's SHA-256, as ddb/client signs it)}
  * and prints one JSON object per line on stdout:
  *   {"canonical_request", "string_to_sign", "signature", "authorization",
- *    "amz_date", "path_encoded", "query_encoded"}
+ *    "amz_date", "path_encoded", "query_encoded", "body" (with "ddb")}
  * or {"error": "<sigv4_code or parse error>"}. Lines are capped at
  * TOOL_MAX_LINE bytes and TOOL_MAX_PAIRS pairs per list.
  */
@@ -20,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "ddb/json.h"
 #include "s3/sigv4.h"
 
 #define TOOL_MAX_LINE (1024 * 1024)
@@ -102,6 +107,28 @@ static json_t *encoded_parts(const struct sigv4_request *req)
   return o;
 }
 
+/* The request body ddb/json builds for 'spec' (malloc'd), or NULL. */
+static char *ddb_body(json_t *spec)
+{
+  const char *op = json_string_value(json_object_get(spec, "op"));
+  const char *table = json_string_value(json_object_get(spec, "table"));
+
+  if (!op)
+    return NULL;
+  if (!strcmp(op, "GetItem"))
+    return ddb_json_get_item_request(
+        table, json_string_value(json_object_get(spec, "key")),
+        json_is_true(json_object_get(spec, "sha_only")));
+  if (!strcmp(op, "Scan"))
+    return ddb_json_scan_request(
+        table, json_string_value(json_object_get(spec, "prefix")),
+        json_string_value(json_object_get(spec, "start")),
+        (int)json_integer_value(json_object_get(spec, "limit")));
+  if (!strcmp(op, "DescribeTable"))
+    return ddb_json_describe_request(table);
+  return NULL;
+}
+
 static void sign_one(json_t *in)
 {
   struct sigv4_pair q[TOOL_MAX_PAIRS], h[TOOL_MAX_PAIRS];
@@ -110,6 +137,8 @@ static void sign_one(json_t *in)
   struct sigv4_result res;
   json_t *out, *acs, *enc;
   const char *service;
+  char body_hash[SIGV4_HEX_LEN];
+  char *body = NULL;
   enum sigv4_code rc;
 
   memset(&req, 0, sizeof(req));
@@ -130,6 +159,15 @@ static void sign_one(json_t *in)
   }
   req.query = q;
   req.headers = h;
+  if (json_object_get(in, "ddb")) {
+    body = ddb_body(json_object_get(in, "ddb"));
+    if (!body || sigv4_sha256_hex(body, strlen(body), body_hash) != SIGV4_OK) {
+      free(body);
+      print_error("ddb body not built");
+      return;
+    }
+    req.payload_hash = body_hash;
+  }
   cred.access_key_id = json_string_value(json_object_get(in, "access_key"));
   cred.secret_access_key = json_string_value(json_object_get(in, "secret_key"));
   cred.session_token = json_string_value(json_object_get(in, "token"));
@@ -152,12 +190,15 @@ static void sign_one(json_t *in)
     if (out && enc)
       json_object_update(out, enc);
     json_decref(enc);
+    if (out && body)
+      json_object_set_new(out, "body", json_string(body));
     if (out)
       print_json(out);
     else
       print_error("json_pack");
   }
   sigv4_result_free(&res);
+  free(body);
 }
 
 int main(void)

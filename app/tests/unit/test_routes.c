@@ -28,6 +28,7 @@
 #include "http/routes.h"
 #include "settings.h"
 #include "store/cache.h"
+#include "store/store.h"
 
 /*************************************************************************
  * The fake fetch behind the cache (fake_objects.h)
@@ -167,6 +168,7 @@ static int s3_requests(char *line, size_t cap)
 static struct settings settings;
 static struct aws_cred_provider *creds;
 static struct s3_client *s3;
+static struct store store;
 static struct health *health;
 static struct cache *cache;
 static struct routes *routes;
@@ -198,7 +200,8 @@ static int group_setup(void **state)
   s3 = creds ? s3_client_new(&cfg, err, sizeof(err)) : NULL;
   settings.prefix = "p/";
   settings.client_max_age_s = 30;
-  health = health_new(s3, creds, settings.prefix, 10);
+  store_s3(&store, s3);
+  health = health_new(&store, creds, settings.prefix, 10);
   return s3 && health ? 0 : -1;
 }
 
@@ -222,7 +225,7 @@ static int setup(void **state)
   forced = S3_OK;
   fetches = 0;
   cache = cache_new(&cfg, fake_fetch, NULL, fake_clock);
-  routes = cache ? routes_new(&settings, s3, cache, health, creds) : NULL;
+  routes = cache ? routes_new(&settings, &store, cache, health, creds) : NULL;
   return routes ? 0 : -1;
 }
 

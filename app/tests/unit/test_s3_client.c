@@ -153,7 +153,8 @@ static void test_signed_url_and_headers(void **state)
   struct aws_credentials cred;
   struct sigv4_pair q[] = {{"prefix", "a b/+="}, {"list-type", "2"}};
   struct sigv4_pair cond[] = {{"if-none-match", "\"e\""}};
-  struct s3_req r = {"/docs/a b/c+d~%.json", NULL, 0, cond, 1};
+  struct s3_req r = {
+      .path = "/docs/a b/c+d~%.json", .extra = cond, .nextra = 1};
   struct curl_slist *hdrs = NULL;
   struct buf url;
   char err[256];
@@ -178,7 +179,7 @@ static void test_signed_url_and_headers(void **state)
   buf_free(&url);
 
   snprintf(cred.session_token, sizeof(cred.session_token), "TOKEN");
-  r = (struct s3_req){"/docs", q, 2, NULL, 0};
+  r = (struct s3_req){.path = "/docs", .query = q, .nquery = 2};
   assert_int_equal(build_signed(c, &r, &cred, &url, &hdrs), S3_OK);
   assert_string_equal(url.data,
                       "http://h:1/docs?list-type=2&prefix=a%20b%2F%2B%3D");
@@ -261,6 +262,18 @@ static void test_status_mapping(void **state)
       {404, "NoSuchBucket", S3_BAD_REQUEST, STEP_DONE},
       {301, "PermanentRedirect", S3_BAD_REQUEST, STEP_DONE},
       {412, "PreconditionFailed", S3_BAD_REQUEST, STEP_DONE},
+      /* DynamoDB: denials and throttling come as 400 with a __type */
+      {400, "AccessDeniedException", S3_FORBIDDEN, STEP_DONE},
+      {400, "UnrecognizedClientException", S3_FORBIDDEN, STEP_DONE},
+      {400, "InvalidSignatureException", S3_FORBIDDEN, STEP_DONE},
+      {400, "ExpiredTokenException", S3_FORBIDDEN, STEP_DONE},
+      {400, "ProvisionedThroughputExceededException", S3_UNAVAILABLE,
+       STEP_RETRY},
+      {400, "ThrottlingException", S3_UNAVAILABLE, STEP_RETRY},
+      {400, "RequestLimitExceeded", S3_UNAVAILABLE, STEP_RETRY},
+      {500, "InternalServerError", S3_UNAVAILABLE, STEP_RETRY},
+      {400, "ResourceNotFoundException", S3_BAD_REQUEST, STEP_DONE},
+      {400, "ValidationException", S3_BAD_REQUEST, STEP_DONE},
       {204, "", S3_BAD_RESPONSE, STEP_DONE},
       {0, "", S3_BAD_RESPONSE, STEP_DONE},
   };
@@ -325,6 +338,7 @@ static void test_header_callback(void **state)
   memset(&x, 0, sizeof(x));
   x.client = &c;
   x.is_get = 1;
+  x.body_cap = c.max_object_bytes; /* as exchange_reset sets it */
   assert_int_equal(feed_header(&x, "HTTP/1.1 100 Continue\r\n"), 23);
   assert_int_equal(x.status, 100);
   feed_header(&x, "HTTP/1.1 200 OK\r\n");
@@ -344,6 +358,7 @@ static void test_header_callback(void **state)
   memset(&x, 0, sizeof(x));
   x.client = &c;
   x.is_get = 1;
+  x.body_cap = c.max_object_bytes; /* as exchange_reset sets it */
   feed_header(&x, "HTTP/1.1 404 Not Found\r\n");
   assert_int_not_equal(feed_header(&x, "Content-Length: 5000\r\n"), 0);
   feed_header(&x, "HTTP/2 2x0\r\n");

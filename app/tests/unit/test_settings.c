@@ -170,6 +170,70 @@ static void test_missing_bucket(void **state)
   assert_int_equal(s.port, 8080);
 }
 
+/* S3JSON_STORE picks which of S3JSON_BUCKET / S3JSON_TABLE is required. */
+static void test_store_switch(void **state)
+{
+  const char *ddb[] = {"S3JSON_STORE",
+                       "dynamodb",
+                       "S3JSON_TABLE",
+                       "docs.v2-prod_1",
+                       "AWS_ENDPOINT_URL",
+                       "http://127.0.0.1:5000",
+                       NULL};
+  const char *ddb_own[] = {"S3JSON_STORE",
+                           "dynamodb",
+                           "S3JSON_TABLE",
+                           "docs",
+                           "AWS_ENDPOINT_URL_DYNAMODB",
+                           "https://ddb.example",
+                           "AWS_ENDPOINT_URL",
+                           "http://127.0.0.1:5000",
+                           NULL};
+  const char *s3[] = {"S3JSON_BUCKET", "docs", NULL};
+  static const struct {
+    const char *env[5];
+    const char *err;
+  } bad[] = {
+      {{"S3JSON_STORE", "dynamo", NULL},
+       "S3JSON_STORE: expected s3 or dynamodb, got \"dynamo\""},
+      {{"S3JSON_STORE", "S3", NULL}, "S3JSON_STORE: expected s3 or dynamodb"},
+      {{"S3JSON_STORE", "dynamodb", NULL},
+       "S3JSON_TABLE: required with S3JSON_STORE=dynamodb, expected a "
+       "DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)"},
+      {{"S3JSON_STORE", "dynamodb", "S3JSON_TABLE", "ab", NULL},
+       "S3JSON_TABLE: expected a DynamoDB table name"},
+      {{"S3JSON_STORE", "dynamodb", "S3JSON_TABLE", "a b c", NULL},
+       "S3JSON_TABLE: expected a DynamoDB table name"},
+      {{"S3JSON_STORE", "s3", "S3JSON_TABLE", "docs", NULL},
+       "S3JSON_BUCKET: required with S3JSON_STORE=s3"},
+  };
+  struct settings s;
+  char err[256];
+  size_t i;
+
+  assert_int_equal(load(s3, &s, err), 0);
+  assert_int_equal(s.store, SETTINGS_STORE_S3);
+  assert_null(s.table);
+  assert_int_equal(load(ddb, &s, err), 0);
+  assert_int_equal(s.store, SETTINGS_STORE_DYNAMODB);
+  assert_string_equal(s.table, "docs.v2-prod_1");
+  assert_null(s.bucket); /* not required */
+  /* the SDK's fallback: AWS_ENDPOINT_URL for both services */
+  assert_string_equal(s.endpoint_url_dynamodb, "http://127.0.0.1:5000");
+  assert_int_equal(load(ddb_own, &s, err), 0);
+  assert_string_equal(s.endpoint_url_dynamodb, "https://ddb.example");
+  ddb_own[5] = "ddb.example";
+  assert_int_equal(load(ddb_own, &s, err), -1);
+  assert_non_null(strstr(err, "AWS_ENDPOINT_URL_DYNAMODB: expected an "
+                              "http:// or https:// URL"));
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    assert_int_equal(load((const char **)bad[i].env, &s, err), -1);
+    if (!strstr(err, bad[i].err))
+      fail_msg("case %zu: %s", i, err);
+    assert_null(strchr(err, '\n'));
+  }
+}
+
 static void test_secrets_never_in_errors(void **state)
 {
   const char *env[] = {"S3JSON_BUCKET", "bkt", "AWS_SECRET_ACCESS_KEY",
@@ -196,6 +260,9 @@ static void test_help_lists_every_variable(void **state)
                                 "S3JSON_TRUSTED_PROXIES",
                                 "AWS_REGION",
                                 "AWS_ENDPOINT_URL_S3",
+                                "S3JSON_STORE",
+                                "S3JSON_TABLE",
+                                "AWS_ENDPOINT_URL_DYNAMODB",
                                 "AWS_PROFILE",
                                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"};
   char buf[16384];
@@ -218,6 +285,7 @@ int main(void)
       cmocka_unit_test(test_primary_wins_over_fallback),
       cmocka_unit_test(test_bad_values),
       cmocka_unit_test(test_missing_bucket),
+      cmocka_unit_test(test_store_switch),
       cmocka_unit_test(test_secrets_never_in_errors),
       cmocka_unit_test(test_help_lists_every_variable),
   };
