@@ -106,6 +106,20 @@ variable "documents_store" {
   }
 }
 
+variable "enable_cognito" {
+  description = "A Cognito user pool for machine clients and bearer-token auth on the API (issue 15); adds NAT gateways for the key set"
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "auth_scope_prefixes" {
+  description = "Document prefixes that get a scope `s3json/read:<prefix>:*` in the pool"
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 ################################################################################
 # Release: what runs (set by scripts/deploy, never by hand)
 ################################################################################

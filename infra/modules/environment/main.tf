@@ -9,6 +9,39 @@ locals {
   # endpoint policy statements and task role permissions do not exist.
   s3       = var.documents_store == "s3"
   dynamodb = var.documents_store == "dynamodb"
+
+  # Bearer tokens (issue 15) from this environment's Cognito pool or a
+  # user's own issuer. The tasks fetch the key set from the issuer's public
+  # endpoint (cognito-idp.<region>.amazonaws.com): Cognito's interface
+  # endpoint refuses every request for a user pool that has a domain, and
+  # the client-credentials token endpoint needs one, so the path is NAT.
+  # https://docs.aws.amazon.com/cognito/latest/developerguide/vpc-interface-endpoints.html
+  jwt = var.enable_cognito ? {
+    issuer   = module.auth[0].issuer
+    audience = module.auth[0].client_id
+    jwks_url = null
+    } : var.jwt_issuer == null ? null : {
+    issuer   = var.jwt_issuer
+    audience = var.jwt_audience
+    jwks_url = var.jwt_jwks_url
+  }
+  nat = var.enable_nat_gateway || var.enable_cognito || var.jwt_issuer != null
+}
+
+data "aws_caller_identity" "current" {}
+
+################################################################################
+# Auth: an optional Cognito user pool for machine clients (issue 15)
+################################################################################
+
+module "auth" {
+  source = "../auth-cognito"
+  count  = var.enable_cognito ? 1 : 0
+
+  name                = local.name
+  domain_prefix       = coalesce(var.cognito_domain_prefix, "${local.name}-${data.aws_caller_identity.current.account_id}")
+  scope_prefixes      = var.auth_scope_prefixes
+  deletion_protection = var.documents_table_deletion_protection
 }
 
 # Created by infra/global/ecr; looked up by name so the roots share no state.
@@ -26,7 +59,7 @@ module "network" {
   name               = local.name
   cidr               = var.vpc_cidr
   az_count           = var.az_count
-  enable_nat_gateway = var.enable_nat_gateway
+  enable_nat_gateway = local.nat
   enable_flow_log    = var.enable_flow_log
 
   # The S3 gateway endpoint reaches this bucket (and ECR's layers) only;
@@ -84,9 +117,10 @@ module "service" {
     [module.network.s3_prefix_list_id],
     local.dynamodb ? [module.network.dynamodb_prefix_list_id] : [],
   )
-  task_egress_cidr_blocks = var.enable_nat_gateway ? ["0.0.0.0/0"] : []
+  task_egress_cidr_blocks = local.nat ? ["0.0.0.0/0"] : []
 
   documents_store = var.documents_store
+  jwt             = local.jwt
   bucket_name     = one(module.documents[*].bucket_name)
   table_name      = one(module.documents_table[*].table_name)
   table_arn       = one(module.documents_table[*].table_arn)

@@ -103,3 +103,28 @@ output "lb_log_bucket" {
   description = "Bucket of the load balancer's access and connection logs"
   value       = module.edge.lb_log_bucket
 }
+
+################################################################################
+# Auth
+################################################################################
+
+output "auth_issuer" {
+  description = "Token issuer the service trusts (S3JSON_JWT_ISSUER); null without auth"
+  value       = try(local.jwt.issuer, null)
+}
+
+output "auth_token_endpoint" {
+  description = "Cognito token endpoint (client credentials); null without the pool"
+  value       = one(module.auth[*].token_endpoint)
+}
+
+output "auth_client_id" {
+  description = "Cognito app client for machine clients (S3JSON_JWT_AUDIENCE); null without the pool"
+  value       = one(module.auth[*].client_id)
+}
+
+output "auth_client_secret" {
+  description = "The app client's secret (sensitive: `terraform output -raw auth_client_secret`)"
+  value       = one(module.auth[*].client_secret)
+  sensitive   = true
+}

@@ -227,7 +227,7 @@ resource "aws_ecs_task_definition" "this" {
         hostPort      = local.container_port
         protocol      = "tcp"
       }]
-      environment = [
+      environment = concat([
         { name = "S3JSON_STORE", value = var.documents_store },
         var.documents_store == "s3" ?
         { name = "S3JSON_BUCKET", value = var.bucket_name } :
@@ -238,7 +238,15 @@ resource "aws_ecs_task_definition" "this" {
         { name = "S3JSON_DRAIN_SECONDS", value = tostring(var.drain_seconds) },
         { name = "S3JSON_CONNECTION_TIMEOUT_SECONDS", value = tostring(local.keep_alive_seconds) },
         { name = "S3JSON_LOG_LEVEL", value = var.log_level },
-      ]
+        { name = "S3JSON_AUTH", value = var.jwt == null ? "none" : "jwt" },
+        ],
+        var.jwt == null ? [] : [
+          { name = "S3JSON_JWT_ISSUER", value = var.jwt.issuer },
+          { name = "S3JSON_JWT_AUDIENCE", value = var.jwt.audience },
+        ],
+        try(var.jwt.jwks_url, null) == null ? [] : [
+          { name = "S3JSON_JWT_JWKS_URL", value = var.jwt.jwks_url },
+      ])
       # The binary handles SIGTERM itself as PID 1; it needs no capability.
       linuxParameters = {
         initProcessEnabled = false

@@ -141,6 +141,21 @@ variable "bucket_kms_key_arn" {
   default     = null
 }
 
+variable "jwt" {
+  description = "Bearer-token auth (S3JSON_AUTH=jwt): the issuer, the audience (a Cognito app client id) and optionally the key set URL (default: issuer + /.well-known/jwks.json); null = S3JSON_AUTH=none"
+  type = object({
+    issuer   = string
+    audience = string
+    jwks_url = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.jwt == null || startswith(try(var.jwt.issuer, ""), "https://")
+    error_message = "jwt.issuer must be an https:// URL."
+  }
+}
+
 ################################################################################
 # Container image
 ################################################################################

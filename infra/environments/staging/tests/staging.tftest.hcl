@@ -84,3 +84,15 @@ run "rejects_unknown_store" {
 
   expect_failures = [var.documents_store]
 }
+
+# Issue 15: the pool is optional; its secret never prints.
+run "cognito" {
+  variables {
+    enable_cognito = true
+  }
+
+  assert {
+    condition     = startswith(output.auth_issuer, "https://cognito-idp.") && output.auth_client_id != null && issensitive(output.auth_client_secret)
+    error_message = "with enable_cognito the root outputs the issuer and client id, and the secret as sensitive"
+  }
+}

@@ -209,3 +209,75 @@ run "rejects_spot_for_prod" {
 
   expect_failures = [var.fargate_spot]
 }
+
+# Issue 15: a Cognito pool wired into the task definition, and the network
+# path to its key set: NAT gateways and task egress 443 to the internet
+# (Cognito's interface endpoint refuses pools with a domain).
+run "cognito_auth" {
+  variables {
+    enable_cognito      = true
+    auth_scope_prefixes = ["team"]
+  }
+
+  assert {
+    condition     = output.auth_issuer == module.auth[0].issuer && startswith(output.auth_issuer, "https://cognito-idp.eu-west-1.amazonaws.com/")
+    error_message = "the issuer is the pool's cognito-idp URL"
+  }
+  assert {
+    condition     = output.auth_client_id == module.auth[0].client_id && output.auth_token_endpoint == "https://s3json-staging-123456789012.auth.eu-west-1.amazoncognito.com/oauth2/token"
+    error_message = "client id and token endpoint are outputs"
+  }
+  assert {
+    condition     = issensitive(output.auth_client_secret)
+    error_message = "the client secret is sensitive"
+  }
+  assert {
+    condition     = length(module.network.nat_gateway_ids) >= 1 && module.service.task_egress.cidr_blocks == ["0.0.0.0/0"]
+    error_message = "the tasks reach the key set through NAT: NAT gateways, egress 443 to 0.0.0.0/0"
+  }
+  assert {
+    condition = {
+      for e in jsondecode(module.service.container_environment) : e.name => e.value if startswith(e.name, "S3JSON_AUTH") || startswith(e.name, "S3JSON_JWT")
+      } == {
+      S3JSON_AUTH         = "jwt"
+      S3JSON_JWT_ISSUER   = module.auth[0].issuer
+      S3JSON_JWT_AUDIENCE = module.auth[0].client_id
+    }
+    error_message = "the task definition gets S3JSON_AUTH=jwt, the issuer and the client id as audience"
+  }
+}
+
+run "no_auth_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(module.auth) == 0 && output.auth_issuer == null && length(module.network.nat_gateway_ids) == 0
+    error_message = "no pool, no auth and no NAT unless asked"
+  }
+}
+
+run "own_issuer" {
+  command = plan
+
+  variables {
+    jwt_issuer   = "https://login.example.com/realm"
+    jwt_audience = "s3json"
+  }
+
+  assert {
+    condition     = length(module.auth) == 0 && output.auth_issuer == "https://login.example.com/realm"
+    error_message = "a user's own issuer without a pool"
+  }
+}
+
+run "rejects_issuer_with_cognito" {
+  command = plan
+
+  variables {
+    enable_cognito = true
+    jwt_issuer     = "https://login.example.com/realm"
+    jwt_audience   = "s3json"
+  }
+
+  expect_failures = [var.jwt_issuer]
+}

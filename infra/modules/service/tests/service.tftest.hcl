@@ -170,6 +170,7 @@ run "defaults_plan" {
       S3JSON_DRAIN_SECONDS              = "10"
       S3JSON_CONNECTION_TIMEOUT_SECONDS = "75"
       S3JSON_LOG_LEVEL                  = "info"
+      S3JSON_AUTH                       = "none"
     }
     error_message = "container environment must carry the service's settings"
   }
@@ -395,6 +396,42 @@ run "rejects_unknown_store" {
   }
 
   expect_failures = [var.documents_store]
+}
+
+# Issue 15: bearer-token auth settings from the jwt object.
+run "jwt_auth" {
+  command = plan
+
+  variables {
+    jwt = {
+      issuer   = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+      audience = "client123"
+      jwks_url = "https://keys.example.com/jwks.json"
+    }
+  }
+
+  assert {
+    condition = {
+      for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value
+      if startswith(e.name, "S3JSON_AUTH") || startswith(e.name, "S3JSON_JWT")
+      } == {
+      S3JSON_AUTH         = "jwt"
+      S3JSON_JWT_ISSUER   = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+      S3JSON_JWT_AUDIENCE = "client123"
+      S3JSON_JWT_JWKS_URL = "https://keys.example.com/jwks.json"
+    }
+    error_message = "S3JSON_AUTH=jwt with the issuer, audience and key set URL"
+  }
+}
+
+run "rejects_plain_http_issuer" {
+  command = plan
+
+  variables {
+    jwt = { issuer = "http://login.example.com", audience = "x" }
+  }
+
+  expect_failures = [var.jwt]
 }
 
 run "keep_alive_exceeds_idle_timeout" {
