@@ -332,7 +332,10 @@ ddb_checks() {
 # serves documents from the table: what a task does, minus ECS.
 ddb_serve() {
   local key=$1 port pid env_args=() name
-  if [ ! -x build/s3json ] || ! build/s3json --help 2>/dev/null | grep -q S3JSON_STORE; then
+  # (the help text is read whole: `| grep -q` under pipefail fails on SIGPIPE)
+  local help
+  help=$(build/s3json --help 2>&1)
+  if [ ! -x build/s3json ] || ! grep -q S3JSON_STORE <<<"$help"; then
     echo "SKIP  serve a document from the table: build/s3json does not support S3JSON_STORE (build it with the DynamoDB store)"
     return 0
   fi
@@ -435,7 +438,7 @@ eq "task: stopTimeout = drain + 5" "15" "$(jq -r "$c.stopTimeout" <<<"$td")"
 eq "task: health check" '["CMD","/s3json","healthcheck"]' "$(jq -c "$c.healthCheck.command" <<<"$td")"
 eq "task: port 8080" "8080" "$(jq -r "$c.portMappings[0].containerPort" <<<"$td")"
 # S3JSON_CONNECTION_TIMEOUT_SECONDS = ALB idle (60) + 15: longer than the ALB's.
-eq "task: environment" "AWS_REGION=$region S3JSON_BUCKET=$bucket S3JSON_CONNECTION_TIMEOUT_SECONDS=75 S3JSON_DRAIN_SECONDS=10 S3JSON_LOG_LEVEL=debug S3JSON_PORT=8080 S3JSON_PREFIX=" \
+eq "task: environment" "AWS_REGION=$region S3JSON_AUTH=none S3JSON_BUCKET=$bucket S3JSON_CONNECTION_TIMEOUT_SECONDS=75 S3JSON_DRAIN_SECONDS=10 S3JSON_LOG_LEVEL=debug S3JSON_PORT=8080 S3JSON_PREFIX= S3JSON_STORE=s3" \
   "$(jq -r "[$c.environment[] | \"\(.name)=\(.value)\"] | sort | join(\" \")" <<<"$td")"
 log_group=$(jq -r "$c.logConfiguration.options[\"awslogs-group\"]" <<<"$td")
 eq "task: awslogs into a group with retention" "awslogs $log_group 14" "$(jq -r "$c.logConfiguration.logDriver" <<<"$td") $log_group \
@@ -673,7 +676,7 @@ if timed "plan environments/prod" "$T_PLAN" "${prod[@]}" plan -input=false -no-c
   "${prod[@]}" show -json "$work/prod.tfplan" >"$work/prod.json" 2>>"$log"
   pq() { jq -r "[.resource_changes[] | select(.address == \"$1\") | .change.after.$2] | map(tostring) | join(\" \")" "$work/prod.json"; }
   eq "prod plan: ALB deletion protection on" "true" "$(pq module.environment.module.service.aws_lb.this enable_deletion_protection)"
-  eq "prod plan: documents bucket not force-destroyable" "false" "$(pq module.environment.module.documents.module.bucket.aws_s3_bucket.this force_destroy)"
+  eq "prod plan: documents bucket not force-destroyable" "false" "$(pq module.environment.module.documents[0].module.bucket.aws_s3_bucket.this force_destroy)"
   eq "prod plan: 3 private subnets without public IPs" "3 false" \
     "$(jq -r '[.resource_changes[] | select(.address | startswith("module.environment.module.network.aws_subnet.private[")) | .change.after.map_public_ip_on_launch] | "\(length) \(unique | map(tostring) | join(","))"' "$work/prod.json")"
   eq "prod plan: autoscaling 3..12" "3 12" "$(pq module.environment.module.service.aws_appautoscaling_target.this min_capacity) $(pq module.environment.module.service.aws_appautoscaling_target.this max_capacity)"
