@@ -15,6 +15,8 @@
 #   5c. staging switched to the DynamoDB store (issue 14): the table, its
 #      items, endpoint and task role checked, a document served by build/s3json
 #      with the task role's policies against the emulator's DynamoDB
+#   5d. modules/auth-cognito applied: issuer and JWKS URL shapes resolve
+#      against the emulator's Cognito (issue 15)
 #   6. destroy everything and check the inventory is back to step 1
 #
 # Only the provider's endpoint differs from a real run: AWS_ENDPOINT_URL and
@@ -171,6 +173,7 @@ inventory() {
   inv_one policy application-autoscaling describe-scaling-policies --service-namespace ecs --query 'ScalingPolicies[].PolicyName' & pids+=($!)
   inv_one cert acm list-certificates --query 'CertificateSummaryList[].CertificateArn' & pids+=($!)
   inv_one table dynamodb list-tables --query 'TableNames[]' & pids+=($!)
+  inv_one userpool cognito-idp list-user-pools --max-results 60 --query 'UserPools[].Id' & pids+=($!)
   wait "${pids[@]}"; pids=()
   cat "$inv_dir"/* | sort
   rm -rf "$inv_dir"
@@ -769,6 +772,38 @@ if timed "apply environments/staging (dynamodb store)" "$T_APPLY" "${stg[@]}" ap
 else
   ko "apply environments/staging with documents_store = dynamodb (see $log)"
 fi
+
+################################################################################
+# 5d. Cognito (issue 15), a smoke test of the URL shapes only: moto's Cognito
+#     serves a JWKS at /{user_pool_id}/.well-known/jwks.json (one fixed key
+#     for every pool, no token endpoint), so this proves that the issuer and
+#     key set URLs modules/auth-cognito outputs are the shapes Cognito
+#     serves, not that tokens verify (the service's integration suite does).
+################################################################################
+
+cog=(terraform -chdir=infra/modules/auth-cognito)
+cog_vars=(-var name=s3json-e2e -var domain_prefix=s3json-e2e-auth -var deletion_protection=false -var 'scope_prefixes=["team"]')
+export TF_DATA_DIR=$TF_DATA_ROOT/auth-cognito
+if timed "init auth-cognito" "$T_PLAN" "${cog[@]}" init -input=false -no-color -backend=false &&
+  timed "apply auth-cognito" "$T_APPLY" "${cog[@]}" apply -input=false -auto-approve -no-color \
+    -state="$work/cognito.tfstate" "${cog_vars[@]}"; then
+  cog_out=$("${cog[@]}" output -state="$work/cognito.tfstate" -json 2>>"$log")
+  pool=$(awsq cognito-idp list-user-pools --max-results 10 --query 'UserPools[?Name==`s3json-e2e`].Id')
+  eq "cognito: issuer is cognito-idp.<region>.amazonaws.com/<pool id>" "https://cognito-idp.$region.amazonaws.com/$pool" \
+    "$(jq -r .issuer.value <<<"$cog_out")"
+  eq "cognito: resource server s3json scopes read:*, read:team:*" "s3json/read:* s3json/read:team:*" \
+    "$(awsj cognito-idp describe-user-pool-client --user-pool-id "$pool" --client-id "$(jq -r .client_id.value <<<"$cog_out")" |
+      jq -r '.UserPoolClient.AllowedOAuthScopes | sort | join(" ")')"
+  jwks_path=$(jq -r .jwks_url.value <<<"$cog_out" | sed "s|^https://cognito-idp\.$region\.amazonaws\.com||")
+  eq "cognito: the JWKS URL serves an RS256 key set" "RS256" \
+    "$(curl -s --cacert "$AWS_CA_BUNDLE" --max-time 10 "$AWS_ENDPOINT_URL$jwks_path" | jq -r '[.keys[].alg] | unique | join(" ")')"
+  eq "cognito: the client secret is not printed by terraform output" "true" "$(jq -r .client_secret.sensitive <<<"$cog_out")"
+else
+  ko "apply modules/auth-cognito (see $log)"
+fi
+timed "destroy auth-cognito" "$T_DESTROY" "${cog[@]}" destroy -input=false -auto-approve -no-color \
+  -state="$work/cognito.tfstate" "${cog_vars[@]}" || ko "destroy auth-cognito failed"
+unset TF_DATA_DIR
 
 if [ "$keep" -eq 1 ]; then
   echo "kept the stack (--keep): destroy with scripts/tf-root.sh environments/staging destroy -var-file=$work/staging.tfvars"
