@@ -30,7 +30,7 @@
 set -uo pipefail
 
 case ${1:-} in
-  -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
@@ -801,6 +801,9 @@ if timed "init auth-cognito" "$T_PLAN" "${cog[@]}" init -input=false -no-color -
 else
   ko "apply modules/auth-cognito (see $log)"
 fi
+# moto 5.2 has no DeleteResourceServer (the provider would retry until
+# T_DESTROY): forget the resource server; deleting the pool removes it.
+"${cog[@]}" state rm -state="$work/cognito.tfstate" aws_cognito_resource_server.this >>"$log" 2>&1
 timed "destroy auth-cognito" "$T_DESTROY" "${cog[@]}" destroy -input=false -auto-approve -no-color \
   -state="$work/cognito.tfstate" "${cog_vars[@]}" || ko "destroy auth-cognito failed"
 unset TF_DATA_DIR
