@@ -30,7 +30,7 @@
 set -uo pipefail
 
 case ${1:-} in
-  -h | --help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
