@@ -11,7 +11,12 @@
 #      without public IPs, internet-facing ALB, SGs, endpoints, autoscaling,
 #      objects, task role scope ...)
 #   5. plan again: no changes, except fields the emulator does not store
-#      (named below, with the reason)
+#      (named below, with the reason); production's shape applied
+#   5c. staging switched to the DynamoDB store (issue 14): the table, its
+#      items, endpoint and task role checked, a document served by build/s3json
+#      with the task role's policies against the emulator's DynamoDB
+#   5d. modules/auth-cognito applied: issuer and JWKS URL shapes resolve
+#      against the emulator's Cognito (issue 15)
 #   6. destroy everything and check the inventory is back to step 1
 #
 # Only the provider's endpoint differs from a real run: AWS_ENDPOINT_URL and
@@ -25,7 +30,7 @@
 set -uo pipefail
 
 case ${1:-} in
-  -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
@@ -154,6 +159,8 @@ inventory() {
   inv_one scalable application-autoscaling describe-scalable-targets --service-namespace ecs --query 'ScalableTargets[].ResourceId' & pids+=($!)
   inv_one policy application-autoscaling describe-scaling-policies --service-namespace ecs --query 'ScalingPolicies[].PolicyName' & pids+=($!)
   inv_one cert acm list-certificates --query 'CertificateSummaryList[].CertificateArn' & pids+=($!)
+  inv_one table dynamodb list-tables --query 'TableNames[]' & pids+=($!)
+  inv_one userpool cognito-idp list-user-pools --max-results 60 --query 'UserPools[].Id' & pids+=($!)
   wait "${pids[@]}"; pids=()
   cat "$inv_dir"/* | sort
   rm -rf "$inv_dir"
@@ -234,6 +241,126 @@ else
 fi
 awsq s3api delete-object --bucket "$state_bucket" --key "$lock_key" >/dev/null
 
+# Section 5c's checks (a function: they run only when the switch applied).
+ddb_checks() {
+  local d desc want got bad name sim_key private_rtbs sim=infra-e2e-ddb-sim
+  desc=$(awsj dynamodb describe-table --table-name "$table")
+  eq "table: on-demand, key name (S) alone" "PAY_PER_REQUEST name HASH name S" \
+    "$(jq -r '.Table | "\(.BillingModeSummary.BillingMode) \(.KeySchema | map("\(.AttributeName) \(.KeyType)") | join(" ")) \(.AttributeDefinitions | map("\(.AttributeName) \(.AttributeType)") | join(" "))"' <<<"$desc")"
+  eq "table: deletion protection off in staging (variable)" "false" "$(jq -r '.Table.DeletionProtectionEnabled' <<<"$desc")"
+  eq "table: point-in-time recovery on" "ENABLED" \
+    "$(awsq dynamodb describe-continuous-backups --table-name "$table" \
+      --query ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus)"
+  eq "staging outputs: the table, no bucket" "$table null" \
+    "$("${stg[@]}" output -json 2>>"$log" | jq -r '"\(.table.value) \(.bucket.value)"')"
+  eq "no documents bucket left after the switch" "" \
+    "$(awsq s3api list-buckets --query 'Buckets[].Name' | lines | grep '^s3json-staging-documents-' || true)"
+  # Every data/**/*.json is an item: name without .json, the exact body, its sha256.
+  awsj dynamodb scan --table-name "$table" >"$work/items.json"
+  bad=
+  want=$(cd data && find . -name '*.json' | sed 's|^\./||; s|\.json$||' | sort | tr '\n' ' ' | sed 's/ $//')
+  eq "items: one per data/**/*.json, named without .json" "$want" \
+    "$(jq -r '.Items[].name.S' "$work/items.json" | sort | tr '\n' ' ' | sed 's/ $//')"
+  for name in $want; do
+    jq -j --arg n "$name" '.Items[] | select(.name.S == $n) | .body.S' "$work/items.json" >"$work/body"
+    cmp -s "$work/body" "data/$name.json" || bad="$bad $name:body"
+    got=$(jq -r --arg n "$name" '.Items[] | select(.name.S == $n) | .sha256.S' "$work/items.json")
+    [ "$got" = "$(python3 -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "data/$name.json")" ] ||
+      bad="$bad $name:sha256"
+  done
+  eq "items: body byte for byte, sha256 of the body" "" "$bad"
+  # The gateway endpoint: every private route table, read actions on the table only.
+  private_rtbs=$(awsq ec2 describe-route-tables --filters "Name=association.subnet-id,Values=${private_subnets// /,}" \
+    --query 'RouteTables[].RouteTableId')
+  d=$(awsj ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=$vpc" "Name=service-name,Values=com.amazonaws.$region.dynamodb")
+  eq "dynamodb endpoint: gateway on the private route tables" "Gateway $(sorted <<<"$private_rtbs")" \
+    "$(jq -r '.VpcEndpoints[0] | "\(.VpcEndpointType) \(.RouteTableIds | sort | join(" "))"' <<<"$d")"
+  eq "dynamodb endpoint policy: GetItem, Scan, DescribeTable on the table only" \
+    "dynamodb:DescribeTable,dynamodb:GetItem,dynamodb:Scan arn:aws:dynamodb:$region:123456789012:table/$table" \
+    "$(jq -r '.VpcEndpoints[0].PolicyDocument | fromjson | .Statement[] | "\(.Action | join(",")) \(.Resource | join(","))"' <<<"$d")"
+  td=$(awsj ecs describe-task-definition --task-definition "$service" --query taskDefinition)
+  eq "task definition: S3JSON_STORE=dynamodb, S3JSON_TABLE, no S3JSON_BUCKET" "S3JSON_STORE=dynamodb S3JSON_TABLE=$table" \
+    "$(jq -r '.containerDefinitions[0].environment[] | select(.name | test("^S3JSON_(STORE|TABLE|BUCKET)$")) | "\(.name)=\(.value)"' <<<"$td" | sort | tr '\n' ' ' | sed 's/ $//')"
+  task_role=$(jq -r .taskRoleArn <<<"$td")
+  eq "task role: only GetItem, Scan, DescribeTable on the table" \
+    "dynamodb:DescribeTable,dynamodb:GetItem,dynamodb:Scan arn:aws:dynamodb:$region:123456789012:table/$table" \
+    "$(awsq iam list-role-policies --role-name "${task_role##*/}" --query 'PolicyNames[]' | lines | while read -r p; do
+      awsj iam get-role-policy --role-name "${task_role##*/}" --policy-name "$p" --query PolicyDocument |
+        jq -r '.Statement[] | "\(.Action | if type == "array" then join(",") else . end) \(.Resource)"'
+    done | sort | paste -sd'|' | sed 's/|/ | /g')"
+  # IAM as AWS evaluates it: a throw-away user with exactly the role's policies.
+  awsq iam create-user --user-name "$sim" >/dev/null
+  for p in $(awsq iam list-role-policies --role-name "${task_role##*/}" --query 'PolicyNames[]'); do
+    awsj iam get-role-policy --role-name "${task_role##*/}" --policy-name "$p" --query PolicyDocument >"$work/policy.json"
+    awsq iam put-user-policy --user-name "$sim" --policy-name "$p" --policy-document "file://$work/policy.json"
+  done
+  sim_key=$(awsj iam create-access-key --user-name "$sim" --query AccessKey)
+  sleep 1
+  as_sim() {
+    AWS_ACCESS_KEY_ID=$(jq -r .AccessKeyId <<<"$sim_key") AWS_SECRET_ACCESS_KEY=$(jq -r .SecretAccessKey <<<"$sim_key") \
+      timeout "$T_CLI" aws --output text "$@"
+  }
+  denied_ddb() { local out; out=$("$@" 2>&1) && return 1; echo "$out" | grep -Eq 'AccessDenied|not authorized'; }
+  check "task policy: GetItem foo allowed" as_sim dynamodb get-item --table-name "$table" --key '{"name":{"S":"foo"}}'
+  check "task policy: Scan allowed" as_sim dynamodb scan --table-name "$table" --limit 1
+  check "task policy: DescribeTable allowed" as_sim dynamodb describe-table --table-name "$table"
+  check "task policy: PutItem denied" denied_ddb as_sim dynamodb put-item --table-name "$table" \
+    --item '{"name":{"S":"x"},"body":{"S":"{}"}}'
+  check "task policy: DeleteItem denied" denied_ddb as_sim dynamodb delete-item --table-name "$table" --key '{"name":{"S":"foo"}}'
+  check "task policy: another table denied" denied_ddb as_sim dynamodb get-item --table-name s3json-other --key '{"name":{"S":"foo"}}'
+  check "task policy: the state bucket denied" denied as_sim s3api list-objects-v2 --bucket "$state_bucket"
+  ddb_serve "$sim_key"
+  awsq iam delete-access-key --user-name "$sim" --access-key-id "$(jq -r .AccessKeyId <<<"$sim_key")"
+  for p in $(awsq iam list-user-policies --user-name "$sim" --query 'PolicyNames[]'); do
+    awsq iam delete-user-policy --user-name "$sim" --policy-name "$p"
+  done
+  awsq iam delete-user --user-name "$sim"
+}
+
+# The service itself, configured from the task definition's environment
+# (port and bind address aside) with the task role's policies' credentials,
+# serves documents from the table: what a task does, minus ECS.
+ddb_serve() {
+  local key=$1 port pid env_args=() name
+  # (the help text is read whole: `| grep -q` under pipefail fails on SIGPIPE)
+  local help
+  help=$(build/s3json --help 2>&1)
+  if [ ! -x build/s3json ] || ! grep -q S3JSON_STORE <<<"$help"; then
+    echo "SKIP  serve a document from the table: build/s3json does not support S3JSON_STORE (build it with the DynamoDB store)"
+    return 0
+  fi
+  while IFS= read -r kv; do env_args+=("$kv"); done < <(jq -r '.containerDefinitions[0].environment[] |
+    select(.name != "S3JSON_PORT") | "\(.name)=\(.value)"' <<<"$td")
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  env -i PATH="$PATH" ${env_args[@]+"${env_args[@]}"} S3JSON_BIND=127.0.0.1 S3JSON_PORT="$port" \
+    AWS_ENDPOINT_URL_DYNAMODB="$AWS_ENDPOINT_URL" AWS_CA_BUNDLE="$AWS_CA_BUNDLE" AWS_EC2_METADATA_DISABLED=true \
+    AWS_ACCESS_KEY_ID="$(jq -r .AccessKeyId <<<"$key")" AWS_SECRET_ACCESS_KEY="$(jq -r .SecretAccessKey <<<"$key")" \
+    build/s3json >"$work/s3json-ddb.log" 2>&1 </dev/null &
+  pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  eq "service (dynamodb store): /readyz probes the table" "200" \
+    "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$port/readyz")"
+  bad=
+  for name in foo team/platform; do
+    curl -fsS --max-time 10 "http://127.0.0.1:$port/api/$name" -o "$work/served" 2>>"$log" || bad="$bad $name:status"
+    cmp -s "$work/served" "data/$name.json" || bad="$bad $name:body"
+  done
+  eq "service (dynamodb store): GET /api/foo, /api/team/platform serve the items' bodies" "" "$bad"
+  eq "service (dynamodb store): a missing document is a JSON 404" "404" \
+    "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$port/api/no-such-doc")"
+  eq "service (dynamodb store): the listing names the items" "bar foo team/platform" \
+    "$(curl -fsS --max-time 10 "http://127.0.0.1:$port/api" 2>>"$log" | jq -r '.documents | sort | join(" ")')"
+  kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  sed 's/^/  s3json | /' "$work/s3json-ddb.log" >>"$log"
+}
+
 ################################################################################
 # 4. Environment: staging, real modules
 ################################################################################
@@ -301,7 +428,7 @@ eq "task: stopTimeout = drain + 5" "15" "$(jq -r "$c.stopTimeout" <<<"$td")"
 eq "task: health check" '["CMD","/s3json","healthcheck"]' "$(jq -c "$c.healthCheck.command" <<<"$td")"
 eq "task: port 8080" "8080" "$(jq -r "$c.portMappings[0].containerPort" <<<"$td")"
 # S3JSON_CONNECTION_TIMEOUT_SECONDS = ALB idle (60) + 15: longer than the ALB's.
-eq "task: environment" "AWS_REGION=$region S3JSON_BUCKET=$bucket S3JSON_CONNECTION_TIMEOUT_SECONDS=75 S3JSON_DRAIN_SECONDS=10 S3JSON_LOG_LEVEL=debug S3JSON_PORT=8080 S3JSON_PREFIX=" \
+eq "task: environment" "AWS_REGION=$region S3JSON_AUTH=none S3JSON_BUCKET=$bucket S3JSON_CONNECTION_TIMEOUT_SECONDS=75 S3JSON_DRAIN_SECONDS=10 S3JSON_LOG_LEVEL=debug S3JSON_PORT=8080 S3JSON_PREFIX= S3JSON_STORE=s3" \
   "$(jq -r "[$c.environment[] | \"\(.name)=\(.value)\"] | sort | join(\" \")" <<<"$td")"
 log_group=$(jq -r "$c.logConfiguration.options[\"awslogs-group\"]" <<<"$td")
 eq "task: awslogs into a group with retention" "awslogs $log_group 14" "$(jq -r "$c.logConfiguration.logDriver" <<<"$td") $log_group \
@@ -539,7 +666,7 @@ if timed "plan environments/prod" "$T_PLAN" "${prod[@]}" plan -input=false -no-c
   "${prod[@]}" show -json "$work/prod.tfplan" >"$work/prod.json" 2>>"$log"
   pq() { jq -r "[.resource_changes[] | select(.address == \"$1\") | .change.after.$2] | map(tostring) | join(\" \")" "$work/prod.json"; }
   eq "prod plan: ALB deletion protection on" "true" "$(pq module.environment.module.service.aws_lb.this enable_deletion_protection)"
-  eq "prod plan: documents bucket not force-destroyable" "false" "$(pq module.environment.module.documents.module.bucket.aws_s3_bucket.this force_destroy)"
+  eq "prod plan: documents bucket not force-destroyable" "false" "$(pq module.environment.module.documents[0].module.bucket.aws_s3_bucket.this force_destroy)"
   eq "prod plan: 3 private subnets without public IPs" "3 false" \
     "$(jq -r '[.resource_changes[] | select(.address | startswith("module.environment.module.network.aws_subnet.private[")) | .change.after.map_public_ip_on_launch] | "\(length) \(unique | map(tostring) | join(","))"' "$work/prod.json")"
   eq "prod plan: autoscaling 3..12" "3 12" "$(pq module.environment.module.service.aws_appautoscaling_target.this min_capacity) $(pq module.environment.module.service.aws_appautoscaling_target.this max_capacity)"
@@ -614,6 +741,58 @@ fi
 timed "destroy prod shape" "$T_DESTROY" "${ps[@]}" destroy -input=false -auto-approve -no-color "${ps_vars[@]}" ||
   ko "destroy prod shape failed"
 awsq acm delete-certificate --certificate-arn "$cert_arn" >/dev/null || ko "delete the imported certificate"
+unset TF_DATA_DIR
+
+################################################################################
+# 5c. The DynamoDB store (issue 14): staging applied again with
+#     documents_store = "dynamodb" (a user's switch: the bucket goes, the
+#     table, its items and the DynamoDB endpoint come), checked, and a
+#     document served through it by the service itself
+################################################################################
+
+echo 'documents_store = "dynamodb"' >>"$work/staging.tfvars"
+table=s3json-staging-documents
+if timed "apply environments/staging (dynamodb store)" "$T_APPLY" "${stg[@]}" apply -input=false -auto-approve \
+  -no-color -var-file="$work/staging.tfvars"; then
+  ok "staging switched to the DynamoDB store"
+  ddb_checks
+else
+  ko "apply environments/staging with documents_store = dynamodb (see $log)"
+fi
+
+################################################################################
+# 5d. Cognito (issue 15), a smoke test of the URL shapes only: moto's Cognito
+#     serves a JWKS at /{user_pool_id}/.well-known/jwks.json (one fixed key
+#     for every pool, no token endpoint), so this proves that the issuer and
+#     key set URLs modules/auth-cognito outputs are the shapes Cognito
+#     serves, not that tokens verify (the service's integration suite does).
+################################################################################
+
+cog=(terraform -chdir=infra/modules/auth-cognito)
+cog_vars=(-var name=s3json-e2e -var domain_prefix=s3json-e2e-auth -var deletion_protection=false -var 'scope_prefixes=["team"]')
+export TF_DATA_DIR=$TF_DATA_ROOT/auth-cognito
+if timed "init auth-cognito" "$T_PLAN" "${cog[@]}" init -input=false -no-color -backend=false &&
+  timed "apply auth-cognito" "$T_APPLY" "${cog[@]}" apply -input=false -auto-approve -no-color \
+    -state="$work/cognito.tfstate" "${cog_vars[@]}"; then
+  cog_out=$("${cog[@]}" output -state="$work/cognito.tfstate" -json 2>>"$log")
+  pool=$(awsq cognito-idp list-user-pools --max-results 10 --query 'UserPools[?Name==`s3json-e2e`].Id')
+  eq "cognito: issuer is cognito-idp.<region>.amazonaws.com/<pool id>" "https://cognito-idp.$region.amazonaws.com/$pool" \
+    "$(jq -r .issuer.value <<<"$cog_out")"
+  eq "cognito: resource server s3json scopes read:*, read:team:*" "s3json/read:* s3json/read:team:*" \
+    "$(awsj cognito-idp describe-user-pool-client --user-pool-id "$pool" --client-id "$(jq -r .client_id.value <<<"$cog_out")" |
+      jq -r '.UserPoolClient.AllowedOAuthScopes | sort | join(" ")')"
+  jwks_path=$(jq -r .jwks_url.value <<<"$cog_out" | sed "s|^https://cognito-idp\.$region\.amazonaws\.com||")
+  eq "cognito: the JWKS URL serves an RS256 key set" "RS256" \
+    "$(curl -s --cacert "$AWS_CA_BUNDLE" --max-time 10 "$AWS_ENDPOINT_URL$jwks_path" | jq -r '[.keys[].alg] | unique | join(" ")')"
+  eq "cognito: the client secret is not printed by terraform output" "true" "$(jq -r .client_secret.sensitive <<<"$cog_out")"
+else
+  ko "apply modules/auth-cognito (see $log)"
+fi
+# moto 5.2 has no DeleteResourceServer (the provider would retry until
+# T_DESTROY): forget the resource server; deleting the pool removes it.
+"${cog[@]}" state rm -state="$work/cognito.tfstate" aws_cognito_resource_server.this >>"$log" 2>&1
+timed "destroy auth-cognito" "$T_DESTROY" "${cog[@]}" destroy -input=false -auto-approve -no-color \
+  -state="$work/cognito.tfstate" "${cog_vars[@]}" || ko "destroy auth-cognito failed"
 unset TF_DATA_DIR
 
 if [ "$keep" -eq 1 ]; then

@@ -41,6 +41,11 @@ module "environment" {
   deletion_protection     = true
   documents_force_destroy = false
 
+  documents_store                     = var.documents_store
+  enable_cognito                      = var.enable_cognito
+  auth_scope_prefixes                 = var.auth_scope_prefixes
+  documents_table_deletion_protection = true
+
   cpu_architecture = var.cpu_architecture
 
   image_tag    = var.image_tag

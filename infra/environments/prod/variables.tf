@@ -94,6 +94,32 @@ variable "cpu_architecture" {
   }
 }
 
+variable "documents_store" {
+  description = "Where the documents are kept: `s3` (a bucket) or `dynamodb` (a table); see docs/stores.md"
+  type        = string
+  default     = "s3"
+  nullable    = false
+
+  validation {
+    condition     = contains(["s3", "dynamodb"], var.documents_store)
+    error_message = "documents_store must be \"s3\" or \"dynamodb\"."
+  }
+}
+
+variable "enable_cognito" {
+  description = "A Cognito user pool for machine clients and bearer-token auth on the API (issue 15); adds NAT gateways for the key set"
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "auth_scope_prefixes" {
+  description = "Document prefixes that get a scope `s3json/read:<prefix>:*` in the pool"
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 ################################################################################
 # Release: what runs (set by scripts/deploy, never by hand)
 ################################################################################

@@ -44,6 +44,11 @@ module "environment" {
   deletion_protection     = false
   documents_force_destroy = true
 
+  documents_store                     = var.documents_store
+  enable_cognito                      = var.enable_cognito
+  auth_scope_prefixes                 = var.auth_scope_prefixes
+  documents_table_deletion_protection = false
+
   cpu_architecture = var.cpu_architecture
 
   image_tag    = var.image_tag

@@ -37,8 +37,13 @@ output "image" {
 }
 
 output "bucket" {
-  description = "Documents bucket (S3JSON_BUCKET)"
+  description = "Documents bucket (S3JSON_BUCKET); null with the DynamoDB store"
   value       = module.environment.bucket
+}
+
+output "table" {
+  description = "Documents table (S3JSON_TABLE); null with the S3 store"
+  value       = module.environment.table
 }
 
 output "repository_url" {
@@ -79,4 +84,25 @@ output "lb_log_bucket" {
 output "dashboard_name" {
   description = "CloudWatch dashboard: requests, latency, errors, tasks, CPU/memory, cache and S3 errors"
   value       = module.environment.dashboard_name
+}
+
+output "auth_issuer" {
+  description = "Token issuer the service trusts (S3JSON_JWT_ISSUER); null without auth"
+  value       = module.environment.auth_issuer
+}
+
+output "auth_token_endpoint" {
+  description = "Cognito token endpoint for the client credentials grant; null without the pool"
+  value       = module.environment.auth_token_endpoint
+}
+
+output "auth_client_id" {
+  description = "Cognito app client id for machine clients; null without the pool"
+  value       = module.environment.auth_client_id
+}
+
+output "auth_client_secret" {
+  description = "The app client's secret (sensitive: `scripts/tf-root.sh environments/<env> output -raw auth_client_secret`)"
+  value       = module.environment.auth_client_secret
+  sensitive   = true
 }

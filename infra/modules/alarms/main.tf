@@ -220,6 +220,80 @@ resource "aws_cloudwatch_metric_alarm" "capacity" {
 }
 
 ################################################################################
+# The documents table, when the store is DynamoDB: throttling (the table is
+# on-demand, so throttles mean a burst above twice the previous peak or a
+# hot key) and errors. Operation-level metrics are summed over the calls
+# the service makes. UserErrors has no table dimension: it counts the
+# account's 4xx in the region (signature, permission, validation), so in a
+# shared account other clients' errors raise it too.
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html
+################################################################################
+
+locals {
+  table_ops = ["GetItem", "Scan", "DescribeTable"]
+  table_alarms = var.dynamodb_table_name == null ? {} : {
+    "dynamodb-throttled-requests" = {
+      description = "DynamoDB requests throttled on the documents table"
+      metrics = { for i, op in local.table_ops : "m${i}" => {
+        name = "ThrottledRequests", dims = { TableName = var.dynamodb_table_name, Operation = op }
+      } }
+    }
+    "dynamodb-read-throttle-events" = {
+      description = "DynamoDB read throttle events on the documents table"
+      metrics     = { m0 = { name = "ReadThrottleEvents", dims = { TableName = var.dynamodb_table_name } } }
+    }
+    "dynamodb-system-errors" = {
+      description = "DynamoDB 5xx (SystemErrors) answering the service on the documents table"
+      metrics = { for i, op in local.table_ops : "m${i}" => {
+        name = "SystemErrors", dims = { TableName = var.dynamodb_table_name, Operation = op }
+      } }
+    }
+    "dynamodb-user-errors" = {
+      description = "DynamoDB 4xx (UserErrors, account and region wide: e.g. access denied to the task role)"
+      metrics     = { m0 = { name = "UserErrors", dims = {} } }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "table" {
+  for_each = local.table_alarms
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = "${each.value.description} of ${var.name}"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  # No requests is not an error.
+  treat_missing_data = "notBreaching"
+  alarm_actions      = local.actions
+  ok_actions         = local.actions
+
+  metric_query {
+    id          = "e"
+    expression  = join(" + ", [for id in keys(each.value.metrics) : "FILL(${id}, 0)"])
+    label       = each.key
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = each.value.metrics
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = "AWS/DynamoDB"
+        metric_name = metric_query.value.name
+        stat        = "Sum"
+        period      = 60
+        dimensions  = metric_query.value.dims
+      }
+    }
+  }
+
+  tags = var.tags
+}
+
+################################################################################
 # The service's own figures, from its JSON access logs: CloudWatch metric
 # filters rather than the embedded metric format. The access lines already
 # carry `cache` and `s3_status`; filters need no code change, add no log

@@ -18,7 +18,7 @@ output "kms_key_arn" {
 
 output "alarm_names" {
   description = "Names of this module's alarms"
-  value       = [for a in concat(values(aws_cloudwatch_metric_alarm.deployment), values(aws_cloudwatch_metric_alarm.capacity)) : a.alarm_name]
+  value       = [for a in concat(values(aws_cloudwatch_metric_alarm.deployment), values(aws_cloudwatch_metric_alarm.capacity), values(aws_cloudwatch_metric_alarm.table)) : a.alarm_name]
 }
 
 output "deployment_alarm_names" {

@@ -48,6 +48,12 @@ variable "target_group_arn_suffix" {
   type        = string
 }
 
+variable "dynamodb_table_name" {
+  description = "Documents table (modules/documents-table) to alarm on (throttling, system and user errors); null = the documents are in S3"
+  type        = string
+  default     = null
+}
+
 ################################################################################
 # Notifications
 ################################################################################

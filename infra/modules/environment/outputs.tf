@@ -42,8 +42,18 @@ output "image" {
 ################################################################################
 
 output "bucket" {
-  description = "Documents bucket (S3JSON_BUCKET)"
-  value       = module.documents.bucket_name
+  description = "Documents bucket (S3JSON_BUCKET); null with the DynamoDB store"
+  value       = one(module.documents[*].bucket_name)
+}
+
+output "table" {
+  description = "Documents table (S3JSON_TABLE); null with the S3 store"
+  value       = one(module.documents_table[*].table_name)
+}
+
+output "table_deletion_protection" {
+  description = "Whether the documents table refuses deletion; null with the S3 store"
+  value       = one(module.documents_table[*].deletion_protection)
 }
 
 output "repository_url" {
@@ -92,4 +102,29 @@ output "web_acl_arn" {
 output "lb_log_bucket" {
   description = "Bucket of the load balancer's access and connection logs"
   value       = module.edge.lb_log_bucket
+}
+
+################################################################################
+# Auth
+################################################################################
+
+output "auth_issuer" {
+  description = "Token issuer the service trusts (S3JSON_JWT_ISSUER); null without auth"
+  value       = try(local.jwt.issuer, null)
+}
+
+output "auth_token_endpoint" {
+  description = "Cognito token endpoint (client credentials); null without the pool"
+  value       = one(module.auth[*].token_endpoint)
+}
+
+output "auth_client_id" {
+  description = "Cognito app client for machine clients (S3JSON_JWT_AUDIENCE); null without the pool"
+  value       = one(module.auth[*].client_id)
+}
+
+output "auth_client_secret" {
+  description = "The app client's secret (sensitive: `terraform output -raw auth_client_secret`)"
+  value       = one(module.auth[*].client_secret)
+  sensitive   = true
 }

@@ -46,8 +46,27 @@ variable "enable_flow_log" {
 # Documents
 ################################################################################
 
+variable "documents_store" {
+  description = "Where the documents are kept: `s3` (a bucket) or `dynamodb` (a table); see docs/stores.md"
+  type        = string
+  default     = "s3"
+  nullable    = false
+
+  validation {
+    condition     = contains(["s3", "dynamodb"], var.documents_store)
+    error_message = "documents_store must be \"s3\" or \"dynamodb\"."
+  }
+}
+
+variable "documents_table_deletion_protection" {
+  description = "With documents_store = dynamodb: refuse deleting the table (turn off in an apply first to retire it)"
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "documents_dir" {
-  description = "Directory whose `*.json` files are uploaded; null = the repository's data/"
+  description = "Directory whose `*.json` files are uploaded (objects or items); null = the repository's data/"
   type        = string
   default     = null
 }
@@ -64,6 +83,53 @@ variable "documents_force_destroy" {
   type        = bool
   default     = false
   nullable    = false
+}
+
+################################################################################
+# Auth (issue 15)
+################################################################################
+
+variable "enable_cognito" {
+  description = "Create a Cognito user pool for machine clients and turn bearer-token auth on (S3JSON_AUTH=jwt); adds NAT gateways for the key set"
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "cognito_domain_prefix" {
+  description = "Prefix of the pool's token domain; null = s3json-<environment>-<account id>"
+  type        = string
+  default     = null
+}
+
+variable "auth_scope_prefixes" {
+  description = "Document prefixes that get a scope `s3json/read:<prefix>:*` (`s3json/read:*` always exists)"
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "jwt_issuer" {
+  description = "A user's own token issuer (https://...) instead of the Cognito pool; null = none"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwt_issuer == null || (!var.enable_cognito && startswith(coalesce(var.jwt_issuer, "x"), "https://") && var.jwt_audience != null)
+    error_message = "jwt_issuer must be an https:// URL, needs jwt_audience, and excludes enable_cognito."
+  }
+}
+
+variable "jwt_audience" {
+  description = "Audience (or Cognito client id) the tokens of jwt_issuer carry"
+  type        = string
+  default     = null
+}
+
+variable "jwt_jwks_url" {
+  description = "Key set of jwt_issuer; null = the issuer's /.well-known/jwks.json"
+  type        = string
+  default     = null
 }
 
 ################################################################################

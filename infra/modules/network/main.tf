@@ -208,6 +208,37 @@ resource "aws_vpc_endpoint" "s3" {
   tags = merge({ Name = "${var.name}-s3" }, var.tags)
 }
 
+# DynamoDB (gateway, free) when the documents are in a table. Its policy
+# allows only the service's read actions on the named tables: the loader
+# (terraform apply, or a user's tool) writes from outside the VPC through
+# DynamoDB's public endpoint, so no write action needs this path, and a
+# compromised task can neither write nor reach another table.
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/vpc-endpoints-dynamodb.html
+locals {
+  dynamodb_endpoint_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "ReadDocumentsTables"
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan"]
+      Resource  = var.dynamodb_read_table_arns
+    }]
+  })
+}
+
+resource "aws_vpc_endpoint" "dynamodb" {
+  count = length(var.dynamodb_read_table_arns) > 0 ? 1 : 0
+
+  vpc_id            = aws_vpc.this.id
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.dynamodb"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = aws_route_table.private[*].id
+  policy            = local.dynamodb_endpoint_policy
+
+  tags = merge({ Name = "${var.name}-dynamodb" }, var.tags)
+}
+
 resource "aws_security_group" "endpoints" {
   name        = "${var.name}-endpoints"
   description = "HTTPS from inside the VPC to the interface endpoints"

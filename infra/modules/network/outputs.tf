@@ -55,6 +55,16 @@ output "s3_endpoint_policy" {
   value       = aws_vpc_endpoint.s3.policy
 }
 
+output "dynamodb_prefix_list_id" {
+  description = "Prefix list of the DynamoDB gateway endpoint (for security group egress rules); null without one"
+  value       = one(aws_vpc_endpoint.dynamodb[*].prefix_list_id)
+}
+
+output "dynamodb_endpoint_policy" {
+  description = "Policy of the DynamoDB gateway endpoint (JSON); null without one"
+  value       = one(aws_vpc_endpoint.dynamodb[*].policy)
+}
+
 output "endpoints_security_group_id" {
   description = "Security group of the interface endpoints"
   value       = aws_security_group.endpoints.id

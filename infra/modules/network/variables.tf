@@ -86,6 +86,18 @@ variable "s3_read_bucket_arns" {
   }
 }
 
+variable "dynamodb_read_table_arns" {
+  description = "DynamoDB tables (ARNs) the private subnets may read through a DynamoDB gateway endpoint (GetItem, Scan, DescribeTable only); empty = no endpoint"
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.dynamodb_read_table_arns : can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}$", a))])
+    error_message = "dynamodb_read_table_arns holds table ARNs (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME)."
+  }
+}
+
 variable "interface_endpoints" {
   description = "AWS services reached through interface endpoints from the private subnets (short names, e.g. `ecr.api`)"
   type        = list(string)

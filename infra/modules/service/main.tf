@@ -30,7 +30,7 @@ locals {
   # that is a decision for the domain's owner, hard to undo).
   hsts = var.hsts_max_age_seconds > 0 ? "max-age=${var.hsts_max_age_seconds}; includeSubDomains" : null
 
-  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${coalesce(var.bucket_name, "unset")}"
   account_id = data.aws_caller_identity.current.account_id
 }
 
@@ -143,31 +143,46 @@ resource "aws_iam_role" "task" {
   tags = var.tags
 }
 
+locals {
+  s3_statements = [
+    {
+      Sid      = "GetDocuments"
+      Effect   = "Allow"
+      Action   = "s3:GetObject"
+      Resource = "${local.bucket_arn}/${var.bucket_prefix}*"
+    },
+    merge(
+      {
+        Sid      = "ListDocuments"
+        Effect   = "Allow"
+        Action   = "s3:ListBucket"
+        Resource = local.bucket_arn
+      },
+      var.bucket_prefix == "" ? {} : {
+        Condition = { StringLike = { "s3:prefix" = ["${var.bucket_prefix}*"] } }
+      },
+    ),
+  ]
+
+  # Exactly what the service calls: GetItem (a document, or its sha256 on
+  # revalidation), Scan (the listing), DescribeTable (/readyz). No Query:
+  # the table has no sort key, so a listing is a Scan.
+  dynamodb_statements = [{
+    Sid      = "ReadDocumentsTable"
+    Effect   = "Allow"
+    Action   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan"]
+    Resource = coalesce(var.table_arn, "unset")
+  }]
+}
+
 resource "aws_iam_role_policy" "task" {
   name = "read-documents"
   role = aws_iam_role.task.id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = concat(
-      [
-        {
-          Sid      = "GetDocuments"
-          Effect   = "Allow"
-          Action   = "s3:GetObject"
-          Resource = "${local.bucket_arn}/${var.bucket_prefix}*"
-        },
-        merge(
-          {
-            Sid      = "ListDocuments"
-            Effect   = "Allow"
-            Action   = "s3:ListBucket"
-            Resource = local.bucket_arn
-          },
-          var.bucket_prefix == "" ? {} : {
-            Condition = { StringLike = { "s3:prefix" = ["${var.bucket_prefix}*"] } }
-          },
-        ),
-      ],
+      [for st in local.s3_statements : st if var.documents_store == "s3"],
+      [for st in local.dynamodb_statements : st if var.documents_store == "dynamodb"],
       var.bucket_kms_key_arn == null ? [] : [{
         Sid      = "DecryptDocuments"
         Effect   = "Allow"
@@ -212,15 +227,26 @@ resource "aws_ecs_task_definition" "this" {
         hostPort      = local.container_port
         protocol      = "tcp"
       }]
-      environment = [
-        { name = "S3JSON_BUCKET", value = var.bucket_name },
+      environment = concat([
+        { name = "S3JSON_STORE", value = var.documents_store },
+        var.documents_store == "s3" ?
+        { name = "S3JSON_BUCKET", value = var.bucket_name } :
+        { name = "S3JSON_TABLE", value = var.table_name },
         { name = "S3JSON_PREFIX", value = var.bucket_prefix },
         { name = "AWS_REGION", value = data.aws_region.current.name },
         { name = "S3JSON_PORT", value = tostring(local.container_port) },
         { name = "S3JSON_DRAIN_SECONDS", value = tostring(var.drain_seconds) },
         { name = "S3JSON_CONNECTION_TIMEOUT_SECONDS", value = tostring(local.keep_alive_seconds) },
         { name = "S3JSON_LOG_LEVEL", value = var.log_level },
-      ]
+        { name = "S3JSON_AUTH", value = var.jwt == null ? "none" : "jwt" },
+        ],
+        var.jwt == null ? [] : [
+          { name = "S3JSON_JWT_ISSUER", value = var.jwt.issuer },
+          { name = "S3JSON_JWT_AUDIENCE", value = var.jwt.audience },
+        ],
+        try(var.jwt.jwks_url, null) == null ? [] : [
+          { name = "S3JSON_JWT_JWKS_URL", value = var.jwt.jwks_url },
+      ])
       # The binary handles SIGTERM itself as PID 1; it needs no capability.
       linuxParameters = {
         initProcessEnabled = false

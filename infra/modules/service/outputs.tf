@@ -46,6 +46,16 @@ output "task_role_arn" {
   value       = aws_iam_role.task.arn
 }
 
+output "container_environment" {
+  description = "The container's environment (JSON list of name/value): the service's settings"
+  value       = jsonencode(jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment)
+}
+
+output "task_role_policy" {
+  description = "The task role's inline policy (JSON): read the documents' store, nothing else"
+  value       = aws_iam_role_policy.task.policy
+}
+
 output "task_exec_role_arn" {
   description = "ARN of the task execution role (ECR pull and logs)"
   value       = aws_iam_role.task_exec.arn

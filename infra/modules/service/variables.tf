@@ -78,13 +78,53 @@ variable "task_egress_prefix_list_ids" {
 # Documents (outputs of the documents module)
 ################################################################################
 
-variable "bucket_name" {
-  description = "Bucket the service reads (S3JSON_BUCKET)"
+variable "documents_store" {
+  description = "Where the documents are (S3JSON_STORE): `s3` (bucket_name) or `dynamodb` (table_name, table_arn); the task role may read that store only"
   type        = string
+  default     = "s3"
+  nullable    = false
+
+  validation {
+    condition     = contains(["s3", "dynamodb"], var.documents_store)
+    error_message = "documents_store must be \"s3\" or \"dynamodb\"."
+  }
+}
+
+variable "bucket_name" {
+  description = "Bucket the service reads (S3JSON_BUCKET); required when documents_store is s3"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.bucket_name != null) == (var.documents_store == "s3")
+    error_message = "bucket_name is required with documents_store = \"s3\" and must be null with \"dynamodb\"."
+  }
+}
+
+variable "table_name" {
+  description = "DynamoDB table the service reads (S3JSON_TABLE); required when documents_store is dynamodb"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.table_name != null) == (var.documents_store == "dynamodb")
+    error_message = "table_name is required with documents_store = \"dynamodb\" and must be null with \"s3\"."
+  }
+}
+
+variable "table_arn" {
+  description = "ARN of table_name: the only resource of the task role's GetItem, Scan and DescribeTable"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.table_arn != null) == (var.documents_store == "dynamodb")
+    error_message = "table_arn is required with documents_store = \"dynamodb\" and must be null with \"s3\"."
+  }
 }
 
 variable "bucket_prefix" {
-  description = "Key prefix the service reads (S3JSON_PREFIX): empty or ending in `/`"
+  description = "Key (or item name) prefix the service reads (S3JSON_PREFIX): empty or ending in `/`"
   type        = string
   default     = ""
   nullable    = false
@@ -99,6 +139,21 @@ variable "bucket_kms_key_arn" {
   description = "KMS key of the bucket when it uses SSE-KMS (grants the task role kms:Decrypt on it)"
   type        = string
   default     = null
+}
+
+variable "jwt" {
+  description = "Bearer-token auth (S3JSON_AUTH=jwt): the issuer, the audience (a Cognito app client id) and optionally the key set URL (default: issuer + /.well-known/jwks.json); null = S3JSON_AUTH=none"
+  type = object({
+    issuer   = string
+    audience = string
+    jwks_url = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.jwt == null || startswith(try(var.jwt.issuer, ""), "https://")
+    error_message = "jwt.issuer must be an https:// URL."
+  }
 }
 
 ################################################################################

@@ -66,3 +66,9 @@ mock_data "aws_elb_service_account" {
 mock_resource "aws_wafv2_web_acl" {
   defaults = { arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/mock/00000000-0000-0000-0000-000000000000" }
 }
+mock_resource "aws_dynamodb_table" {
+  defaults = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock" }
+}
+mock_resource "aws_vpc_endpoint" {
+  defaults = { prefix_list_id = "pl-00000000" }
+}

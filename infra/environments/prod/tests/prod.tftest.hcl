@@ -79,3 +79,17 @@ run "rejects_unknown_architecture" {
 
   expect_failures = [var.cpu_architecture]
 }
+
+# Issue 14: production's table refuses deletion.
+run "dynamodb_store_protected" {
+  command = plan
+
+  variables {
+    documents_store = "dynamodb"
+  }
+
+  assert {
+    condition     = module.environment.table_deletion_protection && output.bucket == null
+    error_message = "prod's documents table has deletion protection on, and no documents bucket"
+  }
+}

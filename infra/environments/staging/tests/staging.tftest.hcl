@@ -60,3 +60,39 @@ run "rejects_unknown_architecture" {
 
   expect_failures = [var.cpu_architecture]
 }
+
+# Issue 14: staging's table is throw-away (the infra e2e destroys it).
+run "dynamodb_store_destroyable" {
+  command = plan
+
+  variables {
+    documents_store = "dynamodb"
+  }
+
+  assert {
+    condition     = !module.environment.table_deletion_protection
+    error_message = "staging's documents table can be destroyed"
+  }
+}
+
+run "rejects_unknown_store" {
+  command = plan
+
+  variables {
+    documents_store = "dynamo"
+  }
+
+  expect_failures = [var.documents_store]
+}
+
+# Issue 15: the pool is optional; its secret never prints.
+run "cognito" {
+  variables {
+    enable_cognito = true
+  }
+
+  assert {
+    condition     = startswith(output.auth_issuer, "https://cognito-idp.") && output.auth_client_id != null && issensitive(output.auth_client_secret)
+    error_message = "with enable_cognito the root outputs the issuer and client id, and the secret as sensitive"
+  }
+}

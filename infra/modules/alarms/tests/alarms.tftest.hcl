@@ -130,3 +130,43 @@ run "dashboard" {
     error_message = "S3 errors are counted from the access logs' s3_status"
   }
 }
+
+# Issue 14: with the DynamoDB store, alarms on the table's throttling and
+# errors notify the environment's topic like the others.
+run "dynamodb_table_alarms" {
+  variables {
+    dynamodb_table_name = "s3json-test-documents"
+  }
+
+  assert {
+    condition     = toset(keys(aws_cloudwatch_metric_alarm.table)) == toset(["dynamodb-throttled-requests", "dynamodb-read-throttle-events", "dynamodb-system-errors", "dynamodb-user-errors"])
+    error_message = "alarms on ThrottledRequests, ReadThrottleEvents, SystemErrors and UserErrors"
+  }
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.table : a.alarm_actions == toset([aws_sns_topic.this.arn]) && a.ok_actions == toset([aws_sns_topic.this.arn]) && a.threshold == 0])
+    error_message = "table alarms notify the topic on alarm and on OK, at the first event"
+  }
+  assert {
+    condition = alltrue(flatten([for k, a in aws_cloudwatch_metric_alarm.table : [
+      for q in a.metric_query : [for m in q.metric : m.namespace == "AWS/DynamoDB" && (k == "dynamodb-user-errors" ? length(m.dimensions) == 0 : try(m.dimensions.TableName, "") == "s3json-test-documents")]
+    ]]))
+    error_message = "table alarms watch AWS/DynamoDB metrics of this table (UserErrors has no table dimension)"
+  }
+  assert {
+    condition     = toset(flatten([for q in aws_cloudwatch_metric_alarm.table["dynamodb-throttled-requests"].metric_query : [for m in q.metric : m.dimensions.Operation]])) == toset(["GetItem", "Scan", "DescribeTable"])
+    error_message = "throttled requests are summed over the operations the service calls"
+  }
+  assert {
+    condition     = length(output.alarm_names) == 8 && contains(output.alarm_names, "s3json-test-dynamodb-system-errors")
+    error_message = "the table alarms are listed with the others"
+  }
+}
+
+run "no_table_alarms_with_s3" {
+  command = plan
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.table) == 0
+    error_message = "no DynamoDB alarms when the documents are in S3"
+  }
+}

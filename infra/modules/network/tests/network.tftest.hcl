@@ -174,6 +174,56 @@ run "rejects_bucket_wildcard" {
   expect_failures = [var.s3_read_bucket_arns]
 }
 
+# Issue 14: the DynamoDB gateway endpoint exists only for a table, on every
+# private route table, and allows only the service's read actions on it.
+run "dynamodb_endpoint" {
+  variables {
+    dynamodb_read_table_arns = ["arn:aws:dynamodb:eu-west-1:123456789012:table/s3json-test-documents"]
+  }
+
+  assert {
+    condition     = aws_vpc_endpoint.dynamodb[0].service_name == "com.amazonaws.eu-west-1.dynamodb" && aws_vpc_endpoint.dynamodb[0].vpc_endpoint_type == "Gateway"
+    error_message = "a DynamoDB gateway endpoint"
+  }
+  assert {
+    condition     = toset(aws_vpc_endpoint.dynamodb[0].route_table_ids) == toset(aws_route_table.private[*].id)
+    error_message = "the DynamoDB gateway endpoint must serve every private route table"
+  }
+  assert {
+    condition = jsondecode(output.dynamodb_endpoint_policy).Statement == [{
+      Sid       = "ReadDocumentsTables"
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan"]
+      Resource  = ["arn:aws:dynamodb:eu-west-1:123456789012:table/s3json-test-documents"]
+    }]
+    error_message = "the endpoint policy allows GetItem, Scan and DescribeTable on the table only"
+  }
+  assert {
+    condition     = output.dynamodb_prefix_list_id == aws_vpc_endpoint.dynamodb[0].prefix_list_id
+    error_message = "the endpoint's prefix list is an output (task egress)"
+  }
+}
+
+run "no_dynamodb_endpoint_without_table" {
+  command = plan
+
+  assert {
+    condition     = length(aws_vpc_endpoint.dynamodb) == 0 && output.dynamodb_endpoint_policy == null
+    error_message = "no DynamoDB endpoint when the documents are in S3"
+  }
+}
+
+run "rejects_table_wildcard" {
+  command = plan
+
+  variables {
+    dynamodb_read_table_arns = ["arn:aws:dynamodb:eu-west-1:123456789012:table/*"]
+  }
+
+  expect_failures = [var.dynamodb_read_table_arns]
+}
+
 run "three_azs" {
   command = plan
 

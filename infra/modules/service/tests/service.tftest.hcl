@@ -162,6 +162,7 @@ run "defaults_plan" {
     condition = {
       for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value
       } == {
+      S3JSON_STORE                      = "s3"
       S3JSON_BUCKET                     = "s3json-documents-test"
       S3JSON_PREFIX                     = ""
       AWS_REGION                        = "eu-west-1"
@@ -169,6 +170,7 @@ run "defaults_plan" {
       S3JSON_DRAIN_SECONDS              = "10"
       S3JSON_CONNECTION_TIMEOUT_SECONDS = "75"
       S3JSON_LOG_LEVEL                  = "info"
+      S3JSON_AUTH                       = "none"
     }
     error_message = "container environment must carry the service's settings"
   }
@@ -316,6 +318,122 @@ run "defaults_plan" {
 
 # Keep-alive order (issue 10, item 1): the task must hold an idle connection
 # longer than the ALB, else the ALB reuses one the task has just closed (502).
+# Issue 14: with the DynamoDB store the task role reads the table and
+# nothing else: exactly GetItem, Scan, DescribeTable on its ARN, no S3.
+run "dynamodb_store" {
+  command = plan
+
+  variables {
+    documents_store = "dynamodb"
+    bucket_name     = null
+    table_name      = "s3json-test-documents"
+    table_arn       = "arn:aws:dynamodb:eu-west-1:123456789012:table/s3json-test-documents"
+    bucket_prefix   = "v1/"
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.task.policy).Statement == [{
+      Sid      = "ReadDocumentsTable"
+      Effect   = "Allow"
+      Action   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan"]
+      Resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/s3json-test-documents"
+    }]
+    error_message = "task role: exactly dynamodb GetItem, Scan and DescribeTable on the table's ARN, and no S3 permission"
+  }
+  assert {
+    condition = {
+      for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value
+      if startswith(e.name, "S3JSON_") && contains(["S3JSON_STORE", "S3JSON_TABLE", "S3JSON_BUCKET", "S3JSON_PREFIX"], e.name)
+      } == {
+      S3JSON_STORE  = "dynamodb"
+      S3JSON_TABLE  = "s3json-test-documents"
+      S3JSON_PREFIX = "v1/"
+    }
+    error_message = "the container gets S3JSON_STORE=dynamodb, S3JSON_TABLE and the prefix, no S3JSON_BUCKET"
+  }
+  assert {
+    condition     = output.task_role_policy == aws_iam_role_policy.task.policy
+    error_message = "the task role's policy is an output (the environment's tests read it)"
+  }
+}
+
+run "s3_store_has_no_table_permission" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for st in jsondecode(aws_iam_role_policy.task.policy).Statement : !startswith(jsonencode(st.Action), "[\"dynamodb") && !startswith(jsonencode(st.Action), "\"dynamodb")])
+    error_message = "with the S3 store the task role has no DynamoDB permission"
+  }
+}
+
+run "rejects_table_with_s3_store" {
+  command = plan
+
+  variables {
+    table_name = "s3json-test-documents"
+    table_arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/s3json-test-documents"
+  }
+
+  expect_failures = [var.table_name, var.table_arn]
+}
+
+run "rejects_dynamodb_store_without_table" {
+  command = plan
+
+  variables {
+    documents_store = "dynamodb"
+    bucket_name     = null
+  }
+
+  expect_failures = [var.table_name, var.table_arn]
+}
+
+run "rejects_unknown_store" {
+  command = plan
+
+  variables {
+    documents_store = "mongodb"
+  }
+
+  expect_failures = [var.documents_store]
+}
+
+# Issue 15: bearer-token auth settings from the jwt object.
+run "jwt_auth" {
+  command = plan
+
+  variables {
+    jwt = {
+      issuer   = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+      audience = "client123"
+      jwks_url = "https://keys.example.com/jwks.json"
+    }
+  }
+
+  assert {
+    condition = {
+      for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value
+      if startswith(e.name, "S3JSON_AUTH") || startswith(e.name, "S3JSON_JWT")
+      } == {
+      S3JSON_AUTH         = "jwt"
+      S3JSON_JWT_ISSUER   = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+      S3JSON_JWT_AUDIENCE = "client123"
+      S3JSON_JWT_JWKS_URL = "https://keys.example.com/jwks.json"
+    }
+    error_message = "S3JSON_AUTH=jwt with the issuer, audience and key set URL"
+  }
+}
+
+run "rejects_plain_http_issuer" {
+  command = plan
+
+  variables {
+    jwt = { issuer = "http://login.example.com", audience = "x" }
+  }
+
+  expect_failures = [var.jwt]
+}
+
 run "keep_alive_exceeds_idle_timeout" {
   command = plan
 
