@@ -699,10 +699,10 @@ class Bench:
         return self._start_s3json("s3json-cached-nolog", self.cfg.ttl)
 
     def start_s3json_ddb_nocache(self) -> Server:
-        return self._start_s3json("s3json-ddb-nocache", 0, "dynamodb")
+        return self._start_s3json("s3json-ddb-nocache", 0, store="dynamodb")
 
     def start_s3json_ddb_cached(self) -> Server:
-        return self._start_s3json("s3json-ddb-cached", self.cfg.ttl, "dynamodb")
+        return self._start_s3json("s3json-ddb-cached", self.cfg.ttl, store="dynamodb")
 
     def start_emulator_direct(self) -> Server:
         assert self.emu is not None
