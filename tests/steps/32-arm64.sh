@@ -3,9 +3,10 @@
 # the arm64 -dev packages (multiarch, `make cross ARCH=arm64`), then run
 # under qemu-user (no binfmt needed): the binary with only the libraries
 # collected for the image (a chroot), every unit test, and the API suite's
-# served requests against the signature-checking emulator. (test_api's
-# StartupTest runs the binary without the wrapper, so only the classes that
-# go through the harness's Service run here.)
+# served requests against the signature-checking emulator, and access
+# control (the key set's poll thread, RS256 verification, scopes) through
+# test_auth_smoke. (Start-up tests run the binary without the wrapper, so
+# only the tests that go through the harness's Service run here.)
 if ! scripts/deps.sh --cross arm64; then
   echo "1..0 # SKIP the arm64 cross toolchain is missing (scripts/deps.sh --cross arm64 as root)"
   exit 0
@@ -28,4 +29,8 @@ echo "arm64 libraries: $(find "$root/lib" "$root/usr" -type f 2>/dev/null | wc -
 make -s cross-unit ARCH=arm64
 cd tests/integration
 S3JSON_TEST_BINARY=$OLDPWD/build/arm64/s3json S3JSON_TEST_WRAPPER=qemu-aarch64-static \
-  timeout 600 python3 -m lib.tap test_api.ApiTest test_api.ForbiddenTest test_api.ShutdownTest
+  timeout 600 python3 -m lib.tap test_api.ApiTest test_api.ForbiddenTest test_api.ShutdownTest \
+  test_auth_smoke.AuthSmokeTest.test_missing_token_401_valid_token_200 \
+  test_auth_smoke.AuthSmokeTest.test_invalid_token_and_scope \
+  test_auth_smoke.AuthSmokeTest.test_internal_routes_need_a_token_when_asked \
+  test_auth_smoke.AuthSmokeTest.test_unreachable_key_set
