@@ -38,15 +38,11 @@ from botocore.credentials import Credentials
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 from emulator.emu import Emulator
+from lib.harness import built_tool
 from lib.net import free_port
 
 # With the ASan build of s3json under test (tests/steps/41-*), the tool
 # is the ASan build too, so leaks and overflows in s3/client fail the test.
-TOOL_NAME = "s3_tool"
-ASAN = "/asan/" in os.environ.get("S3JSON_TEST_BINARY", "")
-TOOL_TARGET = ("build/asan/tools/" if ASAN else "build/tools/") + TOOL_NAME
-TOOL_READY = False
-TOOL = os.environ.get("S3_TOOL", os.path.join(ROOT, TOOL_TARGET))
 BUCKET = "s3json-client-test"
 MAX_BYTES = 64 * 1024
 PAGE_KEYS = 1205
@@ -69,23 +65,8 @@ AWKWARD_KEYS = [
 
 
 def ensure_tool():
-    """(Re)builds the tool (make is a no-op when it is up to date), once per
-    run; falls back to the plain build when the ASan one cannot be made (a
-    Makefile without build/asan/tools). $S3_TOOL skips all this."""
-    global TOOL, TOOL_READY
-    if TOOL_READY or os.environ.get("S3_TOOL"):
-        return TOOL
-    p = subprocess.run(["make", "-s", TOOL_TARGET], cwd=ROOT, timeout=300)
-    if p.returncode != 0 and ASAN:
-        print("note: cannot build %s; using build/tools/%s"
-              % (TOOL_TARGET, TOOL_NAME), file=sys.stderr)
-        TOOL = os.path.join(ROOT, "build", "tools", TOOL_NAME)
-        subprocess.run(["make", "-s", "build/tools/" + TOOL_NAME], cwd=ROOT,
-                       check=True, timeout=300)
-    elif p.returncode != 0:
-        raise RuntimeError("make %s failed" % TOOL_TARGET)
-    TOOL_READY = True
-    return TOOL
+    """The tool's path (lib.harness.built_tool; $S3_TOOL picks another build)."""
+    return built_tool("s3_tool", "S3_TOOL")
 
 
 def base_env(**extra):

@@ -33,14 +33,11 @@ from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from lib.harness import built_tool
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # Under the ASan run of the suite (S3JSON_TEST_BINARY=build/asan/...), the
 # signer is checked in its ASan build too.
-TOOL_NAME = "sigv4_tool"
-ASAN = "/asan/" in os.environ.get("S3JSON_TEST_BINARY", "")
-TOOL_TARGET = ("build/asan/tools/" if ASAN else "build/tools/") + TOOL_NAME
-TOOL_READY = False
-TOOL = os.environ.get("SIGV4_TOOL", os.path.join(ROOT, TOOL_TARGET))
 SEED = 20261124
 CASES = 400
 
@@ -191,23 +188,8 @@ def tool_input(case):
 
 
 def ensure_tool():
-    """(Re)builds the tool (make is a no-op when it is up to date), once per
-    run; falls back to the plain build when the ASan one cannot be made (a
-    Makefile without build/asan/tools). $SIGV4_TOOL skips all this."""
-    global TOOL, TOOL_READY
-    if TOOL_READY or os.environ.get("SIGV4_TOOL"):
-        return TOOL
-    p = subprocess.run(["make", "-s", TOOL_TARGET], cwd=ROOT, timeout=300)
-    if p.returncode != 0 and ASAN:
-        print("note: cannot build %s; using build/tools/%s"
-              % (TOOL_TARGET, TOOL_NAME), file=sys.stderr)
-        TOOL = os.path.join(ROOT, "build", "tools", TOOL_NAME)
-        subprocess.run(["make", "-s", "build/tools/" + TOOL_NAME], cwd=ROOT,
-                       check=True, timeout=300)
-    elif p.returncode != 0:
-        raise RuntimeError("make %s failed" % TOOL_TARGET)
-    TOOL_READY = True
-    return TOOL
+    """The tool's path (lib.harness.built_tool; $SIGV4_TOOL picks another build)."""
+    return built_tool("sigv4_tool", "SIGV4_TOOL")
 
 
 def run_tool(inputs):

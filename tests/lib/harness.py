@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -360,3 +361,28 @@ def ddb_reads(emu: Emulator, since: int, name: str | None = None, with_body: boo
             continue
         out.append(doc)
     return out
+
+
+_tools: dict[str, str] = {}
+
+
+def built_tool(name: str, override_env: str) -> str:
+    """The path of build/tools/<name> (build/asan/tools/<name> when the
+    binary under test is the ASan build), (re)built by make once per run;
+    falls back to the plain build when the ASan one cannot be made. The
+    environment variable `override_env` names another build and skips make."""
+    if os.environ.get(override_env):
+        return os.environ[override_env]
+    if name in _tools:
+        return _tools[name]
+    asan = "/asan/" in os.environ.get("S3JSON_TEST_BINARY", "")
+    target = ("build/asan/tools/" if asan else "build/tools/") + name
+    p = subprocess.run(["make", "-s", target], cwd=ROOT, timeout=300)
+    if p.returncode != 0 and asan:
+        print(f"note: cannot build {target}; using build/tools/{name}", file=sys.stderr)
+        target = "build/tools/" + name
+        subprocess.run(["make", "-s", target], cwd=ROOT, check=True, timeout=300)
+    elif p.returncode != 0:
+        raise RuntimeError(f"make {target} failed")
+    _tools[name] = os.path.join(ROOT, target)
+    return _tools[name]
