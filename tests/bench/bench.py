@@ -238,14 +238,15 @@ def http_get(port: int, path: str, headers: dict[str, str] | None = None,
         conn.close()
 
 
-def wait_http(port: int, path: str, proc: subprocess.Popen[bytes], timeout: float, what: str) -> None:
+def wait_http(port: int, path: str, proc: subprocess.Popen[bytes], timeout: float, what: str,
+              headers: dict[str, str] | None = None) -> None:  # fmt: skip
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with {proc.returncode} before answering {path}")
         try:
-            status, _, body = http_get(port, path, timeout=2)
+            status, _, body = http_get(port, path, headers=headers, timeout=2)
             if status == 200:
                 return
             last = f"{status} {body[:200]!r}"
@@ -688,12 +689,18 @@ class Bench:
     def start_s3json_cached(self) -> Server:
         return self._start_s3json("s3json-cached", self.cfg.ttl)
 
-    def start_s3json_cached_jwt(self) -> Server:
+    def jwt_env(self) -> dict[str, str]:
+        """The settings of s3json-cached-jwt (also tests/bench/callgrind.py's)."""
         assert self.keyserver is not None
         ks = self.keyserver
-        extra = {"S3JSON_AUTH": "jwt", "S3JSON_JWT_ISSUER": ks.issuer,
-                 "S3JSON_JWT_AUDIENCE": "s3json-bench", "S3JSON_JWT_JWKS_URL": ks.jwks_url}  # fmt: skip
-        return self._start_s3json(JWT, self.cfg.ttl, extra, {"Authorization": f"Bearer {self.token}"})
+        return {"S3JSON_AUTH": "jwt", "S3JSON_JWT_ISSUER": ks.issuer,
+                "S3JSON_JWT_AUDIENCE": "s3json-bench", "S3JSON_JWT_JWKS_URL": ks.jwks_url}  # fmt: skip
+
+    def jwt_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def start_s3json_cached_jwt(self) -> Server:
+        return self._start_s3json(JWT, self.cfg.ttl, self.jwt_env(), self.jwt_headers())
 
     def start_s3json_cached_nolog(self) -> Server:
         return self._start_s3json("s3json-cached-nolog", self.cfg.ttl)

@@ -3,8 +3,9 @@
 cannot blur (wall-clock benchmarks can: see docs/benchmarks.md).
 
 Starts the S3 emulator as bench.py does, then each contender under
-`valgrind --tool=callgrind`: s3json (cached, access log on or off) or
-nginx (the bench's configuration but one process: master_process off,
+`valgrind --tool=callgrind`: s3json (cached, access log on or off, or
+with S3JSON_AUTH=jwt and every request carrying the same valid RS256
+token, as bench.py's s3json-cached-jwt) or nginx (the bench's configuration but one process: master_process off,
 worker_processes 1). It warms the server, zeroes callgrind's counters
 (callgrind_control -z), sends REQUESTS cached `GET /api/foo` (nginx:
 `/foo.json`) spread round-robin over CONNS keep-alive connections, each
@@ -13,7 +14,7 @@ counters (callgrind_control -d) and stops the server by PID. Prints the
 instructions per request (Ir / REQUESTS) and, with --top, the functions
 with the largest inclusive cost per request (callgrind_annotate).
 
-  tests/bench/callgrind.py [--contender s3json-cached[-nolog] |
+  tests/bench/callgrind.py [--contender s3json-cached[-nolog|-jwt] |
       nginx-static[-nolog]] [--binary build/s3json] [--requests 20000]
       [--conns 16] [--top 25] [--keep DIR]
 
@@ -37,7 +38,7 @@ import time
 import bench as B  # run as a script: its own directory is first on the path
 
 STRACE = False  # --strace: count system calls instead of instructions
-CONTENDERS = ("s3json-cached", "s3json-cached-nolog", "nginx-static", "nginx-static-nolog")
+CONTENDERS = ("s3json-cached", "s3json-cached-nolog", B.JWT, "nginx-static", "nginx-static-nolog")
 
 
 def read_reply(s: socket.socket, buf: bytearray) -> None:
@@ -65,10 +66,12 @@ def read_reply(s: socket.socket, buf: bytearray) -> None:
         buf += chunk
 
 
-def load(port: int, path: str, requests: int, conns: int) -> float:
+def load(port: int, path: str, requests: int, conns: int, headers: dict[str, str] | None = None) -> float:
     """'requests' GETs round-robin over 'conns' keep-alive connections,
-    one outstanding per connection (as wrk). Returns the seconds taken."""
-    req = f"GET {path} HTTP/1.1\r\nHost: {B.HOST}:{port}\r\n\r\n".encode()
+    one outstanding per connection (as wrk), each with 'headers'. Returns
+    the seconds taken."""
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    req = f"GET {path} HTTP/1.1\r\nHost: {B.HOST}:{port}\r\n{extra}\r\n".encode()
     socks = [socket.create_connection((B.HOST, port), timeout=60) for _ in range(conns)]
     bufs = [bytearray() for _ in socks]
     t0 = time.monotonic()
@@ -95,10 +98,13 @@ def valgrind_argv(out: str) -> list[str]:
             "--dump-instr=no", "--vgdb=yes", "--separate-threads=no"]  # fmt: skip
 
 
-def start(b: B.Bench, name: str, binary: str, out: str) -> tuple[subprocess.Popen[bytes], int, str]:
+def start(b: B.Bench, name: str, binary: str, out: str,
+          headers: dict[str, str]) -> tuple[subprocess.Popen[bytes], int, str]:  # fmt: skip
     port = B.free_port()
     if name.startswith("s3json"):
         env = b.s3json_env(port, 3600, name not in B.NOLOG)
+        if name == B.JWT:
+            env.update(b.jwt_env())
         with open(B.access_log_path(b.wd, name), "ab") as log:
             p = B.spawn(valgrind_argv(out) + [binary], os.path.join(b.wd, f"{name}.cg.log"),
                         env=env, stdout=log)  # fmt: skip
@@ -122,7 +128,7 @@ def start(b: B.Bench, name: str, binary: str, out: str) -> tuple[subprocess.Pope
         p = B.spawn(valgrind_argv(out) + ["nginx", "-c", conf, "-p", b.wd],
                     os.path.join(b.wd, f"{name}.cg.log"))  # fmt: skip
         path = f"/{b.cfg.doc}.json"
-    B.wait_http(port, path, p, 120, name)
+    B.wait_http(port, path, p, 120, name, headers)
     return p, port, path
 
 
@@ -188,16 +194,18 @@ def main() -> int:
     cfg.workdir = os.path.join(B.ROOT, "build", "bench-callgrind")
     b = B.Bench(cfg)
     b.wd = cfg.workdir
+    cfg.contenders = [a.contender]  # the key server only for the JWT one
     out = os.path.join(b.wd, f"callgrind.{a.contender}.%p")
     try:
         b.setup()
         for f in glob.glob(os.path.join(b.wd, "callgrind.*")):
             os.unlink(f)
-        p, port, path = start(b, a.contender, a.binary, out)
+        headers = b.jwt_headers() if a.contender == B.JWT else {}
+        p, port, path = start(b, a.contender, a.binary, out, headers)
         try:
-            load(port, path, 200, a.conns)  # warm: cache filled, threads up
+            load(port, path, 200, a.conns, headers)  # warm: cache filled, threads up
             control(p.pid, "-z")
-            secs = load(port, path, a.requests, a.conns)
+            secs = load(port, path, a.requests, a.conns, headers)
             control(p.pid, "-d")
         finally:
             if STRACE:  # the server first, so that strace writes its table
@@ -227,6 +235,8 @@ def main() -> int:
                 shutil.copy(f, a.keep)
     finally:
         B.stop_all()
+        if b.keyserver is not None:
+            b.keyserver.stop()
     return 0
 
 
