@@ -1,7 +1,8 @@
 /* test_auth_jwks.c -- the key set behind auth_check: start-up fetch,
  * refresh on an unknown kid at most once per interval (a kid storm is not
  * a fetch storm), rotation, the last good set kept on failure, the token
- * cache (auth/auth.h, auth/jwks.h). The fetcher is the test's own counter
+ * caches, the per-thread memo among them (auth/auth.h, auth/jwks.h,
+ * auth/memo.h). The fetcher is the test's own counter
  * standing in for the issuer's HTTP endpoint (the HTTP path itself is
  * covered by tests/integration/test_auth_smoke.py). */
 #include <pthread.h>
@@ -95,14 +96,15 @@ static char *jwks(int both)
   return test_jwks_text(keys, both ? 2 : 1);
 }
 
-/* "Bearer " + a token of 'key' named 'kid', valid for ten minutes. */
-static char *bearer(const cjose_jwk_t *key, const char *kid)
+/* "Bearer " + a token of 'key' named 'kid' for 'sub', expiring at 'exp'. */
+static char *bearer_for(const cjose_jwk_t *key, const char *kid,
+                        const char *sub, long long exp)
 {
   char claims[256], *tok, *out;
 
   snprintf(claims, sizeof(claims),
-           "{\"iss\":\"" ISS "\",\"aud\":\"c1\",\"sub\":\"u\",\"exp\":%lld}",
-           (long long)time(NULL) + 600);
+           "{\"iss\":\"" ISS "\",\"aud\":\"c1\",\"sub\":\"%s\",\"exp\":%lld}",
+           sub, exp);
   tok = test_sign(key, "RS256", kid, claims, NULL);
   out = malloc(strlen(tok) + 8);
   sprintf(out, "Bearer %s", tok);
@@ -110,10 +112,17 @@ static char *bearer(const cjose_jwk_t *key, const char *kid)
   return out;
 }
 
-static struct auth *start(struct issuer *is, unsigned refresh_s)
+/* "Bearer " + a token of 'key' named 'kid', valid for ten minutes. */
+static char *bearer(const cjose_jwk_t *key, const char *kid)
+{
+  return bearer_for(key, kid, "u", (long long)time(NULL) + 600);
+}
+
+static struct auth *start_leeway(struct issuer *is, unsigned refresh_s,
+                                 long leeway_s)
 {
   struct auth_config cfg = {ISS,  "c1",       "https://issuer.test/jwks",
-                            NULL, 60,         refresh_s,
+                            NULL, leeway_s,   refresh_s,
                             1000, fake_fetch, is};
   struct auth *a = auth_new(&cfg);
 
@@ -122,17 +131,21 @@ static struct auth *start(struct issuer *is, unsigned refresh_s)
   return a;
 }
 
+static struct auth *start(struct issuer *is, unsigned refresh_s)
+{
+  return start_leeway(is, refresh_s, 60);
+}
+
 static enum auth_result check(struct auth *a, char *authz, int may_block,
                               int *would_block)
 {
-  struct auth_identity *id = NULL;
+  const struct auth_identity *id = NULL; /* borrowed: never released */
   int wb = 0;
   enum auth_result r = auth_check(a, authz, may_block, &id, &wb);
 
   if (would_block)
     *would_block = wb;
   assert_true(r == AUTH_OK ? id != NULL : id == NULL);
-  auth_identity_release(id);
   free(authz);
   return r;
 }
@@ -242,7 +255,7 @@ static void test_header_forms(void **state)
   memcpy(basic, "Basic  ", 7);
   assert_int_equal(check(a, basic, 1, NULL), AUTH_MALFORMED);
   {
-    struct auth_identity *id = NULL;
+    const struct auth_identity *id = NULL;
     int wb;
     assert_int_equal(auth_check(a, NULL, 1, &id, &wb), AUTH_MISSING);
   }
@@ -258,6 +271,125 @@ static void test_header_forms(void **state)
   free(is.jwks);
 }
 
+/* The memo answers a reused token up to exp + leeway, and not a second
+ * later: then the token is verified again, and refused. (Leeway 0 and a
+ * token expiring in a second, so this waits at most ~2 s.) */
+static void test_memo_honours_exp(void **state)
+{
+  struct issuer is = {jwks(0), 0};
+  struct auth *a = start_leeway(&is, 60, 0);
+  long long exp = (long long)time(NULL) + 1;
+  char *b = bearer_for(k1, "k1", "u", exp);
+  int i;
+
+  assert_int_equal(check(a, strdup(b), 1, NULL), AUTH_OK); /* verified */
+  assert_int_equal(check(a, strdup(b), 1, NULL), AUTH_OK); /* memo */
+  for (i = 0; i < 40 && (long long)time(NULL) <= exp; i++)
+    usleep(100 * 1000);
+  assert_true((long long)time(NULL) > exp);
+  assert_int_equal(check(a, strdup(b), 1, NULL), AUTH_EXPIRED);
+  free(b);
+  auth_free(a);
+  free(is.jwks);
+}
+
+/* The issuer drops k1 (say it leaked): once the new set is fetched, a
+ * token of k1 that this thread's memo (and the shared cache) accepted a
+ * moment ago is refused at once. */
+static void test_memo_dropped_with_key_set(void **state)
+{
+  struct issuer is = {jwks(1), 0};
+  struct auth *a = start(&is, 1);
+  char *b1 = bearer(k1, "k1");
+  int wb = 0;
+
+  assert_int_equal(check(a, strdup(b1), 1, NULL), AUTH_OK);
+  assert_int_equal(check(a, strdup(b1), 1, NULL), AUTH_OK); /* memo */
+  {
+    json_t *keys[1] = {test_public_jwk(k2, "k2", "RS256", "sig")};
+    serve(&is, test_jwks_text(keys, 1)); /* k2 only */
+  }
+  sleep(1); /* one interval: an unknown kid may fetch */
+  assert_int_equal(check(a, bearer(k2, "k3"), 1, &wb), AUTH_UNKNOWN_KID);
+  assert_int_equal(fetches(&is), 2); /* the new set, without k1 */
+  assert_int_equal(check(a, strdup(b1), 1, NULL), AUTH_UNKNOWN_KID);
+  assert_int_equal(check(a, bearer(k2, "k2"), 1, NULL), AUTH_OK);
+  free(b1);
+  auth_free(a);
+  serve(&is, NULL);
+}
+
+/* A token of the same length as the memo's, one signature byte changed,
+ * is verified (and refused), never matched; the memo's own still passes. */
+static void test_memo_same_length_other_token(void **state)
+{
+  struct issuer is = {jwks(0), 0};
+  struct auth *a = start(&is, 60);
+  char *b = bearer(k1, "k1"), *forged = strdup(b);
+  size_t mid = strlen(b) - 40; /* inside the signature, not its last char */
+
+  forged[mid] = forged[mid] == 'A' ? 'B' : 'A';
+  assert_int_equal(check(a, strdup(b), 1, NULL), AUTH_OK);
+  assert_int_equal(check(a, forged, 1, NULL), AUTH_BAD_SIGNATURE);
+  assert_int_equal(check(a, strdup(b), 1, NULL), AUTH_OK);
+  free(b);
+  auth_free(a);
+  free(is.jwks);
+}
+
+struct memo_thread {
+  struct auth *a;
+  char *tok[2]; /* tokens of sub "s0" and "s1" */
+  int wrong;    /* answers with another token's identity, or refusals */
+};
+
+static void *memo_thread_main(void *arg)
+{
+  struct memo_thread *t = arg;
+  int i;
+
+  for (i = 0; i < 400; i++) {
+    const struct auth_identity *id = NULL;
+    int wb = 0, k = (i / 3) % 2;
+    char want[3] = {'s', (char)('0' + k), '\0'};
+    if (auth_check(t->a, t->tok[k], 1, &id, &wb) != AUTH_OK ||
+        strcmp(id->sub, want))
+      t->wrong++;
+  }
+  return NULL;
+}
+
+/* Threads switching between two clients' tokens: each answer carries its
+ * own token's identity; each thread's memo is freed when it exits (ASan's
+ * leak check and valgrind see to that). */
+static void test_memo_per_thread(void **state)
+{
+  struct issuer is = {jwks(0), 0};
+  struct auth *a = start(&is, 60);
+  long long exp = (long long)time(NULL) + 600;
+  struct memo_thread t[3];
+  pthread_t th[3];
+  char *tok[2];
+  int i;
+
+  for (i = 0; i < 2; i++) {
+    char sub[3] = {'s', (char)('0' + i), '\0'};
+    tok[i] = bearer_for(k1, "k1", sub, exp);
+  }
+  for (i = 0; i < 3; i++) {
+    t[i] = (struct memo_thread){a, {tok[0], tok[1]}, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, memo_thread_main, &t[i]), 0);
+  }
+  for (i = 0; i < 3; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(t[i].wrong, 0);
+  }
+  free(tok[0]);
+  free(tok[1]);
+  auth_free(a);
+  free(is.jwks);
+}
+
 int main(void)
 {
   const char *wrapper = getenv("S3JSON_UNIT_WRAPPER");
@@ -266,6 +398,10 @@ int main(void)
       cmocka_unit_test(test_rotation_one_fetch_per_interval),
       cmocka_unit_test(test_unreachable_then_kept),
       cmocka_unit_test(test_header_forms),
+      cmocka_unit_test(test_memo_honours_exp),
+      cmocka_unit_test(test_memo_dropped_with_key_set),
+      cmocka_unit_test(test_memo_same_length_other_token),
+      cmocka_unit_test(test_memo_per_thread),
   };
   size_t i, n = sizeof(tests) / sizeof(tests[0]);
 

@@ -275,7 +275,9 @@ struct auth_jwks {
 
   pthread_mutex_t lock; /* guards the fields below */
   struct auth_keyset *set;
-  unsigned long gen;
+  /* Changes with every new set. Written under 'lock'; atomic so that a
+   * request's memo check reads it without the lock (auth_jwks_generation). */
+  atomic_ulong gen;
   int64_t good_ms;          /* clock_now_ms of the last good fetch */
   int64_t attempt_ms;       /* of the last fetch begun; 0 = none */
   unsigned long fetches;    /* attempted */
@@ -335,7 +337,7 @@ static int fetch_now(struct auth_jwks *j)
   pthread_mutex_lock(&j->lock);
   old = j->set;
   j->set = ks;
-  j->gen++;
+  atomic_fetch_add_explicit(&j->gen, 1, memory_order_release);
   j->good_ms = clock_now_ms();
   pthread_mutex_unlock(&j->lock);
   auth_keyset_release(old);
@@ -413,9 +415,14 @@ struct auth_keyset *auth_jwks_get(struct auth_jwks *j, unsigned long *gen)
   if (fresh_locked(j))
     ks = auth_keyset_retain(j->set);
   if (gen)
-    *gen = j->gen;
+    *gen = atomic_load_explicit(&j->gen, memory_order_relaxed);
   pthread_mutex_unlock(&j->lock);
   return ks;
+}
+
+unsigned long auth_jwks_generation(struct auth_jwks *j)
+{
+  return atomic_load_explicit(&j->gen, memory_order_acquire);
 }
 
 /* Has 'refresh_s' passed since the last fetch began? Caller holds 'lock'. */
@@ -443,7 +450,7 @@ int auth_jwks_refresh_unknown(struct auth_jwks *j, unsigned long gen)
    * then find either a newer set or the interval not yet passed. */
   pthread_mutex_lock(&j->fetching);
   pthread_mutex_lock(&j->lock);
-  newer = j->gen != gen;
+  newer = atomic_load_explicit(&j->gen, memory_order_relaxed) != gen;
   int go = !newer && may_refresh_locked(j);
   pthread_mutex_unlock(&j->lock);
   if (go)

@@ -92,6 +92,10 @@ void auth_jwks_free(struct auth_jwks *j);
  * fetched, or stale past AUTH_JWKS_MAX_STALE_S). '*gen' (may be NULL) gets
  * its generation, which changes with every new set. */
 struct auth_keyset *auth_jwks_get(struct auth_jwks *j, unsigned long *gen);
+/* The current generation (as auth_jwks_get's '*gen'), read without the
+ * lock or a reference to the set: a thread that verified a token with
+ * generation G may reuse that result while this still says G. */
+unsigned long auth_jwks_generation(struct auth_jwks *j);
 /* Would auth_jwks_refresh_unknown() fetch now (the interval has passed)? */
 int auth_jwks_may_refresh(struct auth_jwks *j);
 /* A token named a kid the current set lacks: fetches again unless a fetch

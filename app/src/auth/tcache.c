@@ -59,7 +59,7 @@ static long slot_of(const char *token, size_t len, unsigned char h[32])
 
 struct auth_identity *auth_tcache_get(struct auth_tcache *c, const char *token,
                                       size_t len, unsigned long gen,
-                                      long long now)
+                                      long long now, long long *until)
 {
   unsigned char h[32];
   long i = slot_of(token, len, h);
@@ -70,8 +70,11 @@ struct auth_identity *auth_tcache_get(struct auth_tcache *c, const char *token,
     return NULL;
   s = &c->slots[i];
   pthread_mutex_lock(&c->locks[i % STRIPES]);
-  if (s->id && s->gen == gen && now <= s->until && !memcmp(s->hash, h, 32))
+  if (s->id && s->gen == gen && now <= s->until && !memcmp(s->hash, h, 32)) {
     id = auth_identity_retain(s->id);
+    if (until)
+      *until = s->until;
+  }
   pthread_mutex_unlock(&c->locks[i % STRIPES]);
   return id;
 }

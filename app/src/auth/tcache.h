@@ -26,10 +26,11 @@ struct auth_tcache *auth_tcache_new(void);
 void auth_tcache_free(struct auth_tcache *c); /* accepts NULL */
 
 /* The identity 'token' ('len' bytes) verified to, retained, if cached for
- * generation 'gen' and still valid at 'now' (epoch seconds); else NULL. */
+ * generation 'gen' and still valid at 'now' (epoch seconds); else NULL.
+ * On a hit, '*until' (may be NULL) gets the entry's end (epoch seconds). */
 struct auth_identity *auth_tcache_get(struct auth_tcache *c, const char *token,
                                       size_t len, unsigned long gen,
-                                      long long now);
+                                      long long now, long long *until);
 /* Remembers 'id' (retained by the cache) for 'token' until 'until' (epoch
  * seconds; capped at now + AUTH_TCACHE_MAX_S). */
 void auth_tcache_put(struct auth_tcache *c, const char *token, size_t len,

@@ -638,7 +638,7 @@ static int run_route(struct routes *r, const struct http_request *req,
 static int run_authenticated(struct routes *r, const struct http_request *req,
                              struct http_reply *rep, int may_block)
 {
-  struct auth_identity *id = NULL;
+  const struct auth_identity *id = NULL; /* borrowed (auth.h) */
   int would_block = 0, done;
   enum auth_result ar =
       auth_check(r->auth, req->header(req->conn, "Authorization"), may_block,
@@ -659,7 +659,6 @@ static int run_authenticated(struct routes *r, const struct http_request *req,
     snprintf(rep->sub, sizeof(rep->sub), "%s", id->sub);
     metrics_auth((int)ar);
   }
-  auth_identity_release(id);
   return done;
 }
 
