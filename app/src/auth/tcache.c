@@ -18,6 +18,10 @@ struct slot {
 };
 
 struct auth_tcache {
+  /* SHA-256, fetched once: EVP_sha256() makes EVP_Digest look the
+   * implementation up in OpenSSL's provider tables (locks, string
+   * compares) on every call. */
+  EVP_MD *sha256;
   pthread_mutex_t locks[STRIPES];
   struct slot slots[AUTH_TCACHE_SLOTS];
 };
@@ -27,7 +31,14 @@ struct auth_tcache *auth_tcache_new(void)
   struct auth_tcache *c = calloc(1, sizeof(*c));
   size_t i;
 
-  for (i = 0; c && i < STRIPES; i++)
+  if (!c)
+    return NULL;
+  c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+  if (!c->sha256) {
+    free(c);
+    return NULL;
+  }
+  for (i = 0; i < STRIPES; i++)
     pthread_mutex_init(&c->locks[i], NULL);
   return c;
 }
@@ -42,16 +53,18 @@ void auth_tcache_free(struct auth_tcache *c)
     auth_identity_release(c->slots[i].id);
   for (i = 0; i < STRIPES; i++)
     pthread_mutex_destroy(&c->locks[i]);
+  EVP_MD_free(c->sha256);
   free(c);
 }
 
 /* Hashes 'token'; returns its slot index, or -1 if hashing failed. */
-static long slot_of(const char *token, size_t len, unsigned char h[32])
+static long slot_of(const struct auth_tcache *c, const char *token, size_t len,
+                    unsigned char h[32])
 {
   unsigned int hl = 0;
   uint32_t idx;
 
-  if (!EVP_Digest(token, len, h, &hl, EVP_sha256(), NULL) || hl != 32)
+  if (!EVP_Digest(token, len, h, &hl, c->sha256, NULL) || hl != 32)
     return -1;
   memcpy(&idx, h, sizeof(idx));
   return (long)(idx % AUTH_TCACHE_SLOTS);
@@ -62,7 +75,7 @@ struct auth_identity *auth_tcache_get(struct auth_tcache *c, const char *token,
                                       long long now, long long *until)
 {
   unsigned char h[32];
-  long i = slot_of(token, len, h);
+  long i = slot_of(c, token, len, h);
   struct auth_identity *id = NULL;
   struct slot *s;
 
@@ -84,7 +97,7 @@ void auth_tcache_put(struct auth_tcache *c, const char *token, size_t len,
                      struct auth_identity *id)
 {
   unsigned char h[32];
-  long i = slot_of(token, len, h);
+  long i = slot_of(c, token, len, h);
   struct auth_identity *old;
   struct slot *s;
 

@@ -22,6 +22,7 @@
 
 struct auth_tcache; /* opaque, thread-safe */
 
+/* NULL when out of memory or OpenSSL has no SHA-256. */
 struct auth_tcache *auth_tcache_new(void);
 void auth_tcache_free(struct auth_tcache *c); /* accepts NULL */
 
