@@ -15,7 +15,10 @@
  * auth_memo_put() or auth_memo_free(). It never answers past 'until'
  * (which the caller sets to at most exp + leeway, and at most what the
  * shared cache would allow) nor for another generation (a new key set:
- * a removed key must stop admitting its tokens at once).
+ * a removed key must stop admitting its tokens at once). Like the shared
+ * cache, it does not look at the set's age: a token checked just before
+ * the set went stale (jwks.h, AUTH_JWKS_MAX_STALE_S) is answered until
+ * its 'until', at most AUTH_TCACHE_MAX_S after its signature was checked.
  */
 #ifndef HEADER_S3JSON_AUTH_MEMO_H
 #define HEADER_S3JSON_AUTH_MEMO_H
