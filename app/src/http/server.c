@@ -22,6 +22,7 @@
 #include "../util/clock.h"
 #include "../util/rand.h"
 #include "../util/str.h"
+#include "loop.h"
 #include "peer.h"
 #include "access_log.h"
 #include "routes.h"
@@ -48,6 +49,9 @@ _Static_assert(REPLY_ROOM >= HTTP_REPLY_MAX_HEADERS * 200 + 1024,
                "the pool must leave room for the largest reply head");
 #define REQUEST_ID_MAX 128
 
+/* Connections the kernel queues before the HTTP threads accept them. */
+#define LISTEN_BACKLOG 1024
+
 /* Requests waiting for a worker at most; past it: 503 at once. */
 #define QUEUE_MAX 4096
 
@@ -59,7 +63,10 @@ static const char *const snap_query[] = ROUTES_QUERY;
 struct request;
 
 struct http_server {
-  struct MHD_Daemon *mhd;
+  int listen_fd;
+  struct http_loops *loops; /* the HTTP threads */
+  struct MHD_Daemon **mhd;  /* one daemon per HTTP thread */
+  unsigned nmhd;
   struct routes *routes;
   atomic_uint inflight;
   atomic_uint connections; /* open client connections */
@@ -106,6 +113,7 @@ struct request {
   /* The slow path: copied out of the connection before a worker runs it,
    * so the worker never touches MHD state. */
   struct MHD_Connection *conn;
+  struct http_loop *loop; /* the HTTP thread to wake when resumed */
   char *path;
   char *hdr[NSNAP_H];
   char *qry[NSNAP_Q];
@@ -399,8 +407,9 @@ static void *worker_main(void *arg)
     run_job(srv, rq);
     rq->done = 1;
     /* MHD calls on_request again for this connection, which queues the
-     * reply; MHD_resume_connection wakes its thread through the ITC. */
+     * reply, once its HTTP thread wakes. */
     MHD_resume_connection(rq->conn);
+    http_loop_wake(rq->loop);
   }
 }
 
@@ -442,6 +451,7 @@ static int hand_to_worker(struct http_server *srv, struct request *rq,
   if (!atomic_load(&srv->refuse_jobs)) {
     rc = snapshot(rq, c, url);
     if (rc == 0) {
+      rq->loop = http_loop_current();
       MHD_suspend_connection(c);
       rc = enqueue(srv, rq);
       if (rc == 0)
@@ -722,11 +732,13 @@ static void on_connection(void *cls, struct MHD_Connection *c,
   struct http_server *srv = cls;
 
   if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    http_loops_connection(1);
     atomic_fetch_add(&srv->connections, 1);
     *socket_ctx = malloc(PEER_TEXT_MAX);
     if (*socket_ctx)
       format_peer(c, *socket_ctx, PEER_TEXT_MAX);
   } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+    http_loops_connection(0);
     atomic_fetch_sub(&srv->connections, 1);
     free(*socket_ctx);
     *socket_ctx = NULL;
@@ -818,27 +830,105 @@ static int start_workers(struct http_server *srv, unsigned n)
   return 0;
 }
 
-struct http_server *http_server_start(const struct settings *s,
-                                      struct routes *routes, char *err,
-                                      size_t errlen)
+/* The listening socket, non-blocking (the HTTP threads poll it), or -1
+ * with 'err' set. */
+static int listen_on(const struct settings *s, char *err, size_t errlen)
 {
-  struct http_server *srv = calloc(1, sizeof(*srv));
   struct sockaddr_in addr;
-  /* ITC: to quiesce and to resume suspended connections from workers;
-   * TURBO: accept4 and fewer per-call sanity checks. */
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-                   MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
+  int one = 1;
+  int fd;
 
-  if (!srv) {
-    snprintf(err, errlen, "out of memory");
-    return NULL;
-  }
   memset(&addr, 0, sizeof(addr));
   addr.sin_family = AF_INET;
   addr.sin_port = htons((unsigned short)s->port);
   if (inet_pton(AF_INET, s->bind, &addr.sin_addr) != 1) {
     snprintf(err, errlen, "S3JSON_BIND: expected an IPv4 address, got \"%s\"",
              s->bind);
+    return -1;
+  }
+  fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd >= 0 &&
+      (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+       bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+       listen(fd, LISTEN_BACKLOG))) {
+    close(fd);
+    fd = -1;
+  }
+  if (fd < 0)
+    snprintf(err, errlen,
+             "S3JSON_PORT: cannot listen on %s:%u (in use, or not allowed)",
+             s->bind, s->port);
+  return fd;
+}
+
+/* One HTTP thread's daemon: no thread and no listening socket of its own
+ * (loop.h). TURBO: fewer per-call sanity checks. The connection limit is the loops' (global);
+ * each daemon may hold all of it. */
+static struct MHD_Daemon *start_daemon(struct http_server *srv,
+                                       const struct settings *s)
+{
+  unsigned flags = MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
+                   MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
+
+  return MHD_start_daemon(
+      flags, 0, NULL, NULL, on_request, srv,
+      /* First, so that every message of MHD's goes through it. */
+      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned)s->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned)s->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+      MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+      MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
+}
+
+/* Stops the HTTP threads, then their daemons (which close every
+ * connection), then the listening socket. */
+static void stop_http(struct http_server *srv)
+{
+  unsigned i;
+
+  http_loops_free(srv->loops);
+  srv->loops = NULL;
+  for (i = 0; i < srv->nmhd; i++)
+    MHD_stop_daemon(srv->mhd[i]);
+  free(srv->mhd);
+  srv->mhd = NULL;
+  srv->nmhd = 0;
+  if (srv->listen_fd >= 0)
+    close(srv->listen_fd);
+  srv->listen_fd = -1;
+}
+
+static int start_http(struct http_server *srv, const struct settings *s)
+{
+  unsigned n = s->threads ? s->threads : 1;
+
+  srv->loops = http_loops_new(srv->listen_fd, n, s->max_connections);
+  srv->mhd = calloc(n, sizeof(*srv->mhd));
+  if (!srv->loops || !srv->mhd)
+    return -1;
+  for (srv->nmhd = 0; srv->nmhd < n; srv->nmhd++) {
+    srv->mhd[srv->nmhd] = start_daemon(srv, s);
+    if (!srv->mhd[srv->nmhd])
+      return -1;
+    http_loops_set_daemon(srv->loops, srv->nmhd, srv->mhd[srv->nmhd]);
+  }
+  return http_loops_start(srv->loops);
+}
+
+struct http_server *http_server_start(const struct settings *s,
+                                      struct routes *routes, char *err,
+                                      size_t errlen)
+{
+  struct http_server *srv = calloc(1, sizeof(*srv));
+
+  if (!srv) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  srv->listen_fd = listen_on(s, err, errlen);
+  if (srv->listen_fd < 0) {
     free(srv);
     return NULL;
   }
@@ -848,6 +938,7 @@ struct http_server *http_server_start(const struct settings *s,
   if (start_workers(srv, s->s3_workers)) {
     snprintf(err, errlen, "S3JSON_S3_WORKERS: cannot start %u threads",
              s->s3_workers);
+    close(srv->listen_fd);
     free(srv);
     return NULL;
   }
@@ -856,51 +947,31 @@ struct http_server *http_server_start(const struct settings *s,
   atomic_init(&srv->quiesced, 0);
   atomic_init(&srv->after_quiesce, 0);
   atomic_init(&srv->refuse_jobs, 0);
-  srv->mhd = MHD_start_daemon(
-      flags, (uint16_t)s->port, NULL, NULL, on_request, srv,
-      /* First, so that every message of MHD's goes through it. */
-      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-      (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-      (unsigned)s->threads, MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)s->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-      (unsigned)s->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-      MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
-      on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-      MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
-  if (!srv->mhd) {
-    snprintf(err, errlen,
-             "S3JSON_PORT: cannot listen on %s:%u (in use, or not allowed)",
-             s->bind, s->port);
+  if (start_http(srv, s)) {
+    snprintf(err, errlen, "S3JSON_THREADS: cannot start %u HTTP threads",
+             s->threads);
     stop_workers(srv);
+    stop_http(srv);
     free(srv);
     return NULL;
   }
   return srv;
 }
 
-/* Stops accepting without MHD_quiesce_daemon(): in libmicrohttpd 0.9.75 it
- * removes the listening socket from each epoll thread's set while those
- * threads may be removing it themselves, and panics when it loses that race
- * ("Failed to remove listen FD from epoll set", daemon.c:5531); closing
- * the socket right after it returned could also pull the descriptor from
- * under a thread still about to remove it. Instead, dup2() puts an inert
- * eventfd (never readable) in the listening socket's place: the socket
- * itself is closed at once (new connections are refused; the kernel drops
- * it from every epoll set), while the descriptor number every MHD thread
- * holds stays valid until MHD_stop_daemon() closes it, after its threads
- * have stopped. */
+/* Stops accepting: dup2() puts an inert eventfd (never readable) in the
+ * listening socket's place, so the socket itself is closed at once (new
+ * connections are refused) while the descriptor number every HTTP thread
+ * polls stays valid, and never ready, until stop_http() closes it after
+ * those threads have stopped. The threads are woken: one asleep in poll()
+ * holds the old socket, still listening, until it returns. */
 void http_server_quiesce(struct http_server *srv)
 {
-  const union MHD_DaemonInfo *di;
   int inert;
 
   if (atomic_exchange(&srv->quiesced, 1))
     return;
-  di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_LISTEN_FD);
   inert = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (!di || di->listen_fd == MHD_INVALID_SOCKET || inert < 0 ||
-      dup2(inert, di->listen_fd) < 0) {
+  if (inert < 0 || dup2(inert, srv->listen_fd) < 0) {
     /* Out of descriptors: keep listening; the drain still works, only new
      * connections keep coming until the stop. */
     log_msg(LOG_WARN, "http_error",
@@ -908,6 +979,7 @@ void http_server_quiesce(struct http_server *srv)
   }
   if (inert >= 0)
     close(inert);
+  http_loops_wake_all(srv->loops);
 }
 
 unsigned http_server_inflight(const struct http_server *srv)
@@ -938,6 +1010,6 @@ void http_server_stop(struct http_server *srv)
   if (!srv)
     return;
   stop_workers(srv);
-  MHD_stop_daemon(srv->mhd);
+  stop_http(srv);
   free(srv);
 }

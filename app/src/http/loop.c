@@ -1,0 +1,330 @@
+/* loop.c -- the HTTP threads (see loop.h for why they are ours) */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../log.h"
+#include "loop.h"
+
+/* Connections accepted per wake-up of the listening socket at most, so a
+ * connection storm cannot starve the requests of open connections. */
+#define ACCEPT_BURST 16
+/* Accepted connections waiting for their thread; past it, the accepting
+ * thread keeps the connection itself. */
+#define HANDOFF_MAX 64
+
+struct handoff {
+  int fd;
+  socklen_t len;
+  struct sockaddr_storage addr;
+};
+
+struct http_loop {
+  struct http_loops *set;
+  struct MHD_Daemon *mhd;
+  int epoll_fd; /* the daemon's */
+  int wake_fd;  /* eventfd: hand-offs, a freed connection slot, stop */
+  pthread_t thread;
+  int started;
+  atomic_uint load; /* open connections + hand-offs queued for it */
+  pthread_mutex_t qlock;
+  struct handoff queue[HANDOFF_MAX];
+  unsigned qhead, qlen;
+};
+
+struct http_loops {
+  int listen_fd;
+  unsigned n;
+  unsigned max_connections;
+  atomic_uint open; /* connections open in all daemons */
+  atomic_int stop;
+  struct http_loop *loops;
+};
+
+/* The loop of the calling thread, for http_loops_connection. */
+static _Thread_local struct http_loop *current;
+
+struct http_loop *http_loop_current(void)
+{
+  return current;
+}
+
+void http_loop_wake(struct http_loop *l)
+{
+  uint64_t one = 1;
+
+  /* A full counter (never, in practice) is as good as a wake-up. */
+  (void)!write(l->wake_fd, &one, sizeof(one));
+}
+
+struct http_loops *http_loops_new(int listen_fd, unsigned n,
+                                  unsigned max_connections)
+{
+  struct http_loops *ls = calloc(1, sizeof(*ls));
+  unsigned i;
+
+  if (!ls)
+    return NULL;
+  ls->loops = calloc(n ? n : 1, sizeof(*ls->loops));
+  if (!ls->loops) {
+    free(ls);
+    return NULL;
+  }
+  ls->listen_fd = listen_fd;
+  ls->n = n ? n : 1;
+  ls->max_connections = max_connections;
+  atomic_init(&ls->open, 0);
+  atomic_init(&ls->stop, 0);
+  for (i = 0; i < ls->n; i++) {
+    struct http_loop *l = &ls->loops[i];
+    l->set = ls;
+    l->epoll_fd = -1;
+    atomic_init(&l->load, 0);
+    pthread_mutex_init(&l->qlock, NULL);
+    l->wake_fd = -1;
+  }
+  for (i = 0; i < ls->n; i++) {
+    ls->loops[i].wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (ls->loops[i].wake_fd < 0) {
+      http_loops_free(ls);
+      return NULL;
+    }
+  }
+  return ls;
+}
+
+void http_loops_set_daemon(struct http_loops *ls, unsigned i,
+                           struct MHD_Daemon *d)
+{
+  const union MHD_DaemonInfo *di =
+      MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+
+  ls->loops[i].mhd = d;
+  ls->loops[i].epoll_fd = di ? di->epoll_fd : -1;
+}
+
+/*************************************************************************
+ * Dealing connections
+ *************************************************************************/
+
+/* The thread with the fewest connections; 'self' on a tie, so a balanced
+ * server hands nothing off. */
+static struct http_loop *least_loaded(struct http_loop *self)
+{
+  struct http_loops *ls = self->set;
+  struct http_loop *best = self;
+  unsigned min = atomic_load_explicit(&self->load, memory_order_relaxed);
+  unsigned i;
+
+  for (i = 0; i < ls->n; i++) {
+    unsigned v =
+        atomic_load_explicit(&ls->loops[i].load, memory_order_relaxed);
+    if (v < min) {
+      min = v;
+      best = &ls->loops[i];
+    }
+  }
+  return best;
+}
+
+/* Gives an accepted socket to this thread's daemon, which takes it over
+ * (and closes it itself if it cannot). */
+static void adopt(struct http_loop *l, const struct handoff *h)
+{
+  /* The load was counted when the connection was dealt; the daemon's
+   * notification counts it again as open, so take the first count back. */
+  atomic_fetch_sub_explicit(&l->load, 1, memory_order_relaxed);
+  if (MHD_add_connection(l->mhd, h->fd, (const struct sockaddr *)&h->addr,
+                         h->len) != MHD_YES)
+    log_msg(LOG_WARN, "http_error", "cannot take a new connection");
+}
+
+/* Queues 'h' for 'to'; 0, or -1 when its queue is full. */
+static int hand_off(struct http_loop *to, const struct handoff *h)
+{
+  pthread_mutex_lock(&to->qlock);
+  if (to->qlen == HANDOFF_MAX) {
+    pthread_mutex_unlock(&to->qlock);
+    return -1;
+  }
+  to->queue[(to->qhead + to->qlen++) % HANDOFF_MAX] = *h;
+  pthread_mutex_unlock(&to->qlock);
+  http_loop_wake(to);
+  return 0;
+}
+
+/* Adopts what other threads handed to this one. */
+static void take_handoffs(struct http_loop *l)
+{
+  struct handoff h;
+
+  for (;;) {
+    pthread_mutex_lock(&l->qlock);
+    if (!l->qlen) {
+      pthread_mutex_unlock(&l->qlock);
+      return;
+    }
+    h = l->queue[l->qhead];
+    l->qhead = (l->qhead + 1) % HANDOFF_MAX;
+    l->qlen--;
+    pthread_mutex_unlock(&l->qlock);
+    adopt(l, &h);
+  }
+}
+
+static int may_accept(const struct http_loops *ls)
+{
+  return atomic_load_explicit(&((struct http_loops *)ls)->open,
+                              memory_order_relaxed) < ls->max_connections;
+}
+
+/* Accepts what is waiting (up to ACCEPT_BURST) and deals it out. */
+static void accept_burst(struct http_loop *l)
+{
+  struct http_loops *ls = l->set;
+  struct handoff h;
+  int k;
+
+  for (k = 0; k < ACCEPT_BURST && may_accept(ls); k++) {
+    h.len = sizeof(h.addr);
+    h.fd = accept4(ls->listen_fd, (struct sockaddr *)&h.addr, &h.len,
+                   SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (h.fd < 0) {
+      if (errno == ECONNABORTED || errno == EINTR)
+        continue;
+      if (errno == EMFILE || errno == ENFILE)
+        log_msg(LOG_WARN, "http_error",
+                "out of file descriptors: new connections wait");
+      return; /* EAGAIN: none left; the rest: retried on the next wake-up */
+    }
+    struct http_loop *to = least_loaded(l);
+    atomic_fetch_add_explicit(&to->load, 1, memory_order_relaxed);
+    if (to == l || hand_off(to, &h)) {
+      if (to != l) {
+        atomic_fetch_sub_explicit(&to->load, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&l->load, 1, memory_order_relaxed);
+      }
+      adopt(l, &h);
+    }
+  }
+}
+
+void http_loops_connection(int opened)
+{
+  struct http_loop *l = current;
+  struct http_loops *ls;
+
+  if (!l)
+    return;
+  ls = l->set;
+  if (opened) {
+    atomic_fetch_add_explicit(&l->load, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&ls->open, 1, memory_order_relaxed);
+    return;
+  }
+  atomic_fetch_sub_explicit(&l->load, 1, memory_order_relaxed);
+  /* At the limit every thread left the listening socket out of its poll:
+   * a freed slot must wake them. */
+  if (atomic_fetch_sub_explicit(&ls->open, 1, memory_order_relaxed) >=
+      ls->max_connections)
+    http_loops_wake_all(ls);
+}
+
+void http_loops_wake_all(struct http_loops *ls)
+{
+  unsigned i;
+
+  for (i = 0; i < ls->n; i++)
+    if (ls->loops[i].wake_fd >= 0)
+      http_loop_wake(&ls->loops[i]);
+}
+
+/*************************************************************************
+ * The loop
+ *************************************************************************/
+
+/* How long poll() may sleep: until the daemon's next idle-connection
+ * timeout, 0 when it has work pending, forever without either. */
+static int poll_timeout(struct MHD_Daemon *d)
+{
+  MHD_UNSIGNED_LONG_LONG ms;
+
+  if (MHD_get_timeout(d, &ms) != MHD_YES)
+    return -1;
+  return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+static void *loop_main(void *arg)
+{
+  struct http_loop *l = arg;
+  struct http_loops *ls = l->set;
+  uint64_t count;
+
+  current = l;
+  while (!atomic_load(&ls->stop)) {
+    struct pollfd p[3] = {{l->epoll_fd, POLLIN, 0},
+                          {l->wake_fd, POLLIN, 0},
+                          {ls->listen_fd, POLLIN, 0}};
+    nfds_t nfds = may_accept(ls) ? 3 : 2;
+
+    if (poll(p, nfds, poll_timeout(l->mhd)) < 0 && errno != EINTR)
+      log_msg(LOG_ERROR, "http_error", "poll failed");
+    if (p[1].revents & POLLIN) {
+      (void)!read(l->wake_fd, &count, sizeof(count));
+      take_handoffs(l);
+    }
+    if (nfds == 3 && (p[2].revents & POLLIN))
+      accept_burst(l);
+    /* Never blocks: serves what is ready, adopted connections included,
+     * and closes timed-out ones. */
+    MHD_run(l->mhd);
+  }
+  current = NULL;
+  return NULL;
+}
+
+int http_loops_start(struct http_loops *ls)
+{
+  unsigned i;
+
+  for (i = 0; i < ls->n; i++) {
+    struct http_loop *l = &ls->loops[i];
+    if (l->epoll_fd < 0 || pthread_create(&l->thread, NULL, loop_main, l))
+      return -1; /* http_loops_free joins those started */
+    l->started = 1;
+    pthread_setname_np(l->thread, "http"); /* in top -H, /proc/PID/task */
+  }
+  return 0;
+}
+
+void http_loops_free(struct http_loops *ls)
+{
+  unsigned i;
+
+  if (!ls)
+    return;
+  atomic_store(&ls->stop, 1);
+  http_loops_wake_all(ls);
+  for (i = 0; i < ls->n; i++) {
+    struct http_loop *l = &ls->loops[i];
+    if (l->started)
+      pthread_join(l->thread, NULL);
+    while (l->qlen) {
+      close(l->queue[l->qhead].fd);
+      l->qhead = (l->qhead + 1) % HANDOFF_MAX;
+      l->qlen--;
+    }
+    if (l->wake_fd >= 0)
+      close(l->wake_fd);
+    pthread_mutex_destroy(&l->qlock);
+  }
+  free(ls->loops);
+  free(ls);
+}
