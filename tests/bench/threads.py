@@ -39,6 +39,7 @@ import sys
 import time
 
 import bench as B
+from lib.proc import connection_split
 
 KEYS = ("ticks", "run", "wait", "slices", "invol", "migr")
 
@@ -67,47 +68,6 @@ def snapshot(pids: list[int]) -> dict[int, dict[str, int | str]]:
                 "migr": int(float(sched.get("se.nr_migrations", 0))),
             }  # fmt: skip
     return out
-
-
-def established_fds(pid: int) -> set[int]:
-    """Descriptors of 'pid' that are connected TCP sockets."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                next(f)
-                for line in f:
-                    cols = line.split()
-                    if cols[3] == "01":  # TCP_ESTABLISHED
-                        inodes.add(cols[9])
-        except OSError:
-            continue
-    out = set()
-    for fd in glob.glob(f"/proc/{pid}/fd/*"):
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:[") and target[8:-1] in inodes:
-            out.add(int(os.path.basename(fd)))
-    return out
-
-
-def connection_split(pid: int) -> list[int]:
-    """For each epoll instance of 'pid', the connections registered in it,
-    largest first."""
-    conns = established_fds(pid)
-    split = []
-    for fd in glob.glob(f"/proc/{pid}/fd/*"):
-        try:
-            if os.readlink(fd) != "anon_inode:[eventpoll]":
-                continue
-            with open(f"/proc/{pid}/fdinfo/{os.path.basename(fd)}") as f:
-                tfds = [int(line.split()[1]) for line in f if line.startswith("tfd:")]
-        except (OSError, ValueError, IndexError):
-            continue
-        split.append(sum(1 for t in tfds if t in conns))
-    return sorted((n for n in split if n), reverse=True)
 
 
 def run_with_split(b: B.Bench, srv: B.Server, conns: int, seconds: int) -> tuple[dict, list[int]]:

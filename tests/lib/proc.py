@@ -1,8 +1,9 @@
-"""Stopping the processes a test started: by their PID, never by name, with
-bounded waits."""
+"""Processes a test started: stopping them by their PID, never by name, with
+bounded waits; and what /proc says of their connections."""
 
 from __future__ import annotations
 
+import glob
 import os
 import signal
 import subprocess
@@ -24,3 +25,44 @@ def stop_pid(proc: subprocess.Popen, timeout: float, sig: int = signal.SIGTERM) 
         except ProcessLookupError:
             pass
     return proc.returncode
+
+
+def established_fds(pid: int) -> set[int]:
+    """Descriptors of 'pid' that are connected TCP sockets."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if cols[3] == "01":  # TCP_ESTABLISHED
+                        inodes.add(cols[9])
+        except OSError:
+            continue
+    out = set()
+    for fd in glob.glob(f"/proc/{pid}/fd/*"):
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            out.add(int(os.path.basename(fd)))
+    return out
+
+
+def connection_split(pid: int) -> list[int]:
+    """For each epoll instance of 'pid', the connections registered in it,
+    largest first."""
+    conns = established_fds(pid)
+    split = []
+    for fd in glob.glob(f"/proc/{pid}/fd/*"):
+        try:
+            if os.readlink(fd) != "anon_inode:[eventpoll]":
+                continue
+            with open(f"/proc/{pid}/fdinfo/{os.path.basename(fd)}") as f:
+                tfds = [int(line.split()[1]) for line in f if line.startswith("tfd:")]
+        except (OSError, ValueError, IndexError):
+            continue
+        split.append(sum(1 for t in tfds if t in conns))
+    return sorted((n for n in split if n), reverse=True)

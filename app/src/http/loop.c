@@ -124,8 +124,7 @@ static struct http_loop *least_loaded(struct http_loop *self)
   unsigned i;
 
   for (i = 0; i < ls->n; i++) {
-    unsigned v =
-        atomic_load_explicit(&ls->loops[i].load, memory_order_relaxed);
+    unsigned v = atomic_load_explicit(&ls->loops[i].load, memory_order_relaxed);
     if (v < min) {
       min = v;
       best = &ls->loops[i];

@@ -847,10 +847,9 @@ static int listen_on(const struct settings *s, char *err, size_t errlen)
     return -1;
   }
   fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd >= 0 &&
-      (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-       bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-       listen(fd, LISTEN_BACKLOG))) {
+  if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+                  bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+                  listen(fd, LISTEN_BACKLOG))) {
     close(fd);
     fd = -1;
   }
@@ -862,8 +861,8 @@ static int listen_on(const struct settings *s, char *err, size_t errlen)
 }
 
 /* One HTTP thread's daemon: no thread and no listening socket of its own
- * (loop.h). TURBO: fewer per-call sanity checks. The connection limit is the loops' (global);
- * each daemon may hold all of it. */
+ * (loop.h). TURBO: fewer per-call sanity checks. The connection limit is the
+ * loops' (global); each daemon may hold all of it. */
 static struct MHD_Daemon *start_daemon(struct http_server *srv,
                                        const struct settings *s)
 {
@@ -905,7 +904,7 @@ static int start_http(struct http_server *srv, const struct settings *s)
   unsigned n = s->threads ? s->threads : 1;
 
   srv->loops = http_loops_new(srv->listen_fd, n, s->max_connections);
-  srv->mhd = calloc(n, sizeof(*srv->mhd));
+  srv->mhd = calloc(n, sizeof(struct MHD_Daemon *));
   if (!srv->loops || !srv->mhd)
     return -1;
   for (srv->nmhd = 0; srv->nmhd < n; srv->nmhd++) {
