@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../log.h"
+#include "../util/clock.h"
 #include "loop.h"
 
 /* Connections accepted per wake-up of the listening socket at most, so a
@@ -43,7 +44,8 @@ struct http_loops {
   int listen_fd;
   unsigned n;
   unsigned max_connections;
-  atomic_uint open; /* connections open in all daemons */
+  atomic_uint open;            /* connections accepted and not yet closed */
+  atomic_llong refused_log_ms; /* when the limit was last logged */
   atomic_int stop;
   struct http_loop *loops;
 };
@@ -82,6 +84,7 @@ struct http_loops *http_loops_new(int listen_fd, unsigned n,
   ls->max_connections = max_connections;
   atomic_init(&ls->open, 0);
   atomic_init(&ls->stop, 0);
+  atomic_init(&ls->refused_log_ms, 0);
   for (i = 0; i < ls->n; i++) {
     struct http_loop *l = &ls->loops[i];
     l->set = ls;
@@ -137,9 +140,10 @@ static struct http_loop *least_loaded(struct http_loop *self)
  * (and closes it itself if it cannot). */
 static void adopt(struct http_loop *l, const struct handoff *h)
 {
-  /* The load was counted when the connection was dealt; the daemon's
-   * notification counts it again as open, so take the first count back. */
+  /* Counted when the connection was dealt; the daemon's notification
+   * counts it again as opened, so take the first count back. */
   atomic_fetch_sub_explicit(&l->load, 1, memory_order_relaxed);
+  atomic_fetch_sub_explicit(&l->set->open, 1, memory_order_relaxed);
   if (MHD_add_connection(l->mhd, h->fd, (const struct sockaddr *)&h->addr,
                          h->len) != MHD_YES)
     log_msg(LOG_WARN, "http_error", "cannot take a new connection");
@@ -178,10 +182,22 @@ static void take_handoffs(struct http_loop *l)
   }
 }
 
-static int may_accept(const struct http_loops *ls)
+/* Past S3JSON_MAX_CONNECTIONS a new connection is closed at once: a
+ * load balancer then tries another target at once, where one left in the
+ * kernel's queue would wait for an idle connection to time out. Logged at
+ * most once a second. */
+static void refuse(struct http_loops *ls, int fd)
 {
-  return atomic_load_explicit(&((struct http_loops *)ls)->open,
-                              memory_order_relaxed) < ls->max_connections;
+  long long now = clock_coarse_ms();
+  long long last =
+      atomic_load_explicit(&ls->refused_log_ms, memory_order_relaxed);
+
+  close(fd);
+  if (now - last >= 1000 &&
+      atomic_compare_exchange_strong(&ls->refused_log_ms, &last, now))
+    log_msg(LOG_WARN, "http_error",
+            "connection limit reached (S3JSON_MAX_CONNECTIONS): closing new "
+            "connections");
 }
 
 /* Accepts what is waiting (up to ACCEPT_BURST) and deals it out. */
@@ -191,7 +207,7 @@ static void accept_burst(struct http_loop *l)
   struct handoff h;
   int k;
 
-  for (k = 0; k < ACCEPT_BURST && may_accept(ls); k++) {
+  for (k = 0; k < ACCEPT_BURST; k++) {
     h.len = sizeof(h.addr);
     h.fd = accept4(ls->listen_fd, (struct sockaddr *)&h.addr, &h.len,
                    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -202,6 +218,12 @@ static void accept_burst(struct http_loop *l)
         log_msg(LOG_WARN, "http_error",
                 "out of file descriptors: new connections wait");
       return; /* EAGAIN: none left; the rest: retried on the next wake-up */
+    }
+    if (atomic_fetch_add_explicit(&ls->open, 1, memory_order_relaxed) >=
+        ls->max_connections) {
+      atomic_fetch_sub_explicit(&ls->open, 1, memory_order_relaxed);
+      refuse(ls, h.fd);
+      continue;
     }
     struct http_loop *to = least_loaded(l);
     atomic_fetch_add_explicit(&to->load, 1, memory_order_relaxed);
@@ -229,11 +251,7 @@ void http_loops_connection(int opened)
     return;
   }
   atomic_fetch_sub_explicit(&l->load, 1, memory_order_relaxed);
-  /* At the limit every thread left the listening socket out of its poll:
-   * a freed slot must wake them. */
-  if (atomic_fetch_sub_explicit(&ls->open, 1, memory_order_relaxed) >=
-      ls->max_connections)
-    http_loops_wake_all(ls);
+  atomic_fetch_sub_explicit(&ls->open, 1, memory_order_relaxed);
 }
 
 void http_loops_wake_all(struct http_loops *ls)
@@ -271,15 +289,14 @@ static void *loop_main(void *arg)
     struct pollfd p[3] = {{l->epoll_fd, POLLIN, 0},
                           {l->wake_fd, POLLIN, 0},
                           {ls->listen_fd, POLLIN, 0}};
-    nfds_t nfds = may_accept(ls) ? 3 : 2;
 
-    if (poll(p, nfds, poll_timeout(l->mhd)) < 0 && errno != EINTR)
+    if (poll(p, 3, poll_timeout(l->mhd)) < 0 && errno != EINTR)
       log_msg(LOG_ERROR, "http_error", "poll failed");
     if (p[1].revents & POLLIN) {
       (void)!read(l->wake_fd, &count, sizeof(count));
       take_handoffs(l);
     }
-    if (nfds == 3 && (p[2].revents & POLLIN))
+    if (p[2].revents & POLLIN)
       accept_burst(l);
     /* Never blocks: serves what is ready, adopted connections included,
      * and closes timed-out ones. */

@@ -25,7 +25,8 @@ struct http_loops;
 struct http_loop;
 
 /* 'n' threads (at least 1) accepting from 'listen_fd' (non-blocking,
- * listening; not owned) while fewer than 'max_connections' are open. NULL
+ * listening; not owned). At most 'max_connections' are open: past it a new
+ * connection is closed at once (and logged at most once a second). NULL
  * when out of memory or descriptors. */
 struct http_loops *http_loops_new(int listen_fd, unsigned n,
                                   unsigned max_connections);
