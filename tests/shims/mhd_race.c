@@ -9,7 +9,11 @@
  *   MHD_RACE_EPOLL_DEL_US    sleep this long before an EPOLL_CTL_DEL made
  *                            by a thread that is not one of libmicrohttpd's
  *                            own ("MHD-..."): the application's thread then
- *                            loses a race against the epoll threads.
+ *                            loses a race against the epoll threads. Since
+ *                            issue 11 the HTTP threads are s3json's own
+ *                            ("http", http/loop.c) and no daemon has a
+ *                            thread or a listening socket, so every DEL is
+ *                            delayed: quiesce and stop must still hold.
  *
  * Unset or 0: the call goes straight through.
  */
