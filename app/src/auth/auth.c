@@ -116,12 +116,9 @@ static enum auth_result verify(struct auth *a, struct auth_memo *m,
   id = auth_tcache_get(a->cache, tok, len, *gen, now, &until);
   if (!id) {
     r = auth_verify_token(ks, tok, len, &a->policy, now, &id);
-    if (r == AUTH_OK) {
-      until = id->exp + a->policy.leeway_s;
-      if (until > now + AUTH_TCACHE_MAX_S)
-        until = now + AUTH_TCACHE_MAX_S;
-      auth_tcache_put(a->cache, tok, len, *gen, now, until, id);
-    }
+    if (r == AUTH_OK)
+      until = auth_tcache_put(a->cache, tok, len, *gen, now,
+                              id->exp + a->policy.leeway_s, id);
   }
   auth_keyset_release(ks);
   if (r != AUTH_OK)

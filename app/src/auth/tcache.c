@@ -92,19 +92,19 @@ struct auth_identity *auth_tcache_get(struct auth_tcache *c, const char *token,
   return id;
 }
 
-void auth_tcache_put(struct auth_tcache *c, const char *token, size_t len,
-                     unsigned long gen, long long now, long long until,
-                     struct auth_identity *id)
+long long auth_tcache_put(struct auth_tcache *c, const char *token, size_t len,
+                          unsigned long gen, long long now, long long until,
+                          struct auth_identity *id)
 {
   unsigned char h[32];
   long i = slot_of(c, token, len, h);
   struct auth_identity *old;
   struct slot *s;
 
-  if (i < 0 || !id)
-    return;
   if (until > now + AUTH_TCACHE_MAX_S)
     until = now + AUTH_TCACHE_MAX_S;
+  if (i < 0 || !id)
+    return until;
   s = &c->slots[i];
   pthread_mutex_lock(&c->locks[i % STRIPES]);
   old = s->id;
@@ -114,4 +114,5 @@ void auth_tcache_put(struct auth_tcache *c, const char *token, size_t len,
   s->id = auth_identity_retain(id);
   pthread_mutex_unlock(&c->locks[i % STRIPES]);
   auth_identity_release(old);
+  return until;
 }

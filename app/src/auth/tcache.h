@@ -33,9 +33,11 @@ struct auth_identity *auth_tcache_get(struct auth_tcache *c, const char *token,
                                       size_t len, unsigned long gen,
                                       long long now, long long *until);
 /* Remembers 'id' (retained by the cache) for 'token' until 'until' (epoch
- * seconds; capped at now + AUTH_TCACHE_MAX_S). */
-void auth_tcache_put(struct auth_tcache *c, const char *token, size_t len,
-                     unsigned long gen, long long now, long long until,
-                     struct auth_identity *id);
+ * seconds; capped at now + AUTH_TCACHE_MAX_S). Returns that end, capped,
+ * so a caller that keeps the result elsewhere (memo.h) keeps it no longer
+ * than the cache does. */
+long long auth_tcache_put(struct auth_tcache *c, const char *token, size_t len,
+                          unsigned long gen, long long now, long long until,
+                          struct auth_identity *id);
 
 #endif /* HEADER_S3JSON_AUTH_TCACHE_H */
