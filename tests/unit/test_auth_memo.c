@@ -14,19 +14,10 @@
 #include <cmocka.h>
 
 #include "auth/memo.h"
+#include "auth_ident.h"
 
 #define NOW 1700000000LL
 #define TOK "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln"
-
-static struct auth_identity *ident(const char *sub)
-{
-  struct auth_identity *id = calloc(1, sizeof(*id) + 1);
-
-  assert_non_null(id);
-  atomic_init(&id->refs, 1);
-  snprintf(id->sub, sizeof(id->sub), "%s", sub);
-  return id;
-}
 
 static void test_empty_answers_nothing(void **state)
 {
@@ -44,7 +35,7 @@ static void test_empty_answers_nothing(void **state)
 static void test_until_honoured(void **state)
 {
   struct auth_memo *m = auth_memo_new();
-  struct auth_identity *id = ident("u1");
+  struct auth_identity *id = test_identity("u1");
 
   assert_ptr_equal(auth_memo_put(m, TOK, strlen(TOK), 3, NOW + 10, id), id);
   assert_int_equal(atomic_load(&id->refs), 2); /* ours and the memo's */
@@ -60,7 +51,7 @@ static void test_until_honoured(void **state)
 static void test_generation_change_invalidates(void **state)
 {
   struct auth_memo *m = auth_memo_new();
-  struct auth_identity *id = ident("u1");
+  struct auth_identity *id = test_identity("u1");
 
   auth_memo_put(m, TOK, strlen(TOK), 7, NOW + 60, id);
   assert_non_null(auth_memo_get(m, TOK, strlen(TOK), 7, NOW));
@@ -75,7 +66,7 @@ static void test_generation_change_invalidates(void **state)
 static void test_other_tokens_refused(void **state)
 {
   struct auth_memo *m = auth_memo_new();
-  struct auth_identity *id = ident("u1");
+  struct auth_identity *id = test_identity("u1");
   char other[sizeof(TOK)];
   size_t n = strlen(TOK), i;
 
@@ -97,7 +88,7 @@ static void test_other_tokens_refused(void **state)
 static void test_oversized_not_memoized(void **state)
 {
   struct auth_memo *m = auth_memo_new();
-  struct auth_identity *a = ident("a"), *b = ident("b");
+  struct auth_identity *a = test_identity("a"), *b = test_identity("b");
   char *big = malloc(AUTH_TOKEN_MAX + 1);
 
   memset(big, 'x', AUTH_TOKEN_MAX + 1);
@@ -121,7 +112,7 @@ static void test_oversized_not_memoized(void **state)
 static void test_replacement(void **state)
 {
   struct auth_memo *m = auth_memo_new();
-  struct auth_identity *a = ident("a"), *b = ident("b");
+  struct auth_identity *a = test_identity("a"), *b = test_identity("b");
 
   auth_memo_put(m, "tok-a", 5, 1, NOW + 60, a);
   auth_memo_put(m, "tok-b", 5, 1, NOW + 60, b);

@@ -11,23 +11,14 @@
 #include <cmocka.h>
 
 #include "auth/tcache.h"
+#include "auth_ident.h"
 
 #define NOW 1700000000LL
-
-static struct auth_identity *ident(const char *sub)
-{
-  struct auth_identity *id = calloc(1, sizeof(*id) + 1);
-
-  assert_non_null(id);
-  atomic_init(&id->refs, 1);
-  snprintf(id->sub, sizeof(id->sub), "%s", sub);
-  return id;
-}
 
 static void test_hit_until_exp(void **state)
 {
   struct auth_tcache *c = auth_tcache_new();
-  struct auth_identity *id = ident("u1"), *got;
+  struct auth_identity *id = test_identity("u1"), *got;
 
   assert_null(auth_tcache_get(c, "tok", 3, 1, NOW, NULL));
   auth_tcache_put(c, "tok", 3, 1, NOW, NOW + 10, id);
@@ -47,7 +38,7 @@ static void test_hit_until_exp(void **state)
 static void test_bound_and_generation(void **state)
 {
   struct auth_tcache *c = auth_tcache_new();
-  struct auth_identity *id = ident("u1"), *got;
+  struct auth_identity *id = test_identity("u1"), *got;
   long long until = 0;
 
   /* exp a day away: kept AUTH_TCACHE_MAX_S at most, and a hit says so (the
@@ -76,7 +67,7 @@ static void test_bounded(void **state)
   for (i = 0; i < 4 * AUTH_TCACHE_SLOTS; i++) {
     struct auth_identity *id;
     snprintf(tok, sizeof(tok), "token-%d", i);
-    id = ident(tok);
+    id = test_identity(tok);
     auth_tcache_put(c, tok, strlen(tok), 1, NOW, NOW + 60, id);
     auth_identity_release(id);
   }
