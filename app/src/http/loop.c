@@ -31,10 +31,12 @@ struct http_loop {
   struct http_loops *set;
   struct MHD_Daemon *mhd;
   int epoll_fd; /* the daemon's */
-  int wake_fd;  /* eventfd: hand-offs, a freed connection slot, stop */
+  int wake_fd;  /* eventfd: hand-offs, resumed connections, stop */
   pthread_t thread;
   int started;
-  atomic_uint load; /* open connections + hand-offs queued for it */
+  /* Open connections + hand-offs queued for it; the loops' sum is every
+   * connection accepted and not yet closed. */
+  atomic_uint load;
   pthread_mutex_t qlock;
   struct handoff queue[HANDOFF_MAX];
   unsigned qhead, qlen;
@@ -44,7 +46,6 @@ struct http_loops {
   int listen_fd;
   unsigned n;
   unsigned max_connections;
-  atomic_uint open;            /* connections accepted and not yet closed */
   atomic_llong refused_log_ms; /* when the limit was last logged */
   atomic_int stop;
   struct http_loop *loops;
@@ -82,7 +83,6 @@ struct http_loops *http_loops_new(int listen_fd, unsigned n,
   ls->listen_fd = listen_fd;
   ls->n = n ? n : 1;
   ls->max_connections = max_connections;
-  atomic_init(&ls->open, 0);
   atomic_init(&ls->stop, 0);
   atomic_init(&ls->refused_log_ms, 0);
   for (i = 0; i < ls->n; i++) {
@@ -109,7 +109,7 @@ void http_loops_set_daemon(struct http_loops *ls, unsigned i,
   const union MHD_DaemonInfo *di =
       MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
 
-  ls->loops[i].mhd = d;
+  ls->loops[i].mhd = d; /* owned from now on */
   ls->loops[i].epoll_fd = di ? di->epoll_fd : -1;
 }
 
@@ -143,7 +143,6 @@ static void adopt(struct http_loop *l, const struct handoff *h)
   /* Counted when the connection was dealt; the daemon's notification
    * counts it again as opened, so take the first count back. */
   atomic_fetch_sub_explicit(&l->load, 1, memory_order_relaxed);
-  atomic_fetch_sub_explicit(&l->set->open, 1, memory_order_relaxed);
   if (MHD_add_connection(l->mhd, h->fd, (const struct sockaddr *)&h->addr,
                          h->len) != MHD_YES)
     log_msg(LOG_WARN, "http_error", "cannot take a new connection");
@@ -200,6 +199,32 @@ static void refuse(struct http_loops *ls, int fd)
             "connections");
 }
 
+unsigned http_loops_connections(const struct http_loops *ls)
+{
+  unsigned i, n = 0;
+
+  for (i = 0; i < ls->n; i++)
+    n += atomic_load_explicit(&ls->loops[i].load, memory_order_relaxed);
+  return n;
+}
+
+/* Gives 'h', just accepted on 'l', to the thread with the fewest
+ * connections; 'l' keeps it when that is itself or when the other's queue
+ * is full. */
+static void deal(struct http_loop *l, const struct handoff *h)
+{
+  struct http_loop *to = least_loaded(l);
+
+  atomic_fetch_add_explicit(&to->load, 1, memory_order_relaxed);
+  if (to != l) {
+    if (hand_off(to, h) == 0)
+      return;
+    atomic_fetch_sub_explicit(&to->load, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->load, 1, memory_order_relaxed);
+  }
+  adopt(l, h);
+}
+
 /* Accepts what is waiting (up to ACCEPT_BURST) and deals it out. */
 static void accept_burst(struct http_loop *l)
 {
@@ -219,39 +244,18 @@ static void accept_burst(struct http_loop *l)
                 "out of file descriptors: new connections wait");
       return; /* EAGAIN: none left; the rest: retried on the next wake-up */
     }
-    if (atomic_fetch_add_explicit(&ls->open, 1, memory_order_relaxed) >=
-        ls->max_connections) {
-      atomic_fetch_sub_explicit(&ls->open, 1, memory_order_relaxed);
+    if (http_loops_connections(ls) >= ls->max_connections)
       refuse(ls, h.fd);
-      continue;
-    }
-    struct http_loop *to = least_loaded(l);
-    atomic_fetch_add_explicit(&to->load, 1, memory_order_relaxed);
-    if (to == l || hand_off(to, &h)) {
-      if (to != l) {
-        atomic_fetch_sub_explicit(&to->load, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&l->load, 1, memory_order_relaxed);
-      }
-      adopt(l, &h);
-    }
+    else
+      deal(l, &h);
   }
 }
 
 void http_loops_connection(int opened)
 {
-  struct http_loop *l = current;
-  struct http_loops *ls;
-
-  if (!l)
-    return;
-  ls = l->set;
-  if (opened) {
-    atomic_fetch_add_explicit(&l->load, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&ls->open, 1, memory_order_relaxed);
-    return;
-  }
-  atomic_fetch_sub_explicit(&l->load, 1, memory_order_relaxed);
-  atomic_fetch_sub_explicit(&ls->open, 1, memory_order_relaxed);
+  if (current)
+    atomic_fetch_add_explicit(&current->load, opened ? 1U : (unsigned)-1,
+                              memory_order_relaxed);
 }
 
 void http_loops_wake_all(struct http_loops *ls)
@@ -332,6 +336,8 @@ void http_loops_free(struct http_loops *ls)
     struct http_loop *l = &ls->loops[i];
     if (l->started)
       pthread_join(l->thread, NULL);
+    if (l->mhd) /* closes its connections; its thread is gone */
+      MHD_stop_daemon(l->mhd);
     while (l->qlen) {
       close(l->queue[l->qhead].fd);
       l->qhead = (l->qhead + 1) % HANDOFF_MAX;

@@ -31,14 +31,20 @@ struct http_loop;
 struct http_loops *http_loops_new(int listen_fd, unsigned n,
                                   unsigned max_connections);
 
-/* Gives thread 'i' its daemon: started with MHD_USE_EPOLL (no internal
- * thread) and MHD_USE_NO_LISTEN_SOCKET. Before http_loops_start. */
+/* Gives thread 'i' its daemon, started with MHD_USE_EPOLL (no internal
+ * thread) and MHD_USE_NO_LISTEN_SOCKET; the loops own it from then on.
+ * Before http_loops_start. */
 void http_loops_set_daemon(struct http_loops *ls, unsigned i,
                            struct MHD_Daemon *d);
 
 /* Starts the threads. 0, or -1 when a thread could not start (those that
  * did are stopped again). */
 int http_loops_start(struct http_loops *ls);
+
+/* Connections accepted and not yet closed, in all threads: what the
+ * connection limit counts (two threads accepting at the same instant may
+ * each let one more in) and what the drain waits for. */
+unsigned http_loops_connections(const struct http_loops *ls);
 
 /* Called from libmicrohttpd's connection notification (MHD_CONNECTION_
  * NOTIFY_STARTED / _CLOSED), which runs on the daemon's own thread: keeps
@@ -60,9 +66,9 @@ void http_loop_wake(struct http_loop *l);
  * open, and so listening, until it wakes. */
 void http_loops_wake_all(struct http_loops *ls);
 
-/* Stops and joins the threads, and closes connections accepted but not
- * yet handed over. The daemons are left to the caller to stop. Accepts
- * NULL. */
+/* Stops and joins the threads, then stops their daemons (which close
+ * every connection) and closes connections accepted but not yet handed
+ * over. Accepts NULL. */
 void http_loops_free(struct http_loops *ls);
 
 #endif /* HEADER_S3JSON_LOOP_H */

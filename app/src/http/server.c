@@ -64,12 +64,9 @@ struct request;
 
 struct http_server {
   int listen_fd;
-  struct http_loops *loops; /* the HTTP threads */
-  struct MHD_Daemon **mhd;  /* one daemon per HTTP thread */
-  unsigned nmhd;
+  struct http_loops *loops; /* the HTTP threads and their daemons */
   struct routes *routes;
   atomic_uint inflight;
-  atomic_uint connections; /* open client connections */
   atomic_int quiesced;
   atomic_ulong after_quiesce; /* requests begun since quiesce */
   long queue_timeout_ms;      /* a job older than this is answered 503 */
@@ -722,24 +719,20 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   atomic_fetch_sub(&srv->inflight, 1);
 }
 
-/* Counts open connections, so the drain can tell when every client has
- * gone, and keeps the peer's address as text for the connection's
- * requests (its socket context: NULL when out of memory). */
+/* Counts each thread's open connections (loop.h: the dealing, the limit
+ * and the drain read them), and keeps the peer's address as text for the
+ * connection's requests (its socket context: NULL when out of memory). */
 static void on_connection(void *cls, struct MHD_Connection *c,
                           void **socket_ctx,
                           enum MHD_ConnectionNotificationCode toe)
 {
-  struct http_server *srv = cls;
-
   if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
     http_loops_connection(1);
-    atomic_fetch_add(&srv->connections, 1);
     *socket_ctx = malloc(PEER_TEXT_MAX);
     if (*socket_ctx)
       format_peer(c, *socket_ctx, PEER_TEXT_MAX);
   } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
     http_loops_connection(0);
-    atomic_fetch_sub(&srv->connections, 1);
     free(*socket_ctx);
     *socket_ctx = NULL;
   }
@@ -877,7 +870,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *srv,
       (unsigned)s->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
       (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-      MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+      MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
       MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
 }
 
@@ -885,15 +878,8 @@ static struct MHD_Daemon *start_daemon(struct http_server *srv,
  * connection), then the listening socket. */
 static void stop_http(struct http_server *srv)
 {
-  unsigned i;
-
   http_loops_free(srv->loops);
   srv->loops = NULL;
-  for (i = 0; i < srv->nmhd; i++)
-    MHD_stop_daemon(srv->mhd[i]);
-  free(srv->mhd);
-  srv->mhd = NULL;
-  srv->nmhd = 0;
   if (srv->listen_fd >= 0)
     close(srv->listen_fd);
   srv->listen_fd = -1;
@@ -901,17 +887,16 @@ static void stop_http(struct http_server *srv)
 
 static int start_http(struct http_server *srv, const struct settings *s)
 {
-  unsigned n = s->threads ? s->threads : 1;
+  unsigned i, n = s->threads ? s->threads : 1;
 
   srv->loops = http_loops_new(srv->listen_fd, n, s->max_connections);
-  srv->mhd = calloc(n, sizeof(struct MHD_Daemon *));
-  if (!srv->loops || !srv->mhd)
+  if (!srv->loops)
     return -1;
-  for (srv->nmhd = 0; srv->nmhd < n; srv->nmhd++) {
-    srv->mhd[srv->nmhd] = start_daemon(srv, s);
-    if (!srv->mhd[srv->nmhd])
+  for (i = 0; i < n; i++) {
+    struct MHD_Daemon *d = start_daemon(srv, s);
+    if (!d)
       return -1;
-    http_loops_set_daemon(srv->loops, srv->nmhd, srv->mhd[srv->nmhd]);
+    http_loops_set_daemon(srv->loops, i, d);
   }
   return http_loops_start(srv->loops);
 }
@@ -942,7 +927,6 @@ struct http_server *http_server_start(const struct settings *s,
     return NULL;
   }
   atomic_init(&srv->inflight, 0);
-  atomic_init(&srv->connections, 0);
   atomic_init(&srv->quiesced, 0);
   atomic_init(&srv->after_quiesce, 0);
   atomic_init(&srv->refuse_jobs, 0);
@@ -988,7 +972,7 @@ unsigned http_server_inflight(const struct http_server *srv)
 
 unsigned http_server_connections(const struct http_server *srv)
 {
-  return atomic_load(&((struct http_server *)srv)->connections);
+  return http_loops_connections(srv->loops);
 }
 
 unsigned long http_server_requests_since_quiesce(const struct http_server *srv)
