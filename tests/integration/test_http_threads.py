@@ -6,6 +6,7 @@ time."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import signal
@@ -64,27 +65,31 @@ class HttpThreadsTest(unittest.TestCase):
         seed_bucket(cls.emu)
         cls.creds = cls.emu.create_restricted_user(BUCKET, PREFIX)
 
-    def service(self) -> Service:
+    @contextlib.contextmanager
+    def burst(self, n: int, deadline_s: float):
+        """A service with two HTTP threads, 'n' connections opened at once
+        and one request answered on each within 'deadline_s'; yields
+        (service, sockets, the connection split)."""
         # Two HTTP threads whatever the machine; the log off keeps the test
         # about the threads.
-        return Service(service_env(self.emu, self.creds, S3JSON_THREADS="2",
-                                   S3JSON_LOG_LEVEL="warn"), wait_ready=True)  # fmt: skip
-
-    def test_burst_of_connections_split_evenly(self):
-        with self.service() as svc:
-            socks = open_burst(svc.port, 64)
+        with Service(service_env(self.emu, self.creds, S3JSON_THREADS="2",
+                                 S3JSON_LOG_LEVEL="warn"), wait_ready=True) as svc:  # fmt: skip
+            socks = open_burst(svc.port, n)
             try:
                 for s in socks:
                     s.sendall(REQUEST)
-                self.assertEqual(one_round(socks, 10), 64)
-                split = connection_split(svc.proc.pid)
-                # libmicrohttpd's own thread pool put such a burst on one
-                # thread: 64/0 (docs/benchmarks.md).
-                self.assertEqual(len(split), 2, split)
-                self.assertLessEqual(split[0] - split[1], 1, split)
+                self.assertEqual(one_round(socks, deadline_s), n)
+                yield svc, socks, connection_split(svc.proc.pid)
             finally:
                 for s in socks:
                     s.close()
+
+    def test_burst_of_connections_split_evenly(self):
+        with self.burst(64, 10) as (_, _, split):
+            # libmicrohttpd's own thread pool put such a burst on one
+            # thread: 64/0 (docs/benchmarks.md).
+            self.assertEqual(len(split), 2, split)
+            self.assertLessEqual(split[0] - split[1], 1, split)
 
     def test_128_ready_requests_per_thread_are_served(self):
         """256 connections split 128/128; the server is stopped while every
@@ -92,25 +97,16 @@ class HttpThreadsTest(unittest.TestCase):
         events. libmicrohttpd's internal loop then calls epoll_wait again
         with the blocking timeout, and the 128 requests wait until the
         next event (none here: the idle timeout, 30 s)."""
-        with self.service() as svc:
-            socks = open_burst(svc.port, 256)
-            try:
-                for s in socks:
-                    s.sendall(REQUEST)
-                self.assertEqual(one_round(socks, 20), 256)
-                split = connection_split(svc.proc.pid)
-                self.assertEqual(split, [128, 128])
-                for rnd in range(3):
-                    os.kill(svc.proc.pid, signal.SIGSTOP)
-                    try:
-                        for s in socks:
-                            s.sendall(REQUEST)
-                    finally:
-                        os.kill(svc.proc.pid, signal.SIGCONT)
-                    self.assertEqual(one_round(socks, 5), 256, f"round {rnd + 1}: a thread slept")
-            finally:
-                for s in socks:
-                    s.close()
+        with self.burst(256, 20) as (svc, socks, split):
+            self.assertEqual(split, [128, 128])
+            for rnd in range(3):
+                os.kill(svc.proc.pid, signal.SIGSTOP)
+                try:
+                    for s in socks:
+                        s.sendall(REQUEST)
+                finally:
+                    os.kill(svc.proc.pid, signal.SIGCONT)
+                self.assertEqual(one_round(socks, 5), 256, f"round {rnd + 1}: a thread slept")
 
 
 if __name__ == "__main__":
