@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../log.h"
@@ -34,6 +35,7 @@ struct http_loop {
   int wake_fd;  /* eventfd: hand-offs, resumed connections, stop */
   pthread_t thread;
   int started;
+  int deaf; /* no longer polls or accepts from the listening socket */
   /* Open connections + hand-offs queued for it; the loops' sum is every
    * connection accepted and not yet closed. */
   atomic_uint load;
@@ -48,6 +50,8 @@ struct http_loops {
   unsigned max_connections;
   atomic_llong refused_log_ms; /* when the limit was last logged */
   atomic_int stop;
+  atomic_int deaf;          /* set: stop accepting (the drain) */
+  atomic_uint deaf_threads; /* threads that have stopped accepting */
   struct http_loop *loops;
 };
 
@@ -84,6 +88,8 @@ struct http_loops *http_loops_new(int listen_fd, unsigned n,
   ls->n = n ? n : 1;
   ls->max_connections = max_connections;
   atomic_init(&ls->stop, 0);
+  atomic_init(&ls->deaf, 0);
+  atomic_init(&ls->deaf_threads, 0);
   atomic_init(&ls->refused_log_ms, 0);
   for (i = 0; i < ls->n; i++) {
     struct http_loop *l = &ls->loops[i];
@@ -225,8 +231,9 @@ static void deal(struct http_loop *l, const struct handoff *h)
   adopt(l, h);
 }
 
-/* Accepts what is waiting (up to ACCEPT_BURST) and deals it out. */
-static void accept_burst(struct http_loop *l)
+/* Accepts what is waiting (up to ACCEPT_BURST) and deals it out. 1 when
+ * it stopped at ACCEPT_BURST (more may wait), else 0. */
+static int accept_burst(struct http_loop *l)
 {
   struct http_loops *ls = l->set;
   struct handoff h;
@@ -242,13 +249,14 @@ static void accept_burst(struct http_loop *l)
       if (errno == EMFILE || errno == ENFILE)
         log_msg(LOG_WARN, "http_error",
                 "out of file descriptors: new connections wait");
-      return; /* EAGAIN: none left; the rest: retried on the next wake-up */
+      return 0; /* EAGAIN: none left; the rest: retried on the next wake */
     }
     if (http_loops_connections(ls) >= ls->max_connections)
       refuse(ls, h.fd);
     else
       deal(l, &h);
   }
+  return 1;
 }
 
 void http_loops_connection(int opened)
@@ -258,13 +266,42 @@ void http_loops_connection(int opened)
                               memory_order_relaxed);
 }
 
-void http_loops_wake_all(struct http_loops *ls)
+static void wake_all(struct http_loops *ls)
 {
   unsigned i;
 
   for (i = 0; i < ls->n; i++)
     if (ls->loops[i].wake_fd >= 0)
       http_loop_wake(&ls->loops[i]);
+}
+
+/* This thread's part of http_loops_stop_accepting: it takes what the
+ * kernel has queued (a client sent its request on it already, and closing
+ * the socket would reset it) and never polls the socket again. */
+static void go_deaf(struct http_loop *l)
+{
+  while (accept_burst(l))
+    ;
+  l->deaf = 1;
+  atomic_fetch_add(&l->set->deaf_threads, 1);
+}
+
+int http_loops_stop_accepting(struct http_loops *ls, unsigned timeout_ms)
+{
+  unsigned i, started = 0;
+  int64_t t0 = clock_now_ns();
+  struct timespec tick = {0, 1000 * 1000};
+
+  for (i = 0; i < ls->n; i++)
+    started += (unsigned)ls->loops[i].started;
+  atomic_store(&ls->deaf, 1);
+  wake_all(ls);
+  while (atomic_load(&ls->deaf_threads) < started) {
+    if (clock_elapsed_ms(t0) >= timeout_ms)
+      return -1;
+    nanosleep(&tick, NULL);
+  }
+  return 0;
 }
 
 /*************************************************************************
@@ -294,7 +331,9 @@ static void *loop_main(void *arg)
                           {l->wake_fd, POLLIN, 0},
                           {ls->listen_fd, POLLIN, 0}};
 
-    if (poll(p, 3, poll_timeout(l->mhd)) < 0 && errno != EINTR)
+    if (!l->deaf && atomic_load_explicit(&ls->deaf, memory_order_relaxed))
+      go_deaf(l);
+    if (poll(p, l->deaf ? 2 : 3, poll_timeout(l->mhd)) < 0 && errno != EINTR)
       log_msg(LOG_ERROR, "http_error", "poll failed");
     if (p[1].revents & POLLIN) {
       (void)!read(l->wake_fd, &count, sizeof(count));
@@ -331,7 +370,7 @@ void http_loops_free(struct http_loops *ls)
   if (!ls)
     return;
   atomic_store(&ls->stop, 1);
-  http_loops_wake_all(ls);
+  wake_all(ls);
   for (i = 0; i < ls->n; i++) {
     struct http_loop *l = &ls->loops[i];
     if (l->started)

@@ -61,10 +61,13 @@ struct http_loop *http_loop_current(void);
  * any thread. */
 void http_loop_wake(struct http_loop *l);
 
-/* Wakes every HTTP thread. After the listening socket's descriptor was
- * replaced (the drain): a thread asleep in poll() holds the old socket
- * open, and so listening, until it wakes. */
-void http_loops_wake_all(struct http_loops *ls);
+/* The drain's first step: every thread accepts what the kernel has queued
+ * and stops polling the listening socket. Returns once all have (0), or
+ * after 'timeout_ms' (-1). Then the socket can be closed without resetting
+ * a connection a client already sent a request on: it is no longer held
+ * by a poll() (which keeps it listening) and its queue is empty but for
+ * what arrived in the last microseconds. */
+int http_loops_stop_accepting(struct http_loops *ls, unsigned timeout_ms);
 
 /* Stops and joins the threads, then stops their daemons (which close
  * every connection) and closes connections accepted but not yet handed

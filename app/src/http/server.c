@@ -941,28 +941,47 @@ struct http_server *http_server_start(const struct settings *s,
   return srv;
 }
 
-/* Stops accepting: dup2() puts an inert eventfd (never readable) in the
- * listening socket's place, so the socket itself is closed at once (new
- * connections are refused) while the descriptor number every HTTP thread
- * polls stays valid, and never ready, until stop_http() closes it after
- * those threads have stopped. The threads are woken: one asleep in poll()
- * holds the old socket, still listening, until it returns. */
+/* How long the drain waits for every HTTP thread to stop accepting; one
+ * busy with a long batch of requests answers within it. */
+#define QUIESCE_WAIT_MS 1000
+
+/* Stops accepting, in an order that resets no connection a client has
+ * sent a request on:
+ * 1. every HTTP thread accepts what the kernel has queued and stops
+ *    polling the listening socket (a poll() holds it open, listening);
+ * 2. dup2() puts an inert eventfd (never readable) in its place, so the
+ *    socket is closed at once (new connections are refused) while the
+ *    descriptor number stays valid until stop_http() closes it;
+ * 3. only then do replies say "Connection: close". Before step 2, a
+ *    client told to close would reconnect into the queue of a socket
+ *    about to close, and be reset with its request sent (wrk counted
+ *    these as read errors, test_shutdown). */
 void http_server_quiesce(struct http_server *srv)
 {
-  int inert;
+  int inert, all_deaf;
 
-  if (atomic_exchange(&srv->quiesced, 1))
+  if (atomic_load(&srv->quiesced))
     return;
+  all_deaf = http_loops_stop_accepting(srv->loops, QUIESCE_WAIT_MS) == 0;
+  if (!all_deaf)
+    log_msg(LOG_WARN, "http_error",
+            "an HTTP thread did not stop accepting in time; closing the "
+            "listening socket anyway");
   inert = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (inert < 0 || dup2(inert, srv->listen_fd) < 0) {
-    /* Out of descriptors: keep listening; the drain still works, only new
-     * connections keep coming until the stop. */
+  if (inert >= 0 && dup2(inert, srv->listen_fd) >= 0) {
+    close(inert);
+  } else if (all_deaf) {
+    /* Out of descriptors for the eventfd: no thread uses the number any
+     * more, so it can simply be closed. */
+    if (inert >= 0)
+      close(inert);
+    close(srv->listen_fd);
+    srv->listen_fd = -1;
+  } else {
     log_msg(LOG_WARN, "http_error",
             "cannot close the listening socket while draining");
   }
-  if (inert >= 0)
-    close(inert);
-  http_loops_wake_all(srv->loops);
+  atomic_store(&srv->quiesced, 1);
 }
 
 unsigned http_server_inflight(const struct http_server *srv)
