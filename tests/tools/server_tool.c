@@ -9,10 +9,13 @@
  * the clients keep sending. libmicrohttpd aborts the process when a
  * shutdown step races its threads (a suspended connection left at
  * MHD_stop_daemon, the listening socket removed from an epoll set twice),
- * so the test is that every cycle ends and the tool exits 0. Prints one
- * JSON object: cycles, replies by status class, connections made.
- * Exit status: 0 when every cycle ended, 1 when a reply was malformed, 2 on
- * a usage or setup error.
+ * so the test is that every cycle ends and the tool exits 0. A connection
+ * that ends with no reply between the quiesce and the stop is "lost" (see
+ * lost()): the drain cut a client it had served, or reset one it told to
+ * close that reconnected into the queue of a socket about to close. Prints one
+ * JSON object: cycles, replies by status class, lost, connections made. Exit
+ * status: 0 when every cycle ended, 1 when a reply was malformed or a request
+ * lost, 2 on a usage or setup error.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -44,8 +47,9 @@
 static char port_s[16], endpoint_s[64];
 
 static atomic_int running;
-static int probes_only; /* only /healthz */
-static atomic_long n_2xx, n_5xx, n_other, n_conns, n_bad;
+static atomic_int stopping; /* http_server_stop has begun */
+static int probes_only;     /* only /healthz */
+static atomic_long n_2xx, n_5xx, n_other, n_conns, n_bad, n_lost;
 
 static const char *tool_env(const char *name)
 {
@@ -161,11 +165,22 @@ static void count(int status)
     atomic_fetch_add(&n_other, 1);
 }
 
+/* Whether a request that got no reply counts as lost: not once the stop
+ * has begun (it closes every connection), and not on a client's first
+ * connection of the cycle before any reply: one that connects at the very
+ * instant the listening socket closes is reset by the kernel, as with any
+ * server that stops listening. A connection that was served, or a
+ * reconnect after the server said "Connection: close", is the drain's. */
+static int lost(int served, int reconnect)
+{
+  return !atomic_load(&stopping) && (served || reconnect);
+}
+
 static void *client_main(void *arg)
 {
   unsigned port = *(unsigned *)arg;
   char req[128];
-  int fd = -1, i = 0, status, close_after;
+  int fd = -1, i = 0, status, close_after, served = 0, told_close = 0;
 
   while (atomic_load(&running)) {
     if (fd < 0 && (fd = connect_to(port)) < 0) {
@@ -183,7 +198,12 @@ static void *client_main(void *arg)
       atomic_fetch_add(&n_bad, 1);
     else if (status > 0)
       count(status);
+    else if (lost(served, told_close))
+      atomic_fetch_add(&n_lost, 1);
+    served = status > 0;
     if (status <= 0 || close_after) {
+      told_close = close_after;
+      served = 0;
       close(fd);
       fd = -1;
     }
@@ -213,11 +233,13 @@ static int cycle(const struct settings *s, struct routes *routes, unsigned port)
     return -1;
   }
   atomic_store(&running, 1);
+  atomic_store(&stopping, 0);
   for (i = 0; i < CLIENTS; i++)
     pthread_create(&t[i], NULL, client_main, &port);
   sleep_us(3000 + rand() % 5000);
   http_server_quiesce(srv);
   sleep_us(rand() % 2000);
+  atomic_store(&stopping, 1);
   http_server_stop(srv);
   atomic_store(&running, 0);
   for (i = 0; i < CLIENTS; i++)
@@ -271,14 +293,14 @@ int main(int argc, char **argv)
     if (cycle(&s, routes, port))
       return 2;
   printf("{\"cycles\":%ld,\"2xx\":%ld,\"5xx\":%ld,\"other\":%ld,"
-         "\"malformed\":%ld,\"connections\":%ld}\n",
+         "\"malformed\":%ld,\"lost\":%ld,\"connections\":%ld}\n",
          n, atomic_load(&n_2xx), atomic_load(&n_5xx), atomic_load(&n_other),
-         atomic_load(&n_bad), atomic_load(&n_conns));
+         atomic_load(&n_bad), atomic_load(&n_lost), atomic_load(&n_conns));
   routes_free(routes);
   health_free(health);
   cache_free(cache);
   store_close(&st);
   aws_cred_provider_free(creds);
   curl_global_cleanup();
-  return atomic_load(&n_bad) ? 1 : 0;
+  return atomic_load(&n_bad) || atomic_load(&n_lost) ? 1 : 0;
 }

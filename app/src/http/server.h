@@ -1,7 +1,7 @@
 /* server.h -- the HTTP front door (libmicrohttpd)
  *
- * Owns the listening socket and every client connection: a pool of epoll
- * threads, a connection limit, idle timeouts, a cap on request line and
+ * Owns the listening socket and every client connection: the HTTP threads
+ * (loop.c), a connection limit, idle timeouts, a cap on request line and
  * headers (414/431), the access log line of every request, request ids,
  * and the drain on shutdown. What a request means is routes.c's business.
  */
@@ -21,10 +21,11 @@ struct http_server *http_server_start(const struct settings *s,
                                       struct routes *routes, char *err,
                                       size_t errlen);
 
-/* Stops accepting new connections (the listening socket is closed, so the
- * load balancer's new connections go elsewhere); requests in flight and
- * keep-alive connections go on, and every reply from now on says
- * "Connection: close". Idempotent. */
+/* Stops accepting new connections: connections the kernel has queued are
+ * taken, then the listening socket is closed (the load balancer's new
+ * connections go elsewhere); requests in flight and keep-alive connections
+ * go on, and every reply from then on says "Connection: close". Call it
+ * from one thread (main's signal loop); a second call does nothing. */
 void http_server_quiesce(struct http_server *srv);
 
 /* Requests received and not yet answered. */
