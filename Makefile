@@ -146,7 +146,8 @@ test:
 
 lint: format-check tidy
 
-FMT_SRC := $(SRC) $(HDR) $(UNIT_SRC) $(UNIT_HDR) $(TOOL_SRC) $(SHIM_SRC)
+FMT_SRC := $(SRC) $(HDR) $(UNIT_SRC) $(UNIT_HDR) $(TOOL_SRC) $(SHIM_SRC) \
+           $(wildcard tests/bench/engines/*.c)
 
 format-check:
 	clang-format --dry-run -Werror $(FMT_SRC)
