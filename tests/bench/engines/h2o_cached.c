@@ -46,6 +46,7 @@
 #include "http/access_log.h"
 #include "http/peer.h"
 #include "log.h"
+#include "metrics.h"
 #include "util/clock.h"
 #include "util/rand.h"
 
@@ -133,6 +134,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
   h2o_iovec_t buf;
 
   rq->start_ns = clock_now_ns();
+  metrics_inflight(1);
   t = header(req, NULL, H2O_STRLIT("x-amzn-trace-id"), trace, sizeof(trace));
   if (peer_trace_root(t, rq->id, sizeof(rq->id)))
     new_request_id(rq->id);
@@ -210,16 +212,22 @@ static void peer_text(h2o_req_t *req, char *out, size_t cap)
  * gone): s3json's on_completed + log_access. */
 static void on_log(h2o_logger_t *self, h2o_req_t *req)
 {
-  struct request *rq;
+  struct request *rq = request_of(req);
   char method[16], path[ACCESS_LOG_PATH_MAX + 1], client[PEER_TEXT_MAX];
   char xff[XFF_MAX];
   const char *x;
+  double ms = rq ? clock_elapsed_ms(rq->start_ns) : 0;
   size_t n;
-  int ok;
+  int ok = req->res.status == 200 || req->res.status == 304;
 
-  if (!log_enabled(LOG_INFO))
-    return;
-  rq = request_of(req);
+  /* What s3json does for every request, logged or not: its counters (the
+   * real ones, from libs3json.a), a copy of the method and of the request
+   * target, the client from X-Forwarded-For (no trusted proxy) or the TCP
+   * peer. */
+  metrics_request(ok ? METRICS_ROUTE_DOCUMENT : METRICS_ROUTE_OTHER,
+                  req->res.status, ms / 1e3);
+  if (rq)
+    metrics_inflight(-1);
   n = req->method.len < sizeof(method) - 1 ? req->method.len
                                            : sizeof(method) - 1;
   memcpy(method, req->method.base, n);
@@ -227,12 +235,11 @@ static void on_log(h2o_logger_t *self, h2o_req_t *req)
   n = req->path.len < sizeof(path) - 1 ? req->path.len : sizeof(path) - 1;
   memcpy(path, req->path.base, n);
   path[n] = '\0';
-  /* s3json's client_from with no trusted proxy: the header is looked up,
-   * then the TCP peer. */
   x = header(req, H2O_TOKEN_X_FORWARDED_FOR, NULL, 0, xff, sizeof(xff));
   if (peer_client_from_xff(x, 0, client, sizeof(client)))
     peer_text(req, client, sizeof(client));
-  ok = req->res.status == 200 || req->res.status == 304;
+  if (!log_enabled(LOG_INFO))
+    return;
   struct access_entry e = {
       .method = method,
       .path = path,
@@ -240,7 +247,7 @@ static void on_log(h2o_logger_t *self, h2o_req_t *req)
       .bytes = req->res.status == 304 || req->res.content_length == SIZE_MAX
                    ? 0
                    : req->res.content_length,
-      .duration_us = rq ? (long long)(clock_elapsed_ms(rq->start_ns) * 1e3) : 0,
+      .duration_us = (long long)(ms * 1e3),
       .request_id = rq ? rq->id : "",
       .client = client,
       .cache = ok ? "HIT" : NULL,
