@@ -12,7 +12,7 @@ and a pass/fail line per target of issues 5 and 11.
 Production configuration (issue 11): every contender writes a JSON access
 line per request to a file, with the fields s3json logs (nginx: `log_format
 escape=json`, unbuffered; s3json: S3JSON_LOG_LEVEL=info, stdout to a file),
-except flask-boto3 and the two -nolog contenders, which form the second,
+except flask-boto3 and the -nolog contenders, which form the second,
 logs-off comparison. Access log files are deleted after each run.
 
 Contenders (all serve the same document, BENCH_DOC, default "foo"):
@@ -36,6 +36,19 @@ Contenders (all serve the same document, BENCH_DOC, default "foo"):
                      (for reference: what any per-request design is bound by)
   nginx-static-nolog, s3json-cached-nolog   the same two with the access log
                      off (nginx `access_log off`, S3JSON_LOG_LEVEL=warn)
+  h2o-cached, h2o-cached-nolog   not in the default set (name them in
+                     BENCH_CONTENDERS): s3json's cached GET on another HTTP
+                     engine, h2o's library (issue 11), to show what the
+                     engine alone changes: build/bench/h2o_cached
+                     (tests/bench/engines/h2o_cached.c, `make bench` builds
+                     it when libh2o-evloop-dev is installed, else they are
+                     skipped) serves BENCH_DOC's bytes at /api/BENCH_DOC with
+                     the headers of s3json's cache hit and writes s3json's
+                     access line with s3json's code (per-thread buffer, same
+                     flush policy); -nolog: access log off, as at
+                     S3JSON_LOG_LEVEL=warn. As many threads as s3json's HTTP
+                     threads. Shown as a ratio to s3json-cached(-nolog), e.g.
+                       BENCH_CONTENDERS=s3json-cached,h2o-cached,s3json-cached-nolog,h2o-cached-nolog
   s3json-ddb-nocache, s3json-ddb-cached   s3json with S3JSON_STORE=dynamodb
                      (issue 14): the same documents as items (with sha256) in
                      the emulator's DynamoDB, read by a GetItem/Scan/
@@ -55,7 +68,8 @@ Environment (all optional):
   BENCH_WARMUP=1           BENCH_TTL=5        BENCH_DOC=foo
   BENCH_ROUNDS=1           measured runs per contender and connection
                            count, interleaved; the table shows medians
-  BENCH_CONTENDERS=...     comma list (default: all of the above)
+  BENCH_CONTENDERS=...     comma list (default: all of the above but the
+                           h2o ones; add them: BENCH_CONTENDERS=...,h2o-cached)
   BENCH_READY_RUNS=7       start-to-ready measurements
   BENCH_S3JSON_THREADS     S3JSON_THREADS for s3json (default: its own)
   BENCH_WRK_TIMEOUT=5      wrk --timeout, seconds
@@ -108,7 +122,12 @@ BUCKET = "s3json-bench"
 ALL_CONTENDERS = ["nginx-static", "nginx-proxy-cache", "flask-boto3",
                   "s3json-nocache", "s3json-cached", "s3json-cached-jwt", "emulator-direct",
                   "nginx-static-nolog", "s3json-cached-nolog",
-                  "s3json-ddb-nocache", "s3json-ddb-cached"]  # fmt: skip
+                  "s3json-ddb-nocache", "s3json-ddb-cached",
+                  "h2o-cached", "h2o-cached-nolog"]  # fmt: skip
+# Measured only when named in BENCH_CONTENDERS (they need libh2o-evloop-dev).
+H2O = {"h2o-cached", "h2o-cached-nolog"}
+DEFAULT_CONTENDERS = [c for c in ALL_CONTENDERS if c not in H2O]
+H2O_BINARY = os.path.join(ROOT, "build", "bench", "h2o_cached")
 SLOW = {"flask-boto3", "s3json-nocache", "emulator-direct", "s3json-ddb-nocache"}
 TABLE = "s3json-bench"
 # What counts as a document read from the store: S3 GetObject, DynamoDB GetItem.
@@ -117,7 +136,7 @@ BASELINES = ["nginx-static", "nginx-proxy-cache", "flask-boto3", "s3json-nocache
 CONTENDER = "s3json-cached"
 JWT = "s3json-cached-jwt"  # compared with CONTENDER (issue 15)
 # The second table: both sides with their access log off.
-NOLOG = {"nginx-static-nolog", "s3json-cached-nolog"}
+NOLOG = {"nginx-static-nolog", "s3json-cached-nolog", "h2o-cached-nolog"}
 NOLOG_PAIR = ("nginx-static-nolog", "s3json-cached-nolog")
 LOG_PAIR = ("nginx-static", CONTENDER)
 
@@ -169,7 +188,7 @@ class Config:
             sys.exit("bench: BENCH_PAIR_CONNECTIONS: expected a comma list of integers")
         self.doc = os.environ.get("BENCH_DOC", "foo")
         raw = os.environ.get("BENCH_CONTENDERS", "")
-        self.contenders = [c.strip() for c in raw.split(",") if c.strip()] or ALL_CONTENDERS
+        self.contenders = [c.strip() for c in raw.split(",") if c.strip()] or DEFAULT_CONTENDERS
         for c in self.contenders:
             if c not in ALL_CONTENDERS:
                 sys.exit(f"bench: BENCH_CONTENDERS: unknown {c!r} (known: {', '.join(ALL_CONTENDERS)})")
@@ -710,6 +729,22 @@ class Bench:
 
     def start_s3json_ddb_cached(self) -> Server:
         return self._start_s3json("s3json-ddb-cached", self.cfg.ttl, store="dynamodb")
+
+    def start_h2o_cached(self, name: str = "h2o-cached") -> Server:
+        """build/bench/h2o_cached: the bytes s3json serves for BENCH_DOC
+        (setup's docroot copy), its access log where s3json-cached keeps
+        its own ('-': off), as many threads as s3json's HTTP threads."""
+        port = free_port()
+        body = os.path.join(self.wd, "docroot", f"{self.cfg.doc}.json")
+        log = "-" if name in NOLOG else access_log_path(self.wd, name)
+        threads = self.cfg.s3json_threads or str(max(2, os.sysconf("SC_NPROCESSORS_ONLN")))
+        p = spawn([H2O_BINARY, str(port), body, log, threads], os.path.join(self.wd, f"{name}.log"))
+        path = f"/api/{self.cfg.doc}"
+        wait_http(port, path, p, 10, name)
+        return Server(name, p, port, path)
+
+    def start_h2o_cached_nolog(self) -> Server:
+        return self.start_h2o_cached("h2o-cached-nolog")
 
     def start_emulator_direct(self) -> Server:
         assert self.emu is not None
@@ -1252,7 +1287,9 @@ def report(results: dict[str, Any], cfg: Config) -> tuple[str, str, bool]:
                                "S3 GETs/run", "CPU us/req", "other load"], rows, is_md))  # fmt: skip
             out.append("")
             for cname, bases in ((CONTENDER, BASELINES), (JWT, [CONTENDER]),
-                                 ("s3json-cached-nolog", ["nginx-static-nolog"])):  # fmt: skip
+                                 ("s3json-cached-nolog", ["nginx-static-nolog"]),
+                                 ("h2o-cached", [CONTENDER, "nginx-static"]),
+                                 ("h2o-cached-nolog", ["s3json-cached-nolog", "nginx-static-nolog"])):  # fmt: skip
                 c = per.get(cname)
                 if not c or "failed" in c:
                     continue
@@ -1414,6 +1451,13 @@ def main() -> int:
     if any(c.startswith("s3json") for c in cfg.contenders) and not os.access(cfg.binary, os.X_OK):
         print(f"bench: {cfg.binary} is missing: run `make` first", file=sys.stderr)
         return 2
+    h2o = [c for c in cfg.contenders if c in H2O]
+    if h2o and not os.access(H2O_BINARY, os.X_OK):
+        print(f"bench: {', '.join(h2o)} skipped: {os.path.relpath(H2O_BINARY, ROOT)} is missing "
+              "(apt-get install libh2o-evloop-dev, then make build/bench/h2o_cached)", file=sys.stderr)  # fmt: skip
+        cfg.contenders = [c for c in cfg.contenders if c not in H2O]
+        if not cfg.contenders:
+            return 0
     for tool in ("wrk", "nginx"):
         if subprocess.run(["sh", "-c", f"command -v {tool}"], capture_output=True).returncode != 0:
             print(f"bench: {tool} is missing (apt-get install wrk nginx-light)", file=sys.stderr)
