@@ -5,8 +5,9 @@ cannot blur (wall-clock benchmarks can: see docs/benchmarks.md).
 Starts the S3 emulator as bench.py does, then each contender under
 `valgrind --tool=callgrind`: s3json (cached, access log on or off, or
 with S3JSON_AUTH=jwt and every request carrying the same valid RS256
-token, as bench.py's s3json-cached-jwt) or nginx (the bench's configuration but one process: master_process off,
-worker_processes 1). It warms the server, zeroes callgrind's counters
+token, as bench.py's s3json-cached-jwt), nginx (the bench's configuration but one process: master_process off,
+worker_processes 1) or bench.py's h2o-cached (s3json's cache hit on h2o's
+library, build/bench/h2o_cached). It warms the server, zeroes callgrind's counters
 (callgrind_control -z), sends REQUESTS cached `GET /api/foo` (nginx:
 `/foo.json`) spread round-robin over CONNS keep-alive connections, each
 request as wrk sends it and its reply read to its length, dumps the
@@ -38,7 +39,8 @@ import time
 import bench as B  # run as a script: its own directory is first on the path
 
 STRACE = False  # --strace: count system calls instead of instructions
-CONTENDERS = ("s3json-cached", "s3json-cached-nolog", B.JWT, "nginx-static", "nginx-static-nolog")
+CONTENDERS = ("s3json-cached", "s3json-cached-nolog", B.JWT, "nginx-static", "nginx-static-nolog",
+              "h2o-cached", "h2o-cached-nolog")  # fmt: skip
 
 
 def read_reply(s: socket.socket, buf: bytearray) -> None:
@@ -110,6 +112,14 @@ def start(b: B.Bench, name: str, binary: str, out: str,
                         env=env, stdout=log)  # fmt: skip
         path = f"/api/{b.cfg.doc}"
         B.wait_http(port, "/readyz", p, 120, name)
+    elif name.startswith("h2o"):
+        # bench.py's h2o contender (the engine alone), 2 threads as s3json.
+        body = os.path.join(b.wd, "docroot", f"{b.cfg.doc}.json")
+        log = "-" if name in B.NOLOG else B.access_log_path(b.wd, name)
+        p = B.spawn(valgrind_argv(out) + [B.H2O_BINARY, str(port), body, log, "2"],
+                    os.path.join(b.wd, f"{name}.cg.log"))  # fmt: skip
+        path = f"/api/{b.cfg.doc}"
+        B.wait_http(port, path, p, 120, name)
     else:
         body = f"""\
   open_file_cache max=64 inactive=60s;
@@ -224,7 +234,8 @@ def main() -> int:
         if not files:
             raise RuntimeError("callgrind wrote no dump")
         ir = total_ir(files)
-        print(f"{a.contender} ({a.binary if a.contender.startswith('s3json') else 'nginx'}): "
+        what = a.binary if a.contender.startswith("s3json") else a.contender.split("-")[0]
+        print(f"{a.contender} ({what}): "
               f"{a.requests} requests over {a.conns} connections in {secs:.1f} s under callgrind: "
               f"{ir / a.requests:.0f} instructions per request")  # fmt: skip
         for row in annotate(files, a.top, a.requests):

@@ -15,6 +15,7 @@
 #include "../store/cache.h"
 #include "../store/store.h"
 #include "../util/buf.h"
+#include "../util/str.h"
 #include "cors.h"
 #include "names.h"
 #include "routes.h"
@@ -64,8 +65,8 @@ void http_reply_header(struct http_reply *r, const char *name,
   if (r->nheaders >= HTTP_REPLY_MAX_HEADERS)
     return;
   r->headers[r->nheaders].name = name;
-  snprintf(r->headers[r->nheaders].value, sizeof(r->headers[r->nheaders].value),
-           "%s", value);
+  str_copy(r->headers[r->nheaders].value, sizeof(r->headers[r->nheaders].value),
+           value);
   r->nheaders++;
 }
 
@@ -307,10 +308,12 @@ static void reply_document(struct routes *r, const struct http_request *req,
   size_t elen = strlen(d->etag);
 
   /* The gzip representation needs its own strong ETag: "abc" -> "abc-gz". */
-  if (elen >= 2 && d->etag[elen - 1] == '"')
-    snprintf(gz_etag, sizeof(gz_etag), "%.*s-gz\"", (int)(elen - 1), d->etag);
-  else
+  if (elen >= 2 && d->etag[elen - 1] == '"') {
+    memcpy(gz_etag, d->etag, elen - 1);
+    memcpy(gz_etag + elen - 1, "-gz\"", 5);
+  } else {
     gz_etag[0] = '\0';
+  }
   res->doc = NULL;
   if (not_modified(req, d, gz_etag)) {
     rep->status = 304;
@@ -339,6 +342,20 @@ static void reply_document(struct routes *r, const struct http_request *req,
     http_reply_header(rep, "Warning", "110 - \"Response is Stale\"");
 }
 
+/* 'prefix' 'name' 'suffix' into 'key' (cap bytes): 0, or -1 when it does
+ * not fit. */
+static int store_key(char *key, size_t cap, const char *prefix,
+                     const char *name, const char *suffix)
+{
+  size_t n = str_copy(key, cap, prefix);
+
+  if (n < cap)
+    n += str_copy(key + n, cap - n, name);
+  if (n < cap)
+    n += str_copy(key + n, cap - n, suffix);
+  return n < cap ? 0 : -1;
+}
+
 /* Returns 0, with 'rep' untouched, when answering needs S3 and 'may_block'
  * is 0; else 1. */
 static int get_document(struct routes *r, const struct http_request *req,
@@ -363,8 +380,8 @@ static int get_document(struct routes *r, const struct http_request *req,
     reply_forbidden(rep);
     return 1;
   }
-  if ((size_t)snprintf(key, sizeof(key), "%s%s%s", r->settings->prefix, name,
-                       r->store->suffix) >= sizeof(key)) {
+  if (store_key(key, sizeof(key), r->settings->prefix, name,
+                r->store->suffix)) {
     routes_error(rep, 400, "bad_name", names_strerror(NAMES_TOO_LONG));
     return 1;
   }
