@@ -673,7 +673,7 @@ static int run_authenticated(struct routes *r, const struct http_request *req,
   if (done) {
     ar = rep->status == 403 ? AUTH_INSUFFICIENT_SCOPE : AUTH_OK;
     rep->auth = auth_result_name(ar);
-    snprintf(rep->sub, sizeof(rep->sub), "%s", id->sub);
+    str_copy(rep->sub, sizeof(rep->sub), id->sub);
     metrics_auth((int)ar);
   }
   return done;

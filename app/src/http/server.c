@@ -589,7 +589,7 @@ static int first_call(struct http_server *srv, struct request *rq,
   int too_large;
 
   rq->seen = 1;
-  snprintf(rq->method, sizeof(rq->method), "%s", method);
+  str_copy(rq->method, sizeof(rq->method), method);
   request_id_from(c, rq->request_id);
   client_from(srv, c, rq->client, sizeof(rq->client));
   scan_head(c, &h);
