@@ -14,6 +14,13 @@
  *                            ("http", http/loop.c) and no daemon has a
  *                            thread or a listening socket, so every DEL is
  *                            delayed: quiesce and stop must still hold.
+ *   MHD_RACE_RESUME_US       sleep this long after MHD_resume_connection():
+ *                            the connection's HTTP thread, running for
+ *                            other connections meanwhile, answers the
+ *                            resumed request and frees it while the
+ *                            resuming worker still sleeps here, so a
+ *                            worker that touches the request after the
+ *                            resume is caught (ASan: use after free).
  *
  * Unset or 0: the call goes straight through.
  */
@@ -26,9 +33,11 @@
 #include <time.h>
 
 struct MHD_Daemon;
+struct MHD_Connection;
 
-/* The two functions this shim replaces (libmicrohttpd's and libc's). */
+/* The functions this shim replaces (libmicrohttpd's and libc's). */
 void MHD_stop_daemon(struct MHD_Daemon *d);
+void MHD_resume_connection(struct MHD_Connection *c);
 int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 
 static long env_long(const char *name)
@@ -54,6 +63,18 @@ void MHD_stop_daemon(struct MHD_Daemon *d)
   if (ms > 0)
     sleep_us(ms * 1000);
   real(d);
+}
+
+void MHD_resume_connection(struct MHD_Connection *c)
+{
+  void (*real)(struct MHD_Connection *) =
+      (void (*)(struct MHD_Connection *))dlsym(RTLD_NEXT,
+                                               "MHD_resume_connection");
+  long us = env_long("MHD_RACE_RESUME_US");
+
+  real(c);
+  if (us > 0)
+    sleep_us(us);
 }
 
 int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)

@@ -386,6 +386,7 @@ static void *worker_main(void *arg)
 {
   struct http_server *srv = arg;
   struct request *rq;
+  struct http_loop *loop;
 
   for (;;) {
     pthread_mutex_lock(&srv->qlock);
@@ -404,9 +405,13 @@ static void *worker_main(void *arg)
     run_job(srv, rq);
     rq->done = 1;
     /* MHD calls on_request again for this connection, which queues the
-     * reply, once its HTTP thread wakes. */
+     * reply, once its HTTP thread wakes. From the resume on, 'rq' is the
+     * HTTP thread's: it may be answered and freed before the wake-up
+     * (its thread was running for another connection), so the loop is
+     * read first (ASan caught the use after free in server_tool). */
+    loop = rq->loop;
     MHD_resume_connection(rq->conn);
-    http_loop_wake(rq->loop);
+    http_loop_wake(loop);
   }
 }
 
