@@ -124,8 +124,8 @@ void http_loops_set_daemon(struct http_loops *ls, unsigned i,
  *************************************************************************/
 
 /* The thread with the fewest connections; 'self' on a tie, so a balanced
- * server hands nothing off. */
-static struct http_loop *least_loaded(struct http_loop *self)
+ * server hands nothing off. '*count' is its count as read. */
+static struct http_loop *least_loaded(struct http_loop *self, unsigned *count)
 {
   struct http_loops *ls = self->set;
   struct http_loop *best = self;
@@ -139,6 +139,7 @@ static struct http_loop *least_loaded(struct http_loop *self)
       best = &ls->loops[i];
     }
   }
+  *count = min;
   return best;
 }
 
@@ -219,9 +220,17 @@ unsigned http_loops_connections(const struct http_loops *ls)
  * is full. */
 static void deal(struct http_loop *l, const struct handoff *h)
 {
-  struct http_loop *to = least_loaded(l);
+  struct http_loop *to;
+  unsigned seen;
 
-  atomic_fetch_add_explicit(&to->load, 1, memory_order_relaxed);
+  /* The place is claimed only if the chosen count is still the one read:
+   * two threads dealing at once read the same counts, and would otherwise
+   * both give their connection to the same thread (a burst of 64 went
+   * 33/31 in CI). On a change, choose again. */
+  do
+    to = least_loaded(l, &seen);
+  while (!atomic_compare_exchange_weak_explicit(
+      &to->load, &seen, seen + 1, memory_order_relaxed, memory_order_relaxed));
   if (to != l) {
     if (hand_off(to, h) == 0)
       return;
