@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -96,9 +97,25 @@ static void test_below_uniform(void **state)
   }
 }
 
+/* A request id: 32 lowercase hex digits, terminated, never twice. */
+static void test_hex_id(void **state)
+{
+  char a[RAND_ID_LEN + 1], b[RAND_ID_LEN + 1];
+  int i;
+
+  (void)state;
+  rand_hex_id(a);
+  rand_hex_id(b);
+  assert_int_equal(strlen(a), RAND_ID_LEN);
+  for (i = 0; i < RAND_ID_LEN; i++)
+    assert_non_null(strchr("0123456789abcdef", a[i]));
+  assert_string_not_equal(a, b);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_hex_id),
       cmocka_unit_test(test_threads_get_own_streams),
       cmocka_unit_test(test_no_repeats_every_bit_used),
       cmocka_unit_test(test_below_range),

@@ -48,6 +48,7 @@
 _Static_assert(REPLY_ROOM >= HTTP_REPLY_MAX_HEADERS * 200 + 1024,
                "the pool must leave room for the largest reply head");
 #define REQUEST_ID_MAX 128
+_Static_assert(REQUEST_ID_MAX > RAND_ID_LEN, "a request id must fit");
 
 /* Connections the kernel queues before the HTTP threads accept them. */
 #define LISTEN_BACKLOG 1024
@@ -127,23 +128,6 @@ struct request {
  * Helpers
  *************************************************************************/
 
-/* A fresh random id: 32 hex digits from util/rand (unique, and not
- * guessable by a client: see rand.h for what it is not). */
-static void new_request_id(char out[REQUEST_ID_MAX])
-{
-  static const char hex[] = "0123456789abcdef";
-  uint64_t r = rand_u64();
-  int i;
-
-  for (i = 0; i < 32; i++) {
-    if (i == 16)
-      r = rand_u64();
-    out[i] = hex[r & 15];
-    r >>= 4;
-  }
-  out[32] = '\0';
-}
-
 /* The Root of a well-formed X-Amzn-Trace-Id (the ALB's), else a new id:
  * the header is the client's to write, and an id in the log must not be
  * forged into another request's. */
@@ -153,7 +137,7 @@ static void request_id_from(struct MHD_Connection *c, char *out)
       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amzn-Trace-Id");
 
   if (peer_trace_root(t, out, REQUEST_ID_MAX))
-    new_request_id(out);
+    rand_hex_id(out);
 }
 
 /* The TCP peer's address. */
@@ -698,7 +682,7 @@ static void complete_library_reply(struct request *rq, struct MHD_Connection *c)
       MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
 
   rq->status = ci ? (int)ci->http_status : 0;
-  new_request_id(rq->request_id);
+  rand_hex_id(rq->request_id);
   peer_address(c, rq->client, sizeof(rq->client));
 }
 
@@ -757,7 +741,7 @@ static void library_414(void)
   rq.status = 414;
   rq.uri = (char *)"-";
   rq.route = METRICS_ROUTE_OTHER;
-  new_request_id(rq.request_id);
+  rand_hex_id(rq.request_id);
   metrics_request(rq.route, rq.status, 0);
   log_access(&rq, 0, 0);
 }

@@ -47,3 +47,18 @@ uint64_t rand_below(uint64_t n)
   while (r >= limit);
   return r % n;
 }
+
+void rand_hex_id(char out[RAND_ID_LEN + 1])
+{
+  static const char hex[] = "0123456789abcdef";
+  uint64_t r = rand_u64();
+  int i;
+
+  for (i = 0; i < RAND_ID_LEN; i++) {
+    if (i == RAND_ID_LEN / 2)
+      r = rand_u64();
+    out[i] = hex[r & 15];
+    r >>= 4;
+  }
+  out[RAND_ID_LEN] = '\0';
+}

@@ -22,4 +22,9 @@ uint64_t rand_u64(void);
 /* Uniform in [0, n); 0 when n is 0. Rejection sampling: no modulo bias. */
 uint64_t rand_below(uint64_t n);
 
+/* A request id: RAND_ID_LEN hex digits (128 bits) and a NUL in 'out';
+ * unique, and not guessable by a client (see above for what it is not). */
+#define RAND_ID_LEN 32
+void rand_hex_id(char out[RAND_ID_LEN + 1]);
+
 #endif

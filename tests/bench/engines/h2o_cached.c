@@ -86,23 +86,6 @@ struct worker {
   h2o_accept_ctx_t accept;
 };
 
-/* s3json's new_request_id (app/src/http/server.c): 32 hex digits from
- * util/rand. */
-static void new_request_id(char out[REQUEST_ID_MAX])
-{
-  static const char hex[] = "0123456789abcdef";
-  uint64_t r = rand_u64();
-  int i;
-
-  for (i = 0; i < 32; i++) {
-    if (i == 16)
-      r = rand_u64();
-    out[i] = hex[r & 15];
-    r >>= 4;
-  }
-  out[32] = '\0';
-}
-
 /* A request header's value as a C string in 'out' (cut to 'cap' - 1), or
  * NULL when absent: s3json looks up the same headers per request. */
 static const char *header(h2o_req_t *req, const h2o_token_t *token,
@@ -137,7 +120,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
   metrics_inflight(1);
   t = header(req, NULL, H2O_STRLIT("x-amzn-trace-id"), trace, sizeof(trace));
   if (peer_trace_root(t, rq->id, sizeof(rq->id)))
-    new_request_id(rq->id);
+    rand_hex_id(rq->id); /* as s3json makes its ids */
   is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
   is_head = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"));
   hit = (is_get || is_head) && req->query_at == SIZE_MAX &&
