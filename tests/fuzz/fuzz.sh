@@ -53,12 +53,12 @@ declare -A TARGET_SRC=(
   [fields]="s3/fields.c"
   [peer]="http/peer.c"
   [access_log]="http/access_log.c http/cors.c log.c settings.c s3/fields.c ddb/json.c
-                s3/xml.c util/buf.c"
-  [ddb_json]="ddb/json.c s3/xml.c util/buf.c"
+                s3/xml.c util/buf.c util/str.c"
+  [ddb_json]="ddb/json.c s3/xml.c util/buf.c util/str.c"
   [jwt]="auth/verify.c auth/jwks.c auth/scopes.c http/cors.c log.c settings.c s3/fields.c
-         ddb/json.c s3/xml.c util/buf.c"
+         ddb/json.c s3/xml.c util/buf.c util/str.c"
   [jwks]="auth/jwks.c http/cors.c log.c settings.c s3/fields.c ddb/json.c s3/xml.c
-          util/buf.c"
+          util/buf.c util/str.c"
 )
 declare -A TARGET_PKGS=(
   [sigv4]="libcrypto"

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "../util/str.h"
 #include "json.h"
 
 #define DDB_NAME_ATTR "name"
@@ -255,17 +256,6 @@ enum ddb_json_code ddb_json_parse_describe(const char *p, size_t n)
   return ok ? DDB_JSON_OK : DDB_JSON_MALFORMED;
 }
 
-/* Copies 's' (cut to fit) into 'dst'. */
-static void copy_cut(char *dst, size_t size, const char *s)
-{
-  size_t n = strlen(s);
-
-  if (n >= size)
-    n = size - 1;
-  memcpy(dst, s, n);
-  dst[n] = '\0';
-}
-
 void ddb_json_parse_error(const char *p, size_t n, struct s3_error_doc *out)
 {
   json_t *doc = load_object(p, n), *type, *msg;
@@ -282,9 +272,9 @@ void ddb_json_parse_error(const char *p, size_t n, struct s3_error_doc *out)
     /* "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException" */
     t = json_string_value(type);
     hash = strrchr(t, '#');
-    copy_cut(out->code, sizeof(out->code), hash ? hash + 1 : t);
+    str_copy(out->code, sizeof(out->code), hash ? hash + 1 : t);
   }
   if (json_is_string(msg))
-    copy_cut(out->message, sizeof(out->message), json_string_value(msg));
+    str_copy(out->message, sizeof(out->message), json_string_value(msg));
   json_decref(doc);
 }
