@@ -29,6 +29,7 @@ struct histogram {
 static atomic_ulong requests[METRICS_ROUTE_COUNT][NSTATUS];
 static struct histogram request_seconds[METRICS_ROUTE_COUNT];
 static atomic_long inflight;
+static atomic_ulong http_yields;
 static atomic_ulong cache_events[METRICS_CACHE_COUNT];
 static atomic_ulong auth_results[AUTH_RESULT_COUNT];
 static atomic_ulong s3_calls[METRICS_S3_OP_COUNT][NOUTCOME];
@@ -65,6 +66,11 @@ void metrics_request(enum metrics_route route, int status, double seconds)
     i++;
   atomic_fetch_add_explicit(&requests[route][i], 1, memory_order_relaxed);
   observe(&request_seconds[route], seconds);
+}
+
+void metrics_http_yield(void)
+{
+  atomic_fetch_add_explicit(&http_yields, 1, memory_order_relaxed);
 }
 
 void metrics_inflight(int delta)
@@ -245,8 +251,15 @@ int metrics_render(struct buf *out, const struct metrics_gauges *g)
                    "credentials fetched again before expiry.\n"
                    "# TYPE s3json_credential_refreshes_total counter\n"
                    "s3json_credential_refreshes_total %lu\n"
+                   "# HELP s3json_http_yields_total Times an HTTP thread, "
+                   "busy for S3JSON_HTTP_YIELD_US without waiting for the "
+                   "network, let other threads have its CPU.\n"
+                   "# TYPE s3json_http_yields_total counter\n"
+                   "s3json_http_yields_total %lu\n"
                    "# TYPE s3json_ready gauge\ns3json_ready %d\n",
-                   g->credential_refreshes, g->ready);
+                   g->credential_refreshes,
+                   atomic_load_explicit(&http_yields, memory_order_relaxed),
+                   g->ready);
   return rc ? -1 : 0;
 }
 
@@ -260,4 +273,5 @@ void metrics_reset(void)
   memset((void *)s3_retries, 0, sizeof(s3_retries));
   memset((void *)s3_seconds, 0, sizeof(s3_seconds));
   atomic_store(&inflight, 0);
+  atomic_store(&http_yields, 0);
 }

@@ -45,6 +45,9 @@ void metrics_s3(enum metrics_s3_op op, int outcome, int attempts,
  * enum auth_result (auth/verify.h), counted by its name. */
 void metrics_auth(int result);
 
+/* An HTTP thread gave up its CPU after a busy stretch (http/loop.c). */
+void metrics_http_yield(void);
+
 /* Values owned by other modules, read when rendering. */
 struct metrics_gauges {
   size_t cache_bytes;

@@ -88,6 +88,10 @@ static const struct opt opts[] = {
      "TCP port to listen on"},
     {"S3JSON_THREADS", NULL, OPT_UINT, OFF(threads), "0", 0, 256, 0,
      "HTTP worker threads; 0 = online CPUs (at least 2)"},
+    {"S3JSON_HTTP_YIELD_US", NULL, OPT_UINT, OFF(http_yield_us), "300", 0,
+     10000, 0,
+     "an HTTP thread busy this long without waiting for the network lets "
+     "other runnable threads have its CPU (sched_yield); 0 = never"},
     {"S3JSON_S3_WORKERS", NULL, OPT_UINT, OFF(s3_workers), "16", 1, 1024, 0,
      "threads that wait for S3 (cache misses, lists), so the HTTP threads "
      "never block"},

@@ -63,6 +63,7 @@ struct settings {
   unsigned port;            /* S3JSON_PORT, 8080 */
   unsigned s3_workers;      /* S3JSON_S3_WORKERS, 16 */
   unsigned threads;         /* S3JSON_THREADS, 0 = online CPUs */
+  unsigned http_yield_us;   /* S3JSON_HTTP_YIELD_US, 300; 0 = never */
   unsigned max_connections; /* S3JSON_MAX_CONNECTIONS, 1024 */
   unsigned trusted_proxies; /* S3JSON_TRUSTED_PROXIES, 1: X-Forwarded-For
                                entries appended by our own proxies */

@@ -72,6 +72,10 @@ Environment (all optional):
                            h2o ones; add them: BENCH_CONTENDERS=...,h2o-cached)
   BENCH_READY_RUNS=7       start-to-ready measurements
   BENCH_S3JSON_THREADS     S3JSON_THREADS for s3json (default: its own)
+  BENCH_S3JSON_ENV         more settings for every s3json contender, a
+                           comma list of S3JSON_NAME=VALUE (e.g.
+                           S3JSON_HTTP_YIELD_US=0: a setting's effect,
+                           one bench run with it and one without)
   BENCH_WRK_TIMEOUT=5      wrk --timeout, seconds
   BENCH_PERF=0             1: one extra s3json-cached run at 64 connections
                            under `perf record -g`, top functions printed
@@ -193,6 +197,12 @@ class Config:
             if c not in ALL_CONTENDERS:
                 sys.exit(f"bench: BENCH_CONTENDERS: unknown {c!r} (known: {', '.join(ALL_CONTENDERS)})")
         self.s3json_threads = os.environ.get("BENCH_S3JSON_THREADS", "")
+        self.s3json_extra: dict[str, str] = {}
+        for item in filter(None, os.environ.get("BENCH_S3JSON_ENV", "").split(",")):
+            k, eq, v = item.partition("=")
+            if not (eq and k.startswith("S3JSON_")):
+                sys.exit(f"bench: BENCH_S3JSON_ENV: expected S3JSON_NAME=VALUE, got {item!r}")
+            self.s3json_extra[k] = v
         self.image = os.environ.get("BENCH_IMAGE", "")
         self.workdir = os.path.abspath(os.environ.get("BENCH_WORKDIR", os.path.join(ROOT, "build", "bench")))
         self.binary = os.environ.get("BENCH_S3JSON_BINARY", os.path.join(ROOT, "build", "s3json"))
@@ -687,6 +697,7 @@ class Bench:
         })  # fmt: skip
         if self.cfg.s3json_threads:
             env["S3JSON_THREADS"] = self.cfg.s3json_threads
+        env.update(self.cfg.s3json_extra)
         return env
 
     def _start_s3json(self, name: str, ttl: int, extra: dict[str, str] | None = None,
@@ -1056,7 +1067,7 @@ class Bench:
             "duration_s": cfg.duration, "slow_duration_s": cfg.slow_duration,
             "connections": cfg.connections, "wrk_threads": cfg.threads, "warmup_s": cfg.warmup,
             "ttl_s": cfg.ttl, "document": cfg.doc, "contenders": cfg.contenders,
-            "s3json_threads": cfg.s3json_threads or "default", "rounds": cfg.rounds,
+            "s3json_threads": cfg.s3json_threads or "default", "s3json_env": cfg.s3json_extra, "rounds": cfg.rounds,
         }  # fmt: skip
         self.results["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         self.results["machine"] = machine()

@@ -5,7 +5,7 @@ For the 16-connection p99 question (docs/benchmarks.md): starts the S3
 emulator and one contender of bench.py (same configuration, access log on
 unless a -nolog contender), then RUNS times: a fresh server, 1 s warm-up,
 `wrk -t2 -cC -dS`, and for every thread of the server (all processes of its
-tree) the change during the measured run of:
+tree) and of wrk, the change over the middle half of the run of:
 
   tk      CPU ticks (utime + stime, /proc/PID/task/TID/stat): the share of
           the work, i.e. how the connections were split between threads
@@ -15,9 +15,13 @@ tree) the change during the measured run of:
           delay per wake-up, what a request waits before it is served
   invol   involuntary context switches (preempted while runnable)
   migr    migrations between CPUs
+  cpu     the CPU it last ran on (at the end of the window): which
+          threads shared a core
 
-with req/s, p50/p99/max latency and the machine's busy cores. Threads that
-did nothing are left out.
+with req/s, p50/p99/max latency (whole run) and the machine's busy cores.
+Threads that did nothing are left out. wrk's threads show whether the load
+generator itself waits for a CPU (it shares the cores): a request it
+cannot send or read in time is counted in the server's latency.
 
 Then the connection split, counted, not timed: halfway through the run,
 for each epoll instance of the server (libmicrohttpd: one per HTTP
@@ -66,22 +70,46 @@ def snapshot(pids: list[int]) -> dict[int, dict[str, int | str]]:
                 "comm": comm, "ticks": int(st[11]) + int(st[12]), "run": run, "wait": wait,
                 "slices": slices, "invol": int(float(sched.get("nr_involuntary_switches", 0))),
                 "migr": int(float(sched.get("se.nr_migrations", 0))),
+                "cpu": int(st[36]),
             }  # fmt: skip
     return out
 
 
-def run_with_split(b: B.Bench, srv: B.Server, conns: int, seconds: int) -> tuple[dict, list[int]]:
-    """b.wrk, with the connection split sampled halfway through."""
+def wrk_pids() -> list[int]:
+    """wrk processes started by this one."""
+    out = []
+    for p in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(p) as f:
+                st = f.read()
+        except OSError:
+            continue
+        comm, rest = st[st.index("(") + 1:st.rindex(")")], st[st.rindex(")") + 2:].split()
+        if comm == "wrk" and int(rest[1]) == os.getpid():
+            out.append(int(p.split("/")[2]))
+    return out
+
+
+def run_with_split(b: B.Bench, srv: B.Server, conns: int, seconds: int,
+                   pids: list[int]) -> tuple[dict, list[int], dict, dict, float]:  # fmt: skip
+    """b.wrk, with the connection split sampled halfway through and the
+    threads of 'pids' and of wrk over the middle half: (wrk's summary,
+    split, before, after, seconds between them)."""
     import threading
 
     box: dict = {}
     t = threading.Thread(target=lambda: box.update(w=b.wrk(srv, conns, seconds)))
     t.start()
-    time.sleep(seconds / 2)
+    time.sleep(seconds / 4)
+    watched = pids + wrk_pids()
+    t0, w0 = snapshot(watched), time.monotonic()
+    time.sleep(seconds / 4)
     assert srv.proc is not None
     split = connection_split(srv.proc.pid)
+    time.sleep(seconds / 4)
+    t1, w1 = snapshot(watched), time.monotonic()
     t.join()
-    return box["w"], split
+    return box["w"], split, t0, t1, w1 - w0
 
 
 def main() -> int:
@@ -103,9 +131,9 @@ def main() -> int:
                 b.wrk(srv, a.connections, 1)
                 assert srv.proc is not None
                 pids = B.tree_pids(srv.proc.pid)
-                t0, m0, w0 = snapshot(pids), B.machine_busy_s(), time.monotonic()
-                w, split = run_with_split(b, srv, a.connections, a.seconds)
-                t1, m1, w1 = snapshot(pids), B.machine_busy_s(), time.monotonic()
+                m0, w0 = B.machine_busy_s(), time.monotonic()
+                w, split, t0, t1, window = run_with_split(b, srv, a.connections, a.seconds, pids)
+                m1, w1 = B.machine_busy_s(), time.monotonic()
             finally:
                 B.stop(srv.proc)
                 b.drop_access_log(a.contender)
@@ -118,9 +146,11 @@ def main() -> int:
                 if d["ticks"] == 0 and d["slices"] < 10:
                     continue
                 rows.append(f"{now['comm']}/{tid}: tk={d['ticks']} run={d['run'] / 1e6:.0f}ms "
+                            f"({d['run'] / 1e7 / window:.0f}%) "
                             f"wait={d['wait'] / 1e6:.0f}ms slices={d['slices']} "
+                            f"run/slice={d['run'] / max(1, d['slices']) / 1e3:.0f}us "
                             f"wait/slice={d['wait'] / max(1, d['slices']) / 1e3:.0f}us "
-                            f"invol={d['invol']} migr={d['migr']}")  # fmt: skip
+                            f"invol={d['invol']} migr={d['migr']} cpu={now['cpu']}")  # fmt: skip
             secs = w["duration_us"] / 1e6
             print(f"run {r + 1}: {w['requests'] / secs:.0f} req/s p50 {w['p50_us'] / 1000:.2f} "
                   f"p99 {w['p99_us'] / 1000:.2f} max {w['max_us'] / 1000:.1f} ms, machine "

@@ -16,6 +16,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -251,6 +252,18 @@ class Service:
 
     def get(self, path: str, **kw) -> Response:
         return self.request("GET", path, **kw)
+
+    def metric(self, name: str, labels: str = "") -> float:
+        """The value of one series from GET /metrics, summed over its labels
+        unless 'labels' picks one (0 when absent)."""
+        text = self.get("/metrics").body.decode()
+        pat = re.escape(name) + (re.escape("{" + labels + "}") if labels else r"(\{[^}]*\})?") + r" (\S+)$"
+        total = 0.0
+        for line in text.splitlines():
+            m = re.match(pat, line)
+            if m:
+                total += float(m.groups()[-1])
+        return total
 
     # -- logs -------------------------------------------------------------
 

@@ -50,6 +50,7 @@ static void test_defaults(void **state)
   assert_int_equal(s.s3_timeout_ms, 2000);
   assert_int_equal(s.max_object_bytes, 1024 * 1024);
   assert_int_equal(s.drain_seconds, 10);
+  assert_int_equal(s.http_yield_us, 300);
   assert_int_equal(s.trusted_proxies, 1); /* the ALB */
   assert_int_equal(s.log_level, LOG_INFO);
   assert_int_equal(s.aws.imds_disabled, 0);
@@ -72,6 +73,8 @@ static void test_values_and_fallbacks(void **state)
                        "DEBUG",
                        "S3JSON_THREADS",
                        "3",
+                       "S3JSON_HTTP_YIELD_US",
+                       "0",
                        "AWS_EC2_METADATA_DISABLED",
                        "true",
                        NULL};
@@ -84,6 +87,7 @@ static void test_values_and_fallbacks(void **state)
   assert_string_equal(s.endpoint_url, "http://127.0.0.1:5000");
   assert_int_equal(s.port, 9090);
   assert_int_equal(s.threads, 3);
+  assert_int_equal(s.http_yield_us, 0); /* never */
   assert_int_equal(s.log_level, LOG_DEBUG);
   assert_int_equal(s.aws.imds_disabled, 1);
 }
@@ -128,6 +132,9 @@ static const struct bad_case bad_cases[] = {
     {"S3JSON_PORT", "-1", "S3JSON_PORT: expected"},
     {"S3JSON_PORT", " 80", "S3JSON_PORT: expected"},
     {"S3JSON_THREADS", "999", "S3JSON_THREADS: expected"},
+    {"S3JSON_HTTP_YIELD_US", "10001",
+     "S3JSON_HTTP_YIELD_US: expected an integer from 0 to 10000"},
+    {"S3JSON_HTTP_YIELD_US", "300us", "S3JSON_HTTP_YIELD_US: expected"},
     {"S3JSON_TRUSTED_PROXIES", "17",
      "S3JSON_TRUSTED_PROXIES: expected an integer from 0 to 16"},
     {"S3JSON_TRUSTED_PROXIES", "one", "S3JSON_TRUSTED_PROXIES: expected"},
@@ -362,6 +369,7 @@ static void test_help_lists_every_variable(void **state)
                                 "S3JSON_BIND",
                                 "S3JSON_PORT",
                                 "S3JSON_THREADS",
+                                "S3JSON_HTTP_YIELD_US",
                                 "S3JSON_LOG_LEVEL",
                                 "S3JSON_MAX_OBJECT_BYTES",
                                 "S3JSON_S3_TIMEOUT_MS",

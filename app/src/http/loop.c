@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "../log.h"
+#include "../metrics.h"
 #include "../util/clock.h"
 #include "loop.h"
 
@@ -48,6 +50,7 @@ struct http_loops {
   int listen_fd;
   unsigned n;
   unsigned max_connections;
+  int64_t yield_ns;            /* S3JSON_HTTP_YIELD_US; 0 = never */
   atomic_llong refused_log_ms; /* when the limit was last logged */
   atomic_int stop;
   atomic_int deaf;          /* set: stop accepting (the drain) */
@@ -72,7 +75,7 @@ void http_loop_wake(struct http_loop *l)
 }
 
 struct http_loops *http_loops_new(int listen_fd, unsigned n,
-                                  unsigned max_connections)
+                                  unsigned max_connections, unsigned yield_us)
 {
   struct http_loops *ls = calloc(1, sizeof(*ls));
   unsigned i;
@@ -87,6 +90,7 @@ struct http_loops *http_loops_new(int listen_fd, unsigned n,
   ls->listen_fd = listen_fd;
   ls->n = n ? n : 1;
   ls->max_connections = max_connections;
+  ls->yield_ns = (int64_t)yield_us * 1000;
   atomic_init(&ls->stop, 0);
   atomic_init(&ls->deaf, 0);
   atomic_init(&ls->deaf_threads, 0);
@@ -328,11 +332,37 @@ static int poll_timeout(struct MHD_Daemon *d)
   return ms > INT32_MAX ? INT32_MAX : (int)ms;
 }
 
+/* A poll() that finds work ready returns in a few microseconds; one that
+ * took longer slept (or the thread was preempted): either way the CPU was
+ * free for others, and the busy stretch starts again. */
+#define POLL_RESTED_NS 20000
+
+/* Why yield at all (issue 11, docs/benchmarks.md): a thread that always
+ * finds requests ready never sleeps, so a thread waiting for its CPU (the
+ * other HTTP thread, an S3 worker with a reply, a sidecar, a load
+ * generator on the same cores) waits for the kernel to take it away: a
+ * scheduler tick, 4 ms at HZ=250, two when it is unlucky. That was the
+ * 7.5-7.9 ms p99 measured at 16 and 64 connections; giving the CPU away
+ * after 300 us of work makes it 0.7-1.5 ms, for some throughput when the
+ * cores are saturated. With no one waiting, sched_yield returns at once. */
+static void yield_if_busy(const struct http_loops *ls, int64_t now,
+                          int64_t *busy_since)
+{
+  if (!ls->yield_ns || now - *busy_since < ls->yield_ns)
+    return;
+  sched_yield();
+  metrics_http_yield();
+  *busy_since = now;
+}
+
 static void *loop_main(void *arg)
 {
   struct http_loop *l = arg;
   struct http_loops *ls = l->set;
   uint64_t count;
+  /* When the thread last waited for its CPU or for work, and when it
+   * last finished a round of work: two clock reads a round. */
+  int64_t busy_since = clock_now_ns(), ran = busy_since, now;
 
   current = l;
   while (!atomic_load(&ls->stop)) {
@@ -344,6 +374,9 @@ static void *loop_main(void *arg)
       go_deaf(l);
     if (poll(p, l->deaf ? 2 : 3, poll_timeout(l->mhd)) < 0 && errno != EINTR)
       log_msg(LOG_ERROR, "http_error", "poll failed");
+    now = clock_now_ns();
+    if (now - ran >= POLL_RESTED_NS) /* it slept, or was made to wait */
+      busy_since = now;
     if (p[1].revents & POLLIN) {
       (void)!read(l->wake_fd, &count, sizeof(count));
       take_handoffs(l);
@@ -353,6 +386,8 @@ static void *loop_main(void *arg)
     /* Never blocks: serves what is ready, adopted connections included,
      * and closes timed-out ones. */
     MHD_run(l->mhd);
+    ran = clock_now_ns();
+    yield_if_busy(ls, ran, &busy_since);
   }
   current = NULL;
   return NULL;

@@ -26,10 +26,12 @@ struct http_loop;
 
 /* 'n' threads (at least 1) accepting from 'listen_fd' (non-blocking,
  * listening; not owned). At most 'max_connections' are open: past it a new
- * connection is closed at once (and logged at most once a second). NULL
- * when out of memory or descriptors. */
+ * connection is closed at once (and logged at most once a second). A
+ * thread that has worked for 'yield_us' without once waiting (for work or
+ * for its CPU) calls sched_yield(), counted in s3json_http_yields_total;
+ * 0 = never. NULL when out of memory or descriptors. */
 struct http_loops *http_loops_new(int listen_fd, unsigned n,
-                                  unsigned max_connections);
+                                  unsigned max_connections, unsigned yield_us);
 
 /* Gives thread 'i' its daemon, started with MHD_USE_EPOLL (no internal
  * thread) and MHD_USE_NO_LISTEN_SOCKET; the loops own it from then on.

@@ -878,7 +878,8 @@ static int start_http(struct http_server *srv, const struct settings *s)
 {
   unsigned i, n = s->threads ? s->threads : 1;
 
-  srv->loops = http_loops_new(srv->listen_fd, n, s->max_connections);
+  srv->loops =
+      http_loops_new(srv->listen_fd, n, s->max_connections, s->http_yield_us);
   if (!srv->loops)
     return -1;
   for (i = 0; i < n; i++) {
