@@ -51,6 +51,32 @@ def established_fds(pid: int) -> set[int]:
     return out
 
 
+def accepted_sockets(pid: int, port: int) -> int:
+    """TCP sockets of 'pid' on local 'port' other than the listening one:
+    the client connections it holds, closed by the client or not (a
+    connection counts against the server's limit until it has read the
+    close)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if cols[3] != "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(cols[9])
+        except OSError:
+            continue
+    n = 0
+    for fd in glob.glob(f"/proc/{pid}/fd/*"):
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        n += target.startswith("socket:[") and target[8:-1] in inodes
+    return n
+
+
 def connection_split(pid: int) -> list[int]:
     """For each epoll instance of 'pid', the connections registered in it,
     largest first."""
