@@ -16,8 +16,9 @@ import socket
 import time
 import unittest
 
+from lib.faults import wait_for
 from lib.harness import BUCKET, PREFIX, Service, emulator, seed_bucket, service_env
-from lib.proc import connection_split
+from lib.proc import accepted_sockets, connection_split
 
 REQUEST = b"GET /api/foo HTTP/1.1\r\nHost: t\r\n\r\n"
 BODY = b'{"greeting":"I am the Foo"}'
@@ -79,9 +80,7 @@ class HttpThreadsTest(unittest.TestCase):
             # The readiness probe's connection, closed by the harness, counts
             # on its thread until the server has read the close; a burst
             # dealt around it would split 31/33 once it goes.
-            deadline = time.monotonic() + 5
-            while sum(connection_split(svc.proc.pid)) and time.monotonic() < deadline:
-                time.sleep(0.01)
+            wait_for(lambda: accepted_sockets(svc.proc.pid, svc.port) == 0, 5)
             socks = open_burst(svc.port, n)
             try:
                 for s in socks:
@@ -91,12 +90,8 @@ class HttpThreadsTest(unittest.TestCase):
                 # finds nothing more (libmicrohttpd's epoll mode); a thread
                 # that has just replied may not be there yet (seen under
                 # ASan with the CPUs busy: 32/25 of 64), so wait for all.
-                deadline = time.monotonic() + 5
-                split = connection_split(svc.proc.pid)
-                while sum(split) < n and time.monotonic() < deadline:
-                    time.sleep(0.01)
-                    split = connection_split(svc.proc.pid)
-                yield svc, socks, split
+                wait_for(lambda: sum(connection_split(svc.proc.pid)) == n, 5)
+                yield svc, socks, connection_split(svc.proc.pid)
             finally:
                 for s in socks:
                     s.close()

@@ -27,8 +27,9 @@ def stop_pid(proc: subprocess.Popen, timeout: float, sig: int = signal.SIGTERM) 
     return proc.returncode
 
 
-def established_fds(pid: int) -> set[int]:
-    """Descriptors of 'pid' that are connected TCP sockets."""
+def _tcp_fds(pid: int, keep) -> set[int]:
+    """Descriptors of 'pid' that are TCP sockets whose /proc/net/tcp row
+    (its columns) 'keep' accepts."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -36,7 +37,7 @@ def established_fds(pid: int) -> set[int]:
                 next(f)
                 for line in f:
                     cols = line.split()
-                    if cols[3] == "01":  # TCP_ESTABLISHED
+                    if keep(cols):
                         inodes.add(cols[9])
         except OSError:
             continue
@@ -51,30 +52,18 @@ def established_fds(pid: int) -> set[int]:
     return out
 
 
+def established_fds(pid: int) -> set[int]:
+    """Descriptors of 'pid' that are connected TCP sockets."""
+    return _tcp_fds(pid, lambda cols: cols[3] == "01")  # TCP_ESTABLISHED
+
+
 def accepted_sockets(pid: int, port: int) -> int:
     """TCP sockets of 'pid' on local 'port' other than the listening one:
     the client connections it holds, closed by the client or not (a
     connection counts against the server's limit until it has read the
     close)."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                next(f)
-                for line in f:
-                    cols = line.split()
-                    if cols[3] != "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
-                        inodes.add(cols[9])
-        except OSError:
-            continue
-    n = 0
-    for fd in glob.glob(f"/proc/{pid}/fd/*"):
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        n += target.startswith("socket:[") and target[8:-1] in inodes
-    return n
+    return len(_tcp_fds(pid, lambda cols: cols[3] != "0A"  # not TCP_LISTEN
+                        and int(cols[1].rsplit(":", 1)[1], 16) == port))
 
 
 def connection_split(pid: int) -> list[int]:
