@@ -878,7 +878,8 @@ class Bench:
 
     @staticmethod
     def s3json_metrics(srv: Server) -> dict[str, float] | None:
-        """s3json_s3_requests_total and cache counters from /metrics, if any."""
+        """s3json_s3_requests_total, cache counters and HTTP yields from
+        /metrics, if any."""
         try:
             status, _, body = http_get(srv.port, "/metrics")
         except OSError:
@@ -890,7 +891,7 @@ class Bench:
             if line.startswith("#") or not line.strip():
                 continue
             name = line.split("{", 1)[0].split(" ", 1)[0]
-            if name.startswith(("s3json_s3_requests_total", "s3json_cache_")):
+            if name.startswith(("s3json_s3_requests_total", "s3json_cache_", "s3json_http_yields")):
                 try:
                     out[name] = out.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
                 except ValueError:

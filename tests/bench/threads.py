@@ -18,7 +18,8 @@ tree) and of wrk, the change over the middle half of the run of:
   cpu     the CPU it last ran on (at the end of the window): which
           threads shared a core
 
-with req/s, p50/p99/max latency (whole run) and the machine's busy cores.
+with req/s, p50/p99/max latency (whole run), the machine's busy cores and,
+for s3json, its HTTP threads' yields per second (s3json_http_yields_total).
 Threads that did nothing are left out. wrk's threads show whether the load
 generator itself waits for a CPU (it shares the cores): a request it
 cannot send or read in time is counted in the server's latency.
@@ -131,9 +132,11 @@ def main() -> int:
                 b.wrk(srv, a.connections, 1)
                 assert srv.proc is not None
                 pids = B.tree_pids(srv.proc.pid)
+                y0 = (b.s3json_metrics(srv) or {}).get("s3json_http_yields_total")
                 m0, w0 = B.machine_busy_s(), time.monotonic()
                 w, split, t0, t1, window = run_with_split(b, srv, a.connections, a.seconds, pids)
                 m1, w1 = B.machine_busy_s(), time.monotonic()
+                y1 = (b.s3json_metrics(srv) or {}).get("s3json_http_yields_total")
             finally:
                 B.stop(srv.proc)
                 b.drop_access_log(a.contender)
@@ -155,7 +158,9 @@ def main() -> int:
             print(f"run {r + 1}: {w['requests'] / secs:.0f} req/s p50 {w['p50_us'] / 1000:.2f} "
                   f"p99 {w['p99_us'] / 1000:.2f} max {w['max_us'] / 1000:.1f} ms, machine "
                   f"{(m1 - m0) / (w1 - w0):.2f} cores busy, connection split "
-                  f"{'/'.join(str(n) for n in split) or '-'}", flush=True)  # fmt: skip
+                  f"{'/'.join(str(n) for n in split) or '-'}"
+                  + (f", {(y1 - y0) / secs:.0f} yields/s" if y0 is not None and y1 is not None else ""),
+                  flush=True)  # fmt: skip
             for row in rows:
                 print("    " + row, flush=True)
     finally:
