@@ -91,6 +91,14 @@ def wrk_pids() -> list[int]:
     return out
 
 
+def http_yields(b: B.Bench, srv: B.Server, contender: str) -> float | None:
+    """s3json_http_yields_total now; None for a contender that is not
+    s3json (as bench.py's measure: nginx has no /metrics)."""
+    if not contender.startswith("s3json"):
+        return None
+    return (b.s3json_metrics(srv) or {}).get("s3json_http_yields_total")
+
+
 def run_with_split(b: B.Bench, srv: B.Server, conns: int, seconds: int,
                    pids: list[int]) -> tuple[dict, list[int], dict, dict, float]:  # fmt: skip
     """b.wrk, with the connection split sampled halfway through and the
@@ -132,11 +140,11 @@ def main() -> int:
                 b.wrk(srv, a.connections, 1)
                 assert srv.proc is not None
                 pids = B.tree_pids(srv.proc.pid)
-                y0 = (b.s3json_metrics(srv) or {}).get("s3json_http_yields_total")
+                y0 = http_yields(b, srv, a.contender)
                 m0, w0 = B.machine_busy_s(), time.monotonic()
                 w, split, t0, t1, window = run_with_split(b, srv, a.connections, a.seconds, pids)
                 m1, w1 = B.machine_busy_s(), time.monotonic()
-                y1 = (b.s3json_metrics(srv) or {}).get("s3json_http_yields_total")
+                y1 = http_yields(b, srv, a.contender)
             finally:
                 B.stop(srv.proc)
                 b.drop_access_log(a.contender)
