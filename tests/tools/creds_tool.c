@@ -117,12 +117,15 @@ static void digest(const char *s, char out[13])
     snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static double now_s(void)
+/* Wall-clock milliseconds, truncated as the provider's clock is: printed
+ * with %.3f from a double, 2.9996 s would read 3.000 and a key the
+ * provider rightly used at 2999 ms would look used at its expiry. */
+static long long now_ms(void)
 {
   struct timespec ts;
 
   clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void *get_main(void *arg)
@@ -164,12 +167,12 @@ static int call(struct aws_cred_provider *p, long n, struct job *jobs)
   return agree;
 }
 
-static void print_line(long k, double t, const struct aws_cred_provider *p,
+static void print_line(long k, long long t, const struct aws_cred_provider *p,
                        const struct result *r, int agree)
 {
   char sec[13], tok[13];
 
-  printf("call=%ld now=%.3f rc=%s source=%s", k, t,
+  printf("call=%ld now=%lld.%03lld rc=%s source=%s", k, t / 1000, t % 1000,
          r->rc == AWS_CRED_OK ? "ok" : "unavailable",
          aws_cred_source_name(aws_cred_source(p)));
   if (r->rc == AWS_CRED_OK) {
@@ -209,7 +212,7 @@ int main(int argc, char **argv)
     return 2;
   }
   for (k = 1; k <= o.count; k++) {
-    double t = now_s();
+    long long t = now_ms();
     int agree = call(p, o.threads, jobs);
     print_line(k, t, p, &jobs[0].r, agree);
     if (k < o.count && o.interval_ms)
