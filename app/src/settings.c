@@ -523,7 +523,8 @@ static int load_all(struct settings *s, settings_getenv_fn get, int need_bucket,
     /* One epoll thread per core, as nginx's worker_processes auto: they
      * never block (S3 calls run on the workers), so more threads only add
      * context switches; on 2 cores 4 threads had a worse p99 than 2
-     * (docs/benchmarks.md). */
+     * (docs/benchmarks.md). At least 2: even with one CPU's worth of CFS
+     * quota, two had half the p99 of one (same file, 2026-12-04 14:00). */
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     s->threads = n > 2 ? (unsigned)n : 2;
   }

@@ -18,7 +18,7 @@ tree) and of wrk, the change over the middle half of the run of:
   cpu     the CPU it last ran on (at the end of the window): which
           threads shared a core
 
-with req/s, p50/p99/max latency (whole run), the machine's busy cores and,
+with req/s, p50/p90/p99/p99.9/max latency (whole run), the machine's busy cores and,
 for s3json, its HTTP threads' yields per second (s3json_http_yields_total).
 Threads that did nothing are left out. wrk's threads show whether the load
 generator itself waits for a CPU (it shares the cores): a request it
@@ -164,7 +164,8 @@ def main() -> int:
                             f"invol={d['invol']} migr={d['migr']} cpu={now['cpu']}")  # fmt: skip
             secs = w["duration_us"] / 1e6
             print(f"run {r + 1}: {w['requests'] / secs:.0f} req/s p50 {w['p50_us'] / 1000:.2f} "
-                  f"p99 {w['p99_us'] / 1000:.2f} max {w['max_us'] / 1000:.1f} ms, machine "
+                  f"p90 {w['p90_us'] / 1000:.2f} p99 {w['p99_us'] / 1000:.2f} "
+                  f"p99.9 {w['p999_us'] / 1000:.2f} max {w['max_us'] / 1000:.1f} ms, machine "
                   f"{(m1 - m0) / (w1 - w0):.2f} cores busy, connection split "
                   f"{'/'.join(str(n) for n in split) or '-'}"
                   + (f", {(y1 - y0) / secs:.0f} yields/s" if y0 is not None and y1 is not None else ""),
