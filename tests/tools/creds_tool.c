@@ -29,6 +29,7 @@
 #include "aws/credentials.h"
 #include "log.h"
 #include "settings.h"
+#include "util/clock.h"
 
 #define MAX_THREADS 64
 
@@ -117,17 +118,6 @@ static void digest(const char *s, char out[13])
     snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* Wall-clock milliseconds, truncated as the provider's clock is: printed
- * with %.3f from a double, 2.9996 s would read 3.000 and a key the
- * provider rightly used at 2999 ms would look used at its expiry. */
-static long long now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *get_main(void *arg)
 {
   struct job *j = arg;
@@ -212,7 +202,10 @@ int main(int argc, char **argv)
     return 2;
   }
   for (k = 1; k <= o.count; k++) {
-    long long t = now_ms();
+    /* The provider's own clock (clock_wall_ms), read before the call: a
+     * line with keys that expire at E shows a time below E. Rounding (as
+     * %.3f of a double did) could print 2.9996 s as the expiry second. */
+    long long t = clock_wall_ms();
     int agree = call(p, o.threads, jobs);
     print_line(k, t, p, &jobs[0].r, agree);
     if (k < o.count && o.interval_ms)

@@ -362,11 +362,8 @@ static enum aws_cred_code choose(struct aws_cred_provider *p,
  * last anything from 0 to 1 s. */
 static long long real_clock(void *ctx)
 {
-  struct timespec ts;
-
   (void)ctx;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return clock_wall_ms();
 }
 
 static long long ms(time_t t)

@@ -10,7 +10,8 @@
  * clock_coarse_ms reads CLOCK_MONOTONIC_COARSE (the last tick, ~1-4 ms
  * resolution, a few ns to read): for hot paths that only need ms-ish
  * deadlines (the log flush). Everything else uses the precise clock.
- * Wall-clock time (timestamps, SigV4 dates, credential expiry) is not here.
+ * Wall-clock time (timestamps, SigV4 dates) is not here, but for
+ * clock_wall_ms: the one reading that credential expiry is compared with.
  */
 #ifndef HEADER_S3JSON_CLOCK_H
 #define HEADER_S3JSON_CLOCK_H
@@ -45,6 +46,14 @@ static inline int64_t clock_now_ms(void)
 static inline int64_t clock_now_s(void)
 {
   return clock_now_ns() / 1000000000;
+}
+
+/* Wall-clock now in milliseconds, truncated: what the credential provider
+ * compares with an Expiration (whole seconds since the epoch), and what
+ * its test tool prints, so both read the same instant the same way. */
+static inline int64_t clock_wall_ms(void)
+{
+  return clock_ts_ns(CLOCK_REALTIME) / 1000000;
 }
 
 /* Monotonic now, coarse (see above): never mix with clock_now_ms values,
